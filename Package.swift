@@ -1,0 +1,67 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "b00t",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "B00tCore", targets: ["B00tCore"]),
+        .executable(name: "b00t", targets: ["B00tCLI"]),
+        .executable(name: "k0mmand3r", targets: ["K0mmand3r"]),
+        .executable(name: "b00t-bench", targets: ["B00tBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLineEdit",
+            path: "Sources/CLineEdit",
+            providers: [.apt(["libedit-dev"])]
+        ),
+        .systemLibrary(
+            name: "CNcurses",
+            path: "Sources/CNcurses",
+            providers: [.apt(["libncurses-dev"])]
+        ),
+        .systemLibrary(
+            name: "CHiredis",
+            path: "Sources/CHiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        .target(
+            name: "B00tCore",
+            dependencies: [
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "B00tCLI",
+            dependencies: [
+                "B00tCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "K0mmand3r",
+            dependencies: ["B00tCore", "CLineEdit", "CNcurses"]
+        ),
+        .executableTarget(
+            name: "B00tBench",
+            dependencies: ["B00tCore"],
+            path: "Benchmarks/b00t-bench"
+        ),
+        .testTarget(
+            name: "B00tCoreTests",
+            dependencies: ["B00tCore"]
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["B00tCore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

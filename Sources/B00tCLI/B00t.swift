@@ -1,0 +1,11 @@
+import ArgumentParser
+import B00tCore
+
+@main
+struct B00t: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "b00t",
+        abstract: "Datums, self-starting services and a crew message bus for developers and AI agents.",
+        subcommands: [DatumCommand.self]
+    )
+}

@@ -1,0 +1,115 @@
+import ArgumentParser
+import B00tCore
+import Foundation
+
+struct DatumCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "datum",
+        abstract: "List, show, query and check datums (_b00t_/<name>.<type>.toml).",
+        subcommands: [List.self, Show.self, Query.self, Check.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every datum on the search path.")
+        @OptionGroup var options: DatumOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let catalog = options.loadCatalog()
+            try printDatums(catalog.all, json: json)
+            reportErrorsBriefly(catalog)
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one datum as Markdown (or JSON).")
+        @OptionGroup var options: DatumOptions
+        @Flag(help: "Print JSON.") var json = false
+        @Argument(help: "name.type, or a name that is unique") var name: String
+
+        func run() throws {
+            let catalog = options.loadCatalog()
+            let datum: Datum
+            do { datum = try catalog.lookup(name) } catch { throw CLIError(error.description) }
+            if json { print(try jsonText(datum)) } else { print(datum, terminator: "") }
+        }
+    }
+
+    struct Query: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Find datums: --type agent --skill rust, or an expression 'type:agent and (skill:rust or skill:go)'.")
+        @OptionGroup var options: DatumOptions
+        @Flag(help: "Print JSON.") var json = false
+        @Option(help: "Datum type.") var type: String?
+        @Option(help: "Agent skill (repeat for several, all required).") var skill: [String] = []
+        @Option(help: "Category.") var category: String?
+        @Argument(help: "Query expression.") var expression: [String] = []
+
+        func run() throws {
+            var query: DatumQuery? = nil
+            func add(_ q: DatumQuery) { query = query.map { .and($0, q) } ?? q }
+            if !expression.isEmpty {
+                do { add(try DatumQueryParser.parse(expression.joined(separator: " "))) }
+                catch { throw CLIError("query: \(error.description)") }
+            }
+            if let type { add(.byType(DatumType(type))) }
+            for s in skill { add(.bySkill(s)) }
+            if let category { add(.byCategory(category)) }
+            let catalog = options.loadCatalog()
+            try printDatums(catalog.query(query ?? .all), json: json)
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate every datum; list every problem; non-zero exit on errors.")
+        @OptionGroup var options: DatumOptions
+        @Flag(help: "Treat warnings (unknown keys, unknown types) as errors.") var strict = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let catalog = options.loadCatalog()
+            let failing = catalog.diagnostics.filter { $0.isError || strict }
+            if json {
+                print(try jsonText(CheckReport(datums: catalog.datums.count, diagnostics: catalog.diagnostics)))
+            } else {
+                for diagnostic in catalog.diagnostics { print(diagnostic) }
+                print("\(catalog.datums.count) datums loaded from \(options.searchPath.folders.joined(separator: ":")); "
+                      + "\(catalog.errors.count) errors, \(catalog.warnings.count) warnings")
+            }
+            if !failing.isEmpty { throw ExitCode(1) }
+        }
+    }
+}
+
+struct CheckReport: Encodable {
+    var datums: Int
+    var diagnostics: [DatumDiagnostic]
+}
+
+func printDatums(_ datums: [Datum], json: Bool) throws {
+    if json {
+        print(try jsonText(datums))
+        return
+    }
+    let rows = datums.map { [$0.id, $0.type.rawValue, $0.hint] }
+    print(Table(headers: ["NAME", "TYPE", "HINT"], rows: rows).render(), terminator: "")
+}
+
+func reportErrorsBriefly(_ catalog: DatumCatalog) {
+    let errors = catalog.errors
+    guard !errors.isEmpty else { return }
+    FileHandle.standardError.write(Data("\(errors.count) datum file(s) have errors; run `b00t datum check`\n".utf8))
+}
+
+func jsonText<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
+/// A user-facing failure: printed as `Error: …` with exit code 1, no stack trace.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,22 @@
+#ifndef CNCURSES_SHIM_H
+#define CNCURSES_SHIM_H
+#define NCURSES_WIDECHAR 1
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <locale.h>
+#include <wchar.h>
+#include <ncursesw/curses.h>
+
+int wcwidth(wchar_t c);
+
+/* Macros do not import into Swift: inline wrappers. */
+static inline attr_t b00t_a_bold(void) { return A_BOLD; }
+static inline attr_t b00t_a_reverse(void) { return A_REVERSE; }
+static inline attr_t b00t_a_underline(void) { return A_UNDERLINE; }
+static inline attr_t b00t_a_dim(void) { return A_DIM; }
+static inline attr_t b00t_color_pair(int n) { return COLOR_PAIR(n); }
+static inline int b00t_key_resize(void) { return KEY_RESIZE; }
+static inline int b00t_lines(void) { return LINES; }
+static inline int b00t_cols(void) { return COLS; }
+static inline WINDOW *b00t_stdscr(void) { return stdscr; }
+
+#endif
