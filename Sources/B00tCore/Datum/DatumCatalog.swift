@@ -27,7 +27,11 @@ public struct DatumCatalog: Sendable {
         if byName.count > 1 {
             throw .ambiguous(reference, candidates: byName.map(\.id).sorted())
         }
-        throw .notFound(reference, suggestion: closestMatch(to: reference, in: datums.keys.sorted(), maxDistance: 3))
+        let ids = datums.keys.sorted()
+        let suggestion = closestMatch(to: reference, in: ids, maxDistance: 3)
+            ?? closestMatch(to: reference, in: ids.map { String($0.split(separator: ".").dropLast().joined(separator: ".")) })
+                .flatMap { name in ids.first { $0.hasPrefix(name + ".") } }
+        throw .notFound(reference, suggestion: suggestion)
     }
 
     public func query(_ query: DatumQuery) -> [Datum] { all.filter(query.matches) }
