@@ -22,7 +22,7 @@ public enum DatumDecoder {
     public static func decode(
         source: String, file: String, fileName: String? = nil, fileType: String? = nil
     ) -> (datum: Datum?, diagnostics: [DatumDiagnostic]) {
-        let context = DecodingContext(file: file, locator: KeyLocator(source: source))
+        let context = DecodingContext(file: file, source: source)
         let root: [String: DatumValue]
         do {
             root = TOMLConversion.table(try TOMLTable(string: source))

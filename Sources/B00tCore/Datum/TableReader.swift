@@ -123,12 +123,14 @@ final class TableReader {
 /// What one file's decoding has found so far, positioned by its key locator.
 final class DecodingContext {
     let file: String
-    let locator: KeyLocator
+    private let source: String
+    /// Built on the first problem only: the scan costs more than the parse, and a clean file never needs it.
+    private lazy var locator = KeyLocator(source: source)
     private(set) var diagnostics: [DatumDiagnostic] = []
 
-    init(file: String, locator: KeyLocator) {
+    init(file: String, source: String) {
         self.file = file
-        self.locator = locator
+        self.source = source
     }
 
     func report(_ severity: DatumDiagnostic.Severity, key: String?, _ message: String, hint: String? = nil) {
