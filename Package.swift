@@ -31,9 +31,11 @@ let package = Package(
             path: "Sources/CHiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
+        .target(name: "CB00tSystem"),
         .target(
             name: "B00tCore",
             dependencies: [
+                "CB00tSystem",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]

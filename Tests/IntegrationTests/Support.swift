@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// Paths to the package's built executables (built next to the test bundle by `swift test`).
@@ -37,7 +40,8 @@ func run(
     var env = ProcessInfo.processInfo.environment
     for (k, v) in environment { env[k] = v }
     process.environment = env
-    if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
+    // Not the package root: its ./_b00t_ would join every search path.
+    process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory ?? NSTemporaryDirectory())
     let out = Pipe(), err = Pipe(), inp = Pipe()
     process.standardOutput = out
     process.standardError = err
@@ -70,3 +74,40 @@ final class TempDir {
         return full
     }
 }
+
+/// A TCP port on 127.0.0.1 that nothing listens on right now (the kernel picks it).
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Pids whose command line contains every one of `needles` (a /proc scan; no shell, no pgrep).
+func pids(matching needles: [String]) -> [Int32] {
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+    return entries.compactMap { Int32($0) }.filter { pid in
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        let cmdline = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")"), stat[stat.index(close, offsetBy: 2)] != "Z"
+        else { return false }
+        return needles.allSatisfy { cmdline.contains($0) }
+    }
+}
+
+/// Whether a container engine can actually run containers here.
+let dockerWorks: Bool = {
+    guard let result = try? run("/usr/bin/env", ["docker", "info"]) else { return false }
+    return result.status == 0
+}()

@@ -1,0 +1,162 @@
+import Foundation
+
+/// Brings services up in dependency order and keeps that safe when many processes ask at once:
+/// probe → (if needed) lock → probe again → start → wait for health → release. Silent unless `B00T_DEBUG=1`.
+public final class Orchestrator: Sendable {
+    public let catalog: DatumCatalog
+    public let paths: B00tPaths
+    public let environment: [String: String]
+    public let debug: Bool
+    let runtimes: [DatumType: any ServiceRuntime]
+    let observer: (@Sendable (OrchestratorEvent) -> Void)?
+    /// How long `stop` waits after SIGTERM before SIGKILL.
+    public let grace: Duration
+
+    public init(
+        catalog: DatumCatalog, paths: B00tPaths = .standard(),
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        runtimes: [DatumType: any ServiceRuntime]? = nil, grace: Duration = .seconds(5),
+        observer: (@Sendable (OrchestratorEvent) -> Void)? = nil
+    ) {
+        self.catalog = catalog
+        self.paths = paths
+        self.environment = environment
+        self.debug = environment["B00T_DEBUG"].map { $0 == "1" || $0.lowercased() == "true" } ?? false
+        self.runtimes = runtimes ?? [
+            .process: ProcessRuntime(paths: paths),
+            .docker: ContainerRuntime(engine: "docker"),
+            .podman: ContainerRuntime(engine: "podman"),
+        ]
+        self.grace = grace
+        self.observer = observer
+    }
+
+    var graph: DependencyGraph { DependencyGraph(catalog: catalog) }
+
+    /// The async face of `ensure`: runs the blocking work (locks, probes, sleeps) on its own thread so the
+    /// caller's executor is never blocked.
+    public func ensureDependencies(_ references: String...) async throws -> EnsureReport {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try self.ensure(references) })
+            }
+        }
+    }
+
+    /// Makes every service `references` need running and healthy, dependencies first.
+    @discardableResult
+    public func ensure(_ references: [String]) throws -> EnsureReport {
+        var report = EnsureReport()
+        defer { if debug, !report.steps.isEmpty { FileHandle.standardError.write(Data((report.debugText + "\n").utf8)) } }
+        for datum in try graph.order(references) where datum.type != .stack {
+            report.steps.append(try ensureOne(datum))
+        }
+        return report
+    }
+
+    func runtime(for datum: Datum) throws(OrchestratorError) -> any ServiceRuntime {
+        guard let runtime = runtimes[datum.type] else { throw .notRunnable(datum.id, datum.type) }
+        return runtime
+    }
+
+    func resolve(_ datum: Datum) -> ResolvedService { ResolvedService(datum, environment: environment) }
+
+    private func ensureOne(_ datum: Datum) throws -> EnsureReport.Step {
+        let runtime = try runtime(for: datum)
+        let service = resolve(datum)
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        var status = runtime.status(of: service)
+        if status.state == .running, let health = service.health, HealthProbe.check(health).healthy {
+            return step(datum.id, .warm, probe: clock.now - t0)
+        } else if status.state == .running, service.health == nil {
+            return step(datum.id, .warm, probe: clock.now - t0)
+        }
+
+        // Not (yet) healthy: serialize with every other caller, then look again.
+        try B00tPaths.ensurePrivateDirectory(paths.stateDirectory + "/locks")
+        let lock = try FileLock(path: "\(paths.stateDirectory)/locks/\(datum.id).lock")
+        defer { lock.release() }
+        status = runtime.status(of: service)
+        let probed = clock.now - t0
+        if status.state == .running {
+            let readyStart = clock.now
+            _ = try waitUntilHealthy(service, runtime: runtime)
+            return step(datum.id, .joined, probe: probed, ready: clock.now - readyStart)
+        }
+        if status.state == .crashed, service.restartPolicy == .no {
+            throw OrchestratorError.crashed(datum.id, status.detail ?? "gone")
+        }
+        if status.state == .unknown, let container = runtime as? ContainerRuntime {
+            try container.requireEngine()
+        }
+        let outcome: EnsureReport.Outcome = status.state == .crashed ? .restarted : .started
+        observer?(.starting(datum.id))
+        let startBegan = clock.now
+        _ = try runtime.start(service, restarts: outcome == .restarted ? status.restarts + 1 : status.restarts)
+        let started = clock.now - startBegan
+        let readyBegan = clock.now
+        do {
+            _ = try waitUntilHealthy(service, runtime: runtime)
+        } catch {
+            observer?(.failed(datum.id, "\(error)"))
+            throw error
+        }
+        let ready = clock.now - readyBegan
+        observer?(.ready(datum.id, ms: ms(started + ready)))
+        return step(datum.id, outcome, probe: probed, start: started, ready: ready)
+    }
+
+    /// Probes with exponential backoff from 10 ms (capped at `interval_ms`) until healthy, the deadline
+    /// (`start_period_ms + retry_count × interval_ms`) passes, or the service dies.
+    func waitUntilHealthy(_ service: ResolvedService, runtime: any ServiceRuntime) throws -> HealthResult {
+        guard let health = service.health else {
+            let status = runtime.status(of: service)
+            guard status.state == .running else {
+                throw OrchestratorError.startFailed(service.id, "exited right after starting",
+                                                    logTail: runtime.logTail(service, lines: 20))
+            }
+            return .ok("running (no health check)")
+        }
+        let clock = ContinuousClock()
+        let began = clock.now
+        let interval = max(health.intervalMs, 10)
+        let budgetMs = health.startPeriodMs + max(health.retryCount, 1) * interval
+        let deadline = began + .milliseconds(budgetMs)
+        let spinner = Spinner.start(service.id)
+        defer { spinner?.stop() }
+        var delayMs = 10
+        var last = HealthResult.failing("not probed yet")
+        var checksSinceAliveCheck = 0
+        while true {
+            last = HealthProbe.check(health)
+            if last.healthy { return last }
+            checksSinceAliveCheck += 1
+            if runtime is ProcessRuntime || checksSinceAliveCheck >= 10 {
+                checksSinceAliveCheck = 0
+                let status = runtime.status(of: service)
+                if status.state != .running && status.state != .unknown {
+                    throw OrchestratorError.startFailed(
+                        service.id, "exited while waiting for health (\(last.detail))",
+                        logTail: runtime.logTail(service, lines: 20))
+                }
+            }
+            if clock.now >= deadline {
+                throw OrchestratorError.unhealthy(service.id, lastProbe: last.detail, waitedMs: budgetMs,
+                                                  logTail: runtime.logTail(service, lines: 20))
+            }
+            Thread.sleep(forTimeInterval: Double(delayMs) / 1000)
+            delayMs = min(delayMs * 2, interval)
+        }
+    }
+
+    private func step(_ id: String, _ outcome: EnsureReport.Outcome, probe: Duration, start: Duration = .zero,
+                      ready: Duration = .zero) -> EnsureReport.Step {
+        EnsureReport.Step(id: id, outcome: outcome, probeMs: ms(probe), startMs: ms(start), readyMs: ms(ready),
+                          healthDetail: "")
+    }
+}
+
+func ms(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+}

@@ -1,0 +1,48 @@
+/// Why the orchestrator could not bring something up or down; every case says what to do next.
+public enum OrchestratorError: Error, Equatable, Sendable, CustomStringConvertible {
+    case missingDatum(String, neededBy: String?, suggestion: String?)
+    case ambiguous(String, candidates: [String])
+    case cycle([String])
+    case notRunnable(String, DatumType)
+    case invalidDatum(String, String)
+    case startFailed(String, String, logTail: String)
+    case unhealthy(String, lastProbe: String, waitedMs: Int, logTail: String)
+    case crashed(String, String)
+    case engineUnavailable(String, String)
+    case stillNeeded(String, dependents: [String])
+    case system(String)
+
+    public var description: String {
+        switch self {
+        case .missingDatum(let name, let neededBy, let suggestion):
+            let who = neededBy.map { " (needed by \($0))" } ?? ""
+            let hint = suggestion.map { "; did you mean '\($0)'?" } ?? "; `b00t datum list` shows what exists"
+            return "no datum '\(name)'\(who)\(hint)"
+        case .ambiguous(let name, let candidates):
+            return "'\(name)' is ambiguous: \(candidates.joined(separator: ", ")); give the full name.type"
+        case .cycle(let path):
+            return "dependency cycle: \(path.joined(separator: " → ")); remove one of these depends_on/members entries"
+        case .notRunnable(let id, let type):
+            return "'\(id)' is a \(type) datum; only docker, podman, process and stack datums can be started"
+        case .invalidDatum(let id, let problem):
+            return "\(id): \(problem)"
+        case .startFailed(let id, let reason, let tail):
+            return "\(id) failed to start: \(reason)" + Self.tail(tail)
+        case .unhealthy(let id, let probe, let waited, let tail):
+            return "\(id) did not become healthy within \(waited) ms; last probe: \(probe)" + Self.tail(tail)
+                + "\nhint: check the health_check in its datum, or `b00t logs \(id)`"
+        case .crashed(let id, let detail):
+            return "\(id) crashed (\(detail)) and its restart_policy is \"no\"; run `b00t restart \(id)`"
+        case .engineUnavailable(let engine, let reason):
+            return "\(engine) cannot run containers here (\(engine) info: \(reason)); start the engine, or use a process datum (e.g. redis.process)"
+        case .stillNeeded(let id, let dependents):
+            return "\(id) is still needed by running \(dependents.joined(separator: ", ")); stop those first or pass --force"
+        case .system(let message):
+            return message
+        }
+    }
+
+    private static func tail(_ text: String) -> String {
+        text.isEmpty ? "" : "\n--- last log lines ---\n\(text)"
+    }
+}

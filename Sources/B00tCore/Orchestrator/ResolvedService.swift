@@ -1,0 +1,39 @@
+/// A runnable datum with `${VAR}` references expanded against the environment: exactly what a runtime
+/// starts and probes. Built fresh for each command so a changed environment takes effect.
+public struct ResolvedService: Sendable, Hashable {
+    public var datum: Datum
+    public var argv: [String]
+    public var environment: [String: String]
+    public var ports: [PortSpec]
+    public var health: HealthCheck?
+    public var workingDirectory: String?
+
+    public var id: String { datum.id }
+    public var restartPolicy: RestartPolicy { datum.resources?.restartPolicy ?? .onFailure }
+
+    public init(_ datum: Datum, environment base: [String: String]) {
+        self.datum = datum
+        var env = base
+        for (key, value) in datum.env { env[key] = EnvExpansion.expand(value, environment: base) }
+        self.environment = env
+        let expand = { (text: String) in EnvExpansion.expand(text, environment: env) }
+        argv = datum.command.map { [expand($0)] + datum.args.map(expand) } ?? []
+        ports = datum.ports.compactMap { PortSpec(expand($0)) }
+        workingDirectory = datum.workingDir.map(expand)
+        if var health = datum.healthCheck {
+            health.httpURL = health.httpURL.map(expand)
+            health.tcp = health.tcp.map(expand)
+            health.exec = health.exec?.map(expand)
+            self.health = health
+        } else if let first = ports.first {
+            // No health check but a port: "accepts connections" is the useful default.
+            self.health = HealthCheck(tcp: "\(first.hostIP ?? "127.0.0.1"):\(first.hostPort)", intervalMs: 50)
+        }
+    }
+
+    /// Ports as `ps` shows them.
+    public var portText: String {
+        ports.map { $0.hostPort == $0.containerPort ? "\($0.hostPort)" : "\($0.hostPort)→\($0.containerPort)" }
+            .joined(separator: ",")
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// What a runtime observes about one service, without changing anything.
+public struct ServiceStatus: Sendable, Equatable, Codable {
+    public enum State: String, Sendable, Codable {
+        /// Up (health is judged separately).
+        case running
+        /// Not started, or stopped on purpose.
+        case stopped
+        /// Was started by b00t and is gone without being stopped: the restart policy decides.
+        case crashed
+        /// The runtime could not tell (engine unreachable, unreadable state).
+        case unknown
+    }
+
+    public var id: String
+    public var runtime: String
+    public var state: State
+    public var health: String?
+    public var pid: Int32?
+    public var container: String?
+    public var ports: String
+    public var startedAt: Date?
+    public var restarts: Int
+    /// Why it is crashed or unknown, for messages.
+    public var detail: String?
+
+    public init(id: String, runtime: String, state: State, health: String? = nil, pid: Int32? = nil,
+                container: String? = nil, ports: String = "", startedAt: Date? = nil, restarts: Int = 0,
+                detail: String? = nil) {
+        self.id = id
+        self.runtime = runtime
+        self.state = state
+        self.health = health
+        self.pid = pid
+        self.container = container
+        self.ports = ports
+        self.startedAt = startedAt
+        self.restarts = restarts
+        self.detail = detail
+    }
+
+    public func uptime(now: Date = Date()) -> TimeInterval? {
+        guard state == .running, let startedAt else { return nil }
+        return max(0, now.timeIntervalSince(startedAt))
+    }
+}
+
+/// Seconds as `ps` prints them: `42s`, `3m12s`, `2h05m`, `3d4h`.
+public func formatUptime(_ seconds: TimeInterval) -> String {
+    let s = Int(seconds)
+    if s < 60 { return "\(s)s" }
+    if s < 3600 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
+    if s < 86400 { return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m" }
+    return "\(s / 86400)d\((s % 86400) / 3600)h"
+}

@@ -1,0 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// Reads `/proc/<pid>/stat`: whether a pid is alive (zombies count as dead) and its start time in clock
+/// ticks, which tells "the same process" apart from a recycled pid.
+public enum ProcFS {
+    public struct Stat: Sendable, Equatable {
+        public var state: Character
+        public var startTicks: UInt64
+    }
+
+    public static func stat(_ pid: pid_t) -> Stat? {
+        guard pid > 0, let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // fields[0] is state (field 3 of stat); starttime is field 22 → index 19 here.
+        guard fields.count > 19, let state = fields[0].first, let start = UInt64(fields[19]) else { return nil }
+        return Stat(state: state, startTicks: start)
+    }
+
+    /// Alive and not a zombie. Reaps our own zombie children on the way.
+    public static func isAlive(_ pid: pid_t) -> Bool {
+        guard let s = stat(pid) else { return false }
+        if s.state == "Z" || s.state == "X" {
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, WNOHANG)
+            return false
+        }
+        return true
+    }
+
+    public static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+}

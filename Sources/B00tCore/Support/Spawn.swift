@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CB00tSystem
+import Foundation
+
+/// Starts programs from argv with `posix_spawn` (never a shell): optionally in a new session so they outlive
+/// the caller and can be signalled as a group, with stdout/stderr to a file, and no inherited descriptors.
+public enum Spawn {
+    public struct Options: Sendable {
+        public var newSession = false
+        public var outputPath: String? = nil
+        public var workingDirectory: String? = nil
+        public var environment: [String: String]? = nil
+        public init(newSession: Bool = false, outputPath: String? = nil, workingDirectory: String? = nil,
+                    environment: [String: String]? = nil) {
+            self.newSession = newSession
+            self.outputPath = outputPath
+            self.workingDirectory = workingDirectory
+            self.environment = environment
+        }
+    }
+
+    /// Returns the child's pid. Errors name the program and the reason (not found, not executable, …).
+    public static func start(_ argv: [String], options: Options = Options()) throws -> pid_t {
+        guard let program = argv.first, !program.isEmpty else { throw SpawnError.emptyCommand }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let outputPath = options.outputPath {
+            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        b00t_spawn_addclosefrom(&actions, 3)
+        if let dir = options.workingDirectory { b00t_spawn_addchdir(&actions, dir) }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var flags = Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
+        if options.newSession { flags |= b00t_spawn_setsid_flag() }
+        posix_spawnattr_setflags(&attributes, flags)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+
+        let env = (options.environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        var pid: pid_t = 0
+        let result = withCStrings(argv) { argvPointers in
+            withCStrings(env) { envPointers in
+                posix_spawnp(&pid, program, &actions, &attributes, argvPointers, envPointers)
+            }
+        }
+        guard result == 0 else { throw SpawnError.failed(program, result) }
+        return pid
+    }
+
+    /// Waits for `pid` up to `timeout`; returns its exit status, or nil (after SIGKILL) when it ran too long.
+    public static func wait(_ pid: pid_t, timeout: Duration) -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        var delay: UInt32 = 500
+        while true {
+            var status: Int32 = 0
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { return exitCode(status) }
+            if r < 0 && errno != EINTR { return nil }
+            if ContinuousClock.now >= deadline {
+                kill(pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                return nil
+            }
+            usleep(delay)
+            delay = min(delay * 2, 20_000)
+        }
+    }
+
+    /// Decodes a `waitpid` status: exit code, or 128 + signal.
+    public static func exitCode(_ status: Int32) -> Int32 {
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+
+    private static func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+        var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+        pointers.append(nil)
+        defer { for p in pointers { free(p) } }
+        return body(pointers)
+    }
+}
+
+public enum SpawnError: Error, CustomStringConvertible, Sendable, Equatable {
+    case emptyCommand
+    case failed(String, Int32)
+
+    public var description: String {
+        switch self {
+        case .emptyCommand: return "no command to run"
+        case .failed(let program, let code) where code == ENOENT:
+            return "cannot start '\(program)': not found on PATH (install it, or give an absolute path)"
+        case .failed(let program, let code):
+            return "cannot start '\(program)': \(String(cString: strerror(code)))"
+        }
+    }
+}

@@ -1,0 +1,17 @@
+#ifndef CB00TSYSTEM_H
+#define CB00TSYSTEM_H
+#include <spawn.h>
+#include <sys/types.h>
+
+/* glibc declares these only under _GNU_SOURCE, which Swift's Glibc module is not built with. */
+
+/** posix_spawn_file_actions_addclosefrom_np: close every inherited descriptor >= from in the child. */
+int b00t_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
+/** posix_spawn_file_actions_addchdir_np: run the child in directory path. */
+int b00t_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
+/** The POSIX_SPAWN_SETSID flag: the child starts a new session (and process group). */
+short b00t_spawn_setsid_flag(void);
+/** SO_PEERCRED: the uid and pid of the process at the other end of a Unix socket; 0 on success. */
+int b00t_peer_credentials(int fd, uid_t *uid, pid_t *pid);
+
+#endif

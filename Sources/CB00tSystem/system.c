@@ -1,0 +1,24 @@
+#define _GNU_SOURCE
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include "CB00tSystem.h"
+
+int b00t_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
+
+int b00t_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
+    return posix_spawn_file_actions_addchdir_np(actions, path);
+}
+
+short b00t_spawn_setsid_flag(void) { return POSIX_SPAWN_SETSID; }
+
+int b00t_peer_credentials(int fd, uid_t *uid, pid_t *pid) {
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return -1;
+    *uid = cred.uid;
+    *pid = cred.pid;
+    return 0;
+}
