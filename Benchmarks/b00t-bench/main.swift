@@ -4,6 +4,17 @@ import Foundation
 /// Prints one JSON object of figures; `make bench` runs it from a release build.
 var figures: [String: Double] = [:]
 figures["datum_load_ms_per_1000"] = DatumLoadBenchmark.run()
+do {
+    let orchestration = try OrchestratorBenchmark.run()
+    figures["ensure_warm_overhead_ms"] = orchestration.warmInProcessMs
+    figures["ensure_warm_whole_process_ms"] = orchestration.warmWholeProcessMs ?? .nan
+    figures["cold_start_overhead_ms"] = orchestration.coldOverheadMs
+} catch {
+    FileHandle.standardError.write(Data("orchestrator bench failed: \(error)\n".utf8))
+}
 let keys = figures.keys.sorted()
-let body = keys.map { "  \"\($0)\": \(String(format: "%.3f", figures[$0]!))" }.joined(separator: ",\n")
+let body = keys.map { key -> String in
+    let value = figures[key]!
+    return "  \"\(key)\": " + (value.isNaN ? "null" : String(format: "%.3f", value))
+}.joined(separator: ",\n")
 print("{\n\(body)\n}")

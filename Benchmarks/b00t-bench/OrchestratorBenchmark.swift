@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import B00tCore
+import Foundation
+
+/// Process-runtime figures with a real redis-server on a free loopback port.
+enum OrchestratorBenchmark {
+    struct Figures {
+        var warmInProcessMs: Double
+        var warmWholeProcessMs: Double?
+        var coldOverheadMs: Double
+    }
+
+    static func run() throws -> Figures {
+        let root = NSTemporaryDirectory() + "b00t-bench-orch-\(getpid())"
+        let datums = root + "/datums", state = root + "/state"
+        try FileManager.default.createDirectory(atPath: datums, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let port = freePort()
+        try """
+        [b00t]
+        name = "benchredis"
+        type = "process"
+        command = "redis-server"
+        args = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        [b00t.health_check]
+        tcp = "127.0.0.1:\(port)"
+        interval_ms = 20
+        retry_count = 500
+        """.write(toFile: datums + "/benchredis.process.toml", atomically: true, encoding: .utf8)
+        let catalog = DatumLoader(searchPath: DatumSearchPath(folders: [datums])).load()
+        var env = ProcessInfo.processInfo.environment
+        env["B00T_DEBUG"] = nil
+        let orchestrator = Orchestrator(catalog: catalog, paths: B00tPaths(stateDirectory: state), environment: env)
+        defer { _ = try? orchestrator.stop("benchredis.process", force: true) }
+
+        // Cold: from the port's first accepted connection to ensure returning.
+        var cold: [Double] = []
+        for _ in 0..<10 {
+            let watcher = AcceptWatcher(port: port)
+            try orchestrator.ensure(["benchredis.process"])
+            let returned = DispatchTime.now().uptimeNanoseconds
+            guard let accepted = watcher.stop() else { continue }
+            cold.append(Double(Int64(returned) - Int64(accepted)) / 1e6)
+            try orchestrator.stop("benchredis.process", force: true)
+        }
+
+        try orchestrator.ensure(["benchredis.process"])
+        var warm: [Double] = []
+        for _ in 0..<100 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try orchestrator.ensure(["benchredis.process"])
+            warm.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+
+        var whole: [Double] = []
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/b00t"
+        if FileManager.default.isExecutableFile(atPath: binary) {
+            var cliEnv = env
+            cliEnv["B00T_PATH"] = datums
+            cliEnv["B00T_STATE_DIR"] = state
+            for _ in 0..<30 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let pid = try Spawn.start([binary, "up", "benchredis.process"],
+                                          options: .init(workingDirectory: root, environment: cliEnv))
+                guard Spawn.wait(pid, timeout: .seconds(10)) == 0 else { throw BenchError("b00t up failed") }
+                whole.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            }
+        }
+        return Figures(warmInProcessMs: median(warm), warmWholeProcessMs: whole.isEmpty ? nil : median(whole),
+                       coldOverheadMs: median(cold))
+    }
+}
+
+/// Connects to a port in a tight loop on its own thread and remembers when it first accepted.
+final class AcceptWatcher: @unchecked Sendable {
+    private let lock = NSLock()
+    private var acceptedAt: UInt64?
+    private var running = true
+    private let done = DispatchSemaphore(value: 0)
+
+    init(port: Int) {
+        Thread.detachNewThread { [self] in
+            let address = HostPort(host: "127.0.0.1", port: port)
+            while isRunning {
+                if HealthProbe.tcp(address, timeoutMs: 50).healthy {
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    lock.withLock { acceptedAt = now }
+                    break
+                }
+                usleep(100)
+            }
+            done.signal()
+        }
+    }
+
+    private var isRunning: Bool { lock.withLock { running && acceptedAt == nil } }
+
+    func stop() -> UInt64? {
+        lock.withLock { running = false }
+        done.wait()
+        return lock.withLock { acceptedAt }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+func median(_ values: [Double]) -> Double {
+    guard !values.isEmpty else { return .nan }
+    let sorted = values.sorted()
+    return sorted[sorted.count / 2]
+}
+
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
