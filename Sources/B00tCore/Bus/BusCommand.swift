@@ -1,0 +1,57 @@
+import Foundation
+
+/// A request to change the bus. It is validated against the current state: valid commands become events,
+/// invalid ones are refused with a `BusError` and nothing is written. `from` is who asks; transports bind
+/// it to the connection so an agent can only speak as itself.
+public enum BusCommand: Codable, Sendable, Hashable {
+    case register(BusAgent)
+    case deregister(agent: String)
+    case handshake(from: String, to: String, proposal: String)
+    case replyHandshake(from: String, handshake: String, accept: Bool, reason: String?)
+    case formCrew(from: String, name: String, members: [String], purpose: String)
+    case leaveCrew(from: String, crew: String)
+    case disbandCrew(from: String, crew: String)
+    case propose(from: String, text: String, crew: String?, threshold: Double?, quorum: Double?)
+    case vote(from: String, proposal: String, choice: VoteChoice)
+    case closeProposal(from: String, proposal: String)
+    case postAhoy(from: String, role: String, description: String, requiredSkills: [String], budget: Int, replyBy: Date?)
+    case apply(from: String, ahoy: String, pitch: String, relevantSkills: [String])
+    case award(from: String, ahoy: String, winner: String)
+    case withdrawAhoy(from: String, ahoy: String)
+    case withdrawApplication(from: String, ahoy: String)
+    case teach(from: String, to: String, skill: String, method: TeachingMethod)
+    case requestLearning(from: String, skill: String, teacher: String)
+    case share(from: String, crew: String, topic: String, content: String, skillImpact: [String: Double])
+    case say(from: String, crew: String?, to: String?, text: String)
+
+    /// The agent the command speaks for.
+    public var actor: String {
+        switch self {
+        case .register(let agent): return agent.id
+        case .deregister(let agent): return agent
+        case .handshake(let from, _, _), .replyHandshake(let from, _, _, _), .formCrew(let from, _, _, _),
+             .leaveCrew(let from, _), .disbandCrew(let from, _), .propose(let from, _, _, _, _),
+             .vote(let from, _, _), .closeProposal(let from, _), .postAhoy(let from, _, _, _, _, _),
+             .apply(let from, _, _, _), .award(let from, _, _), .withdrawAhoy(let from, _),
+             .withdrawApplication(let from, _), .teach(let from, _, _, _), .requestLearning(let from, _, _),
+             .share(let from, _, _, _, _), .say(let from, _, _, _):
+            return from
+        }
+    }
+}
+
+/// An event before the log has numbered it.
+public struct EventDraft: Sendable, Hashable {
+    public var from: String
+    public var body: BusEventBody
+    /// nil: the event starts its own conversation, `evt-<seq>`.
+    public var conversationID: String?
+    public var replyTo: UInt64?
+
+    public init(from: String, body: BusEventBody, conversationID: String? = nil, replyTo: UInt64? = nil) {
+        self.from = from
+        self.body = body
+        self.conversationID = conversationID
+        self.replyTo = replyTo
+    }
+}

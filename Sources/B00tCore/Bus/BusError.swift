@@ -1,0 +1,32 @@
+/// Why the bus refused a command (nothing was written) or could not read its store.
+public enum BusError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unknownAgent(String)
+    case alreadyRegistered(String)
+    case invalid(String)
+    case notAllowed(String)
+    case notFound(String, String)
+    case closed(String)
+    case duplicate(String)
+    case corruptSnapshot(path: String, detail: String)
+    case corruptLog(seq: UInt64, detail: String)
+    case storage(String)
+    case timeout(String)
+
+    public var description: String {
+        switch self {
+        case .unknownAgent(let id): return "unknown agent '\(id)': register it first (/agents lists who is here)"
+        case .alreadyRegistered(let id): return "agent '\(id)' is already registered"
+        case .invalid(let message): return message
+        case .notAllowed(let message): return "not allowed: \(message)"
+        case .notFound(let kind, let id): return "no \(kind) '\(id)'"
+        case .closed(let message): return "closed: \(message)"
+        case .duplicate(let message): return "refused: \(message)"
+        case .corruptSnapshot(let path, let detail):
+            return "snapshot \(path) is unreadable (\(detail)); move it aside to recover from the log alone"
+        case .corruptLog(let seq, let detail):
+            return "bus log event \(seq) is unreadable (\(detail)); events before it are intact"
+        case .storage(let message): return "bus storage: \(message)"
+        case .timeout(let message): return "timed out: \(message)"
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// Everything the bus knows, derived only from the log: `state = log.reduce(BusState(), apply)`.
+/// A value type: every replica that folds the same events holds an equal state.
+public struct BusState: Codable, Sendable, Equatable {
+    public var lastSeq: UInt64 = 0
+    public var agents: [String: BusAgent] = [:]
+    public var crews: [String: Crew] = [:]
+    public var handshakes: [String: Handshake] = [:]
+    public var proposals: [String: Proposal] = [:]
+    public var ahoys: [String: Ahoy] = [:]
+    public var messageCount: Int = 0
+
+    public init() {}
+
+    /// Folds one event. Events were validated before they were written, so applying never fails; an event
+    /// that refers to something missing (only possible in a hand-edited log) is skipped for that part.
+    public mutating func apply(_ event: BusEvent) {
+        lastSeq = event.seq
+        let from = event.from
+        switch event.body {
+        case .agentRegistered(var agent):
+            if let existing = agents[agent.id] {
+                agent.skills.merge(existing.skills) { new, old in max(new, old) }
+            }
+            agents[agent.id] = agent
+        case .agentDeregistered(let id):
+            agents[id] = nil
+            for name in crews.keys { removeMember(id, from: name) }
+        case .handshakeRequested(let id, let to, let proposal):
+            handshakes[id] = Handshake(id: id, from: from, to: to, proposal: proposal, accepted: nil, seq: event.seq)
+        case .handshakeReplied(let id, let accept, _):
+            handshakes[id]?.accepted = accept
+        case .crewFormed(let name, let members, let purpose):
+            crews[name] = Crew(name: name, initiator: from, members: members, purpose: purpose, formedAt: event.timestamp)
+        case .crewLeft(let crew, let agent):
+            removeMember(agent, from: crew)
+        case .crewDisbanded(let crew):
+            crews[crew] = nil
+        case .proposalCreated(let id, let text, let crew, let electorate, let threshold, let quorum):
+            proposals[id] = Proposal(id: id, text: text, by: from, crew: crew, electorate: electorate,
+                                     threshold: threshold, quorum: quorum, votes: [:], status: .open,
+                                     createdAt: event.timestamp, seq: event.seq)
+        case .voteCast(let proposal, let choice):
+            proposals[proposal]?.votes[from] = choice
+        case .proposalClosed(let id, let outcome):
+            proposals[id]?.status = outcome
+        case .ahoyPosted(let id, let role, let description, let skills, let budget, let replyBy):
+            ahoys[id] = Ahoy(id: id, from: from, role: role, description: description, requiredSkills: skills,
+                             budget: budget, replyBy: replyBy, applications: [], awardedTo: nil, status: .open,
+                             createdAt: event.timestamp, seq: event.seq)
+        case .ahoyApplied(let ahoy, let pitch, let skills):
+            ahoys[ahoy]?.applications.append(Application(from: from, pitch: pitch, relevantSkills: skills,
+                                                         appliedAt: event.timestamp, status: .pending))
+        case .ahoyAwarded(let ahoy, let winner, _):
+            ahoys[ahoy]?.status = .awarded
+            ahoys[ahoy]?.awardedTo = winner
+            setApplication(ahoy, winner, .accepted)
+        case .applicationRejected(let ahoy, let agent):
+            setApplication(ahoy, agent, .rejected)
+        case .ahoyWithdrawn(let ahoy):
+            ahoys[ahoy]?.status = .withdrawn
+        case .applicationWithdrawn(let ahoy):
+            setApplication(ahoy, from, .withdrawn)
+        case .skillTaught, .learningRequested:
+            break
+        case .skillLearned(let agent, let skill, _, let after, _):
+            agents[agent]?.skills[skill] = after
+        case .knowledgeShared(let crew, _, _, let impact):
+            for member in crews[crew]?.members ?? [] {
+                for (skill, gain) in impact {
+                    let current = agents[member]?.skills[skill] ?? 0
+                    agents[member]?.skills[skill] = SkillRules.raise(current, by: gain)
+                }
+            }
+        case .message:
+            messageCount += 1
+        }
+    }
+
+    public func applying(_ events: some Sequence<BusEvent>) -> BusState {
+        var copy = self
+        for event in events { copy.apply(event) }
+        return copy
+    }
+
+    private mutating func removeMember(_ agent: String, from crew: String) {
+        guard var c = crews[crew] else { return }
+        c.members.removeAll { $0 == agent }
+        crews[crew] = c.members.isEmpty ? nil : c
+    }
+
+    private mutating func setApplication(_ ahoy: String, _ agent: String, _ status: Application.Status) {
+        guard let index = ahoys[ahoy]?.applications.firstIndex(where: { $0.from == agent }) else { return }
+        ahoys[ahoy]?.applications[index].status = status
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+
+/// The log in an array: for tests, benchmarks and throwaway buses. `startingAfter` lets a bus restored from a
+/// snapshot continue numbering where the snapshot ended.
+public final class MemoryBusBackend: BusBackend, @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [BusEvent] = []
+    private let base: UInt64
+    private let signal = ChangeSignal()
+
+    public init(startingAfter base: UInt64 = 0) { self.base = base }
+
+    public var label: String { "memory" }
+
+    public func append(_ new: [BusEvent], expectedLastSeq: UInt64) async throws -> Bool {
+        let appended = lock.withLock { () -> Bool in
+            guard base + UInt64(events.count) == expectedLastSeq else { return false }
+            events.append(contentsOf: new)
+            return true
+        }
+        if appended { signal.fire() }
+        return appended
+    }
+
+    public func read(after seq: UInt64, limit: Int) async throws -> [BusEvent] {
+        lock.withLock {
+            let start = Int(max(seq, base) - base)
+            guard start < events.count else { return [] }
+            return Array(events[start..<min(events.count, start + limit)])
+        }
+    }
+
+    public func lastSequence() async throws -> UInt64 { lock.withLock { base + UInt64(events.count) } }
+
+    public func waitForEvents(after seq: UInt64, timeout: Duration) async {
+        await signal.wait(timeout: timeout) { [self] in lock.withLock { base + UInt64(events.count) } > seq }
+    }
+}
+
+/// Wakes parked subscribers when the log grows. Checks its condition under the same lock it is fired
+/// under, so a wake-up between "nothing new" and "park" is never lost.
+final class ChangeSignal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+
+    func fire() {
+        let woken = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+            let all = Array(waiters.values)
+            waiters.removeAll()
+            return all
+        }
+        for waiter in woken { waiter.resume() }
+    }
+
+    func wait(timeout: Duration, unless ready: @escaping @Sendable () -> Bool) async {
+        let id = UUID()
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            self.resume(id)
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = lock.withLock { () -> Bool in
+                    if ready() || Task.isCancelled { return true }
+                    waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            self.resume(id)
+        }
+        timer.cancel()
+    }
+
+    private func resume(_ id: UUID) {
+        let waiter = lock.withLock { waiters.removeValue(forKey: id) }
+        waiter?.resume()
+    }
+}
