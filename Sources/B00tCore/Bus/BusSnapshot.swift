@@ -10,13 +10,13 @@ public struct BusSnapshot: Codable, Sendable {
 
     public init(state: BusState) {
         self.version = Self.currentVersion
-        self.savedAt = Date()
+        self.savedAt = BusTime.quantize(Date())
         self.state = state
     }
 
     public func encoded() throws -> Data {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = BusTime.encoding
         encoder.outputFormatting = [.sortedKeys]
         return try encoder.encode(self)
     }
@@ -27,7 +27,7 @@ public struct BusSnapshot: Codable, Sendable {
 
     public static func decode(_ data: Data, source: String) throws(BusError) -> BusSnapshot {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = BusTime.decoding
         struct Header: Decodable { var version: Int? }
         guard let header = try? decoder.decode(Header.self, from: data) else {
             throw .corruptSnapshot(path: source, detail: data.isEmpty ? "empty file" : "not JSON (truncated?)")

@@ -111,7 +111,8 @@ extension BusState {
             if let replyBy, replyBy <= now { throw .invalid("reply_by is in the past") }
             let id = "ahoy-\(next)"
             return [EventDraft(from: from, body: .ahoyPosted(id: id, role: role, description: description,
-                                                             requiredSkills: skills, budget: budget, replyBy: replyBy),
+                                                             requiredSkills: skills, budget: budget,
+                                                             replyBy: replyBy.map(BusTime.quantize)),
                                conversationID: id)]
 
         case .apply(let from, let id, let pitch, let skills):

@@ -48,7 +48,7 @@ public actor MessageBus {
             var scratch = state
             var events: [BusEvent] = []
             events.reserveCapacity(commands.count)
-            let timestamp = now()
+            let timestamp = BusTime.quantize(now())
             for command in commands {
                 for draft in try scratch.validate(command, now: timestamp) {
                     let seq = scratch.lastSeq + 1

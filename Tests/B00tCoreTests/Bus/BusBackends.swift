@@ -6,6 +6,7 @@ import Testing
 /// open a second handle on the same log (another "process" for the same store).
 enum BackendKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case memory
+    case sqlite
 
     var testDescription: String { rawValue }
 
@@ -14,6 +15,10 @@ enum BackendKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case .memory:
             let backend = MemoryBusBackend()
             return BusStore(backend: backend, reopen: { backend })
+        case .sqlite:
+            let dir = ScratchDir()
+            let path = dir.path + "/bus.sqlite"
+            return BusStore(backend: try SQLiteBusBackend(path: path), reopen: { _ = dir; return try SQLiteBusBackend(path: path) })
         }
     }
 }
@@ -29,3 +34,18 @@ struct BusStore: Sendable {
 let alphaPath: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().path + "/_b00t_/alpha.agent.toml"
 let betaPath = alphaPath.replacingOccurrences(of: "alpha.agent", with: "beta.agent")
+
+/// A directory under one per-run root; the root of the previous run is removed when this run starts
+/// (a bus may outlive its test's scope, so directories are not removed one by one).
+final class ScratchDir: Sendable {
+    static let root: String = {
+        let root = NSTemporaryDirectory() + "b00t-bus-tests"
+        try? FileManager.default.removeItem(atPath: root)
+        return root
+    }()
+    let path: String
+    init() {
+        path = Self.root + "/\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+}

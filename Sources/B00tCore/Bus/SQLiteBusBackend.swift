@@ -1,0 +1,192 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import GRDB
+
+/// The embedded default: the log in a SQLite file (WAL). Several processes may open the same file: appends
+/// are serialized by SQLite (`BEGIN IMMEDIATE` + a check that the log still ends where the writer thinks),
+/// and readers notice other processes' commits by polling `PRAGMA data_version` (a sleep between polls,
+/// never a busy loop).
+public final class SQLiteBusBackend: BusBackend, @unchecked Sendable {
+    public enum Synchronous: String, Sendable {
+        /// WAL + NORMAL: a committed event survives any process crash (SIGKILL); a power cut may lose the
+        /// last commits. The default.
+        case normal = "NORMAL"
+        /// fsync on every commit: survives power loss too, slower.
+        case full = "FULL"
+    }
+
+    public let path: String
+    private let pool: DatabasePool
+    private let watcher: DatabaseQueue
+    private let signal = ChangeSignal()
+    private let pollInterval: Duration
+
+    public var label: String { "sqlite:\(path)" }
+
+    public init(path: String, synchronous: Synchronous = .normal, pollInterval: Duration = .milliseconds(10)) throws {
+        self.path = path
+        self.pollInterval = pollInterval
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try B00tPaths.ensurePrivateDirectory(directory) }
+        // Create the file private to the user before SQLite does (its -wal/-shm files copy these permissions).
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if fd >= 0 { close(fd) }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.write { db in
+                try db.execute(sql: """
+                    CREATE TABLE IF NOT EXISTS events (
+                        seq INTEGER PRIMARY KEY,
+                        ts INTEGER NOT NULL, -- milliseconds since 1970
+                        sender TEXT NOT NULL,
+                        conversation TEXT NOT NULL,
+                        reply_to INTEGER,
+                        kind TEXT NOT NULL,
+                        body BLOB NOT NULL
+                    );
+                    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1');
+                    """)
+            }
+            var watcherConfiguration = Configuration()
+            watcherConfiguration.readonly = true
+            watcherConfiguration.busyMode = .timeout(5)
+            watcher = try DatabaseQueue(path: path, configuration: watcherConfiguration)
+        } catch {
+            throw BusError.storage("cannot open \(path): \(Self.describe(error)); if the file is damaged, move it aside (events cannot be recovered from a corrupt file)")
+        }
+    }
+
+    public func append(_ events: [BusEvent], expectedLastSeq: UInt64) async throws -> Bool {
+        let rows = try events.map(EventRow.init)
+        let appended: Bool
+        do {
+            appended = try await pool.writeWithoutTransaction { @Sendable db -> Bool in
+                var ok = false
+                try db.inTransaction(.immediate) {
+                    let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM events") ?? 0
+                    guard UInt64(last) == expectedLastSeq else { return .rollback }
+                    let insert = try db.cachedStatement(sql: """
+                        INSERT INTO events (seq, ts, sender, conversation, reply_to, kind, body) VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """)
+                    for row in rows {
+                        try insert.execute(arguments: [row.seq, row.ts, row.sender, row.conversation, row.replyTo, row.kind, row.body])
+                    }
+                    ok = true
+                    return .commit
+                }
+                return ok
+            }
+        } catch {
+            throw BusError.storage("append to \(path) failed: \(Self.describe(error))")
+        }
+        if appended { signal.fire() }
+        return appended
+    }
+
+    public func read(after seq: UInt64, limit: Int) async throws -> [BusEvent] {
+        do {
+            return try await pool.read { db in
+                let rows = try Row.fetchCursor(
+                    db, sql: "SELECT seq, ts, sender, conversation, reply_to, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                    arguments: [Int64(seq), limit])
+                var events: [BusEvent] = []
+                while let row = try rows.next() { events.append(try EventRow.decode(row)) }
+                return events
+            }
+        } catch let error as BusError {
+            throw error
+        } catch {
+            throw BusError.storage("read from \(path) failed: \(Self.describe(error))")
+        }
+    }
+
+    public func lastSequence() async throws -> UInt64 {
+        do {
+            return UInt64(try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM events") ?? 0 })
+        } catch {
+            throw BusError.storage("read from \(path) failed: \(Self.describe(error))")
+        }
+    }
+
+    public func waitForEvents(after seq: UInt64, timeout: Duration) async {
+        let deadline = ContinuousClock.now + timeout
+        var version = dataVersion()
+        while ContinuousClock.now < deadline && !Task.isCancelled {
+            if (try? await lastSequence()).map({ $0 > seq }) == true { return }
+            // Local appends wake us at once; other processes' commits show up as a new data_version.
+            await signal.wait(timeout: min(pollInterval, deadline - ContinuousClock.now)) { false }
+            let now = dataVersion()
+            if now != version {
+                version = now
+                if (try? await lastSequence()).map({ $0 > seq }) == true { return }
+            }
+        }
+    }
+
+    private func dataVersion() -> Int64 {
+        ((try? watcher.read { db in try Int64.fetchOne(db, sql: "PRAGMA data_version") }) ?? nil) ?? 0
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let db = error as? DatabaseError { return db.message ?? "\(db.resultCode)" }
+        return "\(error)"
+    }
+}
+
+/// One `events` row: envelope columns plus the body as JSON (so `sqlite3` shows readable events).
+struct EventRow: Sendable {
+    var seq: Int64
+    var ts: Int64
+    var sender: String
+    var conversation: String
+    var replyTo: Int64?
+    var kind: String
+    var body: Data
+
+    init(_ event: BusEvent) throws {
+        seq = Int64(event.seq)
+        ts = BusTime.milliseconds(event.timestamp)
+        sender = event.from
+        conversation = event.conversationID
+        replyTo = event.replyTo.map { Int64($0) }
+        kind = event.body.kind
+        body = try EventCoding.encoder.encode(event.body)
+    }
+
+    static func decode(_ row: Row) throws -> BusEvent {
+        let seq: Int64 = row["seq"]
+        guard let data: Data = row["body"] else { throw BusError.corruptLog(seq: UInt64(seq), detail: "empty body") }
+        let body: BusEventBody
+        do {
+            body = try EventCoding.decoder.decode(BusEventBody.self, from: data)
+        } catch {
+            throw BusError.corruptLog(seq: UInt64(seq), detail: "body is not a valid event: \("\(error)".prefix(120))")
+        }
+        return BusEvent(seq: UInt64(seq), timestamp: BusTime.date(milliseconds: row["ts"]), from: row["sender"],
+                        conversationID: row["conversation"], replyTo: (row["reply_to"] as Int64?).map { UInt64($0) },
+                        body: body)
+    }
+}
+
+/// Shared JSON coders for event bodies (creating coders per event is measurable in the append path).
+enum EventCoding {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = BusTime.encoding
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = BusTime.decoding
+        return d
+    }()
+}

@@ -1,0 +1,115 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+@testable import B00tCore
+
+/// A writer killed with SIGKILL mid-stream loses no acknowledged event, and the log still folds.
+@Suite struct BusCrashTests {
+    @Test func sigkilledWriterLosesNoAcknowledgedEvent() async throws {
+        let dir = TempDir("b00t-crash")
+        let db = dir.path + "/bus.sqlite"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Binaries.path("b00t"))
+        process.arguments = ["bus", "load", "--db", db, "--count", "1000000"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+
+        var acknowledged: UInt64 = 0
+        var buffer = Data()
+        let reader = out.fileHandleForReading
+        while acknowledged < 300 {
+            let chunk = reader.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+            let lines = String(decoding: buffer, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            for line in lines.dropLast() { acknowledged = max(acknowledged, UInt64(line) ?? 0) }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        // Whatever it acknowledged before dying is still in the pipe.
+        buffer.append(reader.readDataToEndOfFile())
+        for line in String(decoding: buffer, as: UTF8.self).split(separator: "\n") {
+            acknowledged = max(acknowledged, UInt64(line) ?? 0)
+        }
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(acknowledged >= 300)
+
+        let bus = try await MessageBus(backend: try SQLiteBusBackend(path: db))
+        let state = await bus.state
+        #expect(state.lastSeq >= acknowledged)
+        let events = try await bus.events()
+        #expect(events.map(\.seq) == Array(1...state.lastSeq))
+        #expect(state.messageCount == Int(state.lastSeq) - 1)
+        // And the reopened log takes new appends after the last one.
+        let next = try await bus.submit(.say(from: "loader", crew: nil, to: nil, text: "after the crash"))
+        #expect(next.first?.seq == state.lastSeq + 1)
+    }
+
+    @Test func damagedDatabaseIsAClearError() async throws {
+        let dir = TempDir("b00t-damaged")
+        let db = dir.path + "/bus.sqlite"
+        do {
+            let bus = try await MessageBus(backend: try SQLiteBusBackend(path: db))
+            try await bus.register(BusAgent(id: "a"))
+        }
+        // Overwrite the header: no longer a SQLite database.
+        let handle = try #require(FileHandle(forWritingAtPath: db))
+        try handle.write(contentsOf: Data(repeating: 0x41, count: 100))
+        try handle.close()
+        try? FileManager.default.removeItem(atPath: db + "-wal")
+        try? FileManager.default.removeItem(atPath: db + "-shm")
+        await #expect {
+            _ = try await MessageBus(backend: try SQLiteBusBackend(path: db))
+        } throws: { error in
+            "\(error)".contains(db) && "\(error)".contains("move it aside")
+        }
+    }
+
+    @Test func corruptEventBodyNamesItsSequenceNumber() async throws {
+        let dir = TempDir("b00t-badrow")
+        let db = dir.path + "/bus.sqlite"
+        do {
+            let bus = try await MessageBus(backend: try SQLiteBusBackend(path: db))
+            try await bus.register(BusAgent(id: "a"))
+            try await bus.say(from: "a", "hello")
+        }
+        _ = try run("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"update events set body='{oops' where seq=2\"); c.commit()", db])
+        await #expect(throws: BusError.self) { _ = try await MessageBus(backend: try SQLiteBusBackend(path: db)) }
+        do {
+            _ = try await MessageBus(backend: try SQLiteBusBackend(path: db))
+        } catch let error as BusError {
+            guard case .corruptLog(let seq, _) = error else { Issue.record("\(error)"); return }
+            #expect(seq == 2)
+        }
+    }
+
+    @Test func twoProcessesShareOneSQLiteBus() async throws {
+        let dir = TempDir("b00t-shared")
+        let db = dir.path + "/bus.sqlite"
+        let writers = try (0..<3).map { i -> Process in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Binaries.path("b00t"))
+            p.arguments = ["bus", "load", "--db", db, "--count", "200", "--agent", "w\(i)"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        // A reader in this process sees the other processes' events arrive.
+        let reader = try await MessageBus(backend: try SQLiteBusBackend(path: db))
+        var seen = 0
+        for try await event in reader.subscribe(after: 0) {
+            if case .message = event.body { seen += 1 }
+            if seen == 600 { break }
+        }
+        for w in writers { w.waitUntilExit() }
+        #expect(writers.map(\.terminationStatus) == [0, 0, 0])
+        let bus = try await MessageBus(backend: try SQLiteBusBackend(path: db))
+        #expect(await bus.state.messageCount == 600)
+        #expect(await bus.state.lastSeq == 603)
+    }
+}
