@@ -1,0 +1,50 @@
+import B00tCore
+import Foundation
+
+/// Bus throughput and recovery figures.
+enum BusBenchmark {
+    static func commands(_ n: Int, from agent: String) -> [BusCommand] {
+        (0..<n).map { .say(from: agent, crew: nil, to: nil, text: "message \($0)") }
+    }
+
+    /// Commands per second through `MessageBus.submit` (validate + fold + append) in batches of `batch`.
+    static func appendRate(backend: any BusBackend, total: Int, batch: Int) async throws -> Double {
+        let bus = try await MessageBus(backend: backend)
+        try await bus.register(BusAgent(id: "bench"))
+        let batches = (0..<(total / batch)).map { _ in commands(batch, from: "bench") }
+        let start = DispatchTime.now().uptimeNanoseconds
+        for commands in batches { try await bus.submit(commands) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return Double(total) / seconds
+    }
+
+    /// Opening a bus over an existing 100k-event SQLite log and folding it, in ms.
+    static func recoverMs(path: String) async throws -> Double {
+        var samples: [Double] = []
+        for _ in 0..<3 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let bus = try await MessageBus(backend: try SQLiteBusBackend(path: path))
+            let seq = await bus.state.lastSeq
+            precondition(seq >= 100_000)
+            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        return median(samples)
+    }
+
+    static func run() async throws -> [String: Double] {
+        var figures: [String: Double] = [:]
+        figures["bus_append_per_s_memory"] = try await appendRate(backend: MemoryBusBackend(), total: 1_000_000, batch: 1_000)
+        figures["bus_append_per_s_memory_unbatched"] = try await appendRate(backend: MemoryBusBackend(), total: 100_000, batch: 1)
+        let dir = NSTemporaryDirectory() + "b00t-bench-bus-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        figures["bus_append_per_s_sqlite"] = try await appendRate(
+            backend: try SQLiteBusBackend(path: dir + "/normal.sqlite", synchronous: .normal), total: 100_000, batch: 1_000)
+        figures["bus_append_per_s_sqlite_full"] = try await appendRate(
+            backend: try SQLiteBusBackend(path: dir + "/full.sqlite", synchronous: .full), total: 100_000, batch: 1_000)
+        figures["bus_append_per_s_sqlite_unbatched"] = try await appendRate(
+            backend: try SQLiteBusBackend(path: dir + "/single.sqlite", synchronous: .normal), total: 5_000, batch: 1)
+        figures["bus_recover_ms_per_100k"] = try await recoverMs(path: dir + "/normal.sqlite")
+        return figures
+    }
+}
