@@ -99,7 +99,7 @@ struct Logs: ParsableCommand {
             return
         }
         // Hand the terminal to the follower (tail -F / docker logs -f): argv, no shell.
-        let pid = try Spawn.start(followArgv, options: .init(outputPath: "/dev/stdout"))
+        let pid = try Spawn.start(followArgv, options: .init(inheritOutput: true))
         var status: Int32 = 0
         waitpid(pid, &status, 0)
     }

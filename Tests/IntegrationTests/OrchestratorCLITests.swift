@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Testing
 @testable import B00tCore
@@ -67,6 +70,28 @@ import Testing
         #expect(rows?.first?["state"] as? String == "running")
         let logs = try run(Binaries.path("b00t"), ["logs", "redis.process"], environment: env)
         #expect(logs.stdout.contains("Ready to accept connections"))
+        // -f streams the log through to our stdout (regression: it once failed to start `tail`).
+        let follower = Process()
+        follower.executableURL = URL(fileURLWithPath: Binaries.path("b00t"))
+        follower.arguments = ["logs", "-f", "redis.process"]
+        var followEnv = ProcessInfo.processInfo.environment
+        for (k, v) in env { followEnv[k] = v }
+        follower.environment = followEnv
+        follower.currentDirectoryURL = URL(fileURLWithPath: sandbox.state.path)
+        let pipe = Pipe()
+        follower.standardOutput = pipe
+        follower.standardError = pipe
+        try follower.run()
+        var followed = ""
+        while !followed.contains("Ready to accept connections") {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            followed += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(followed.contains("Ready to accept connections"), "\(followed)")
+        kill(-follower.processIdentifier, SIGTERM)
+        follower.terminate()
+        for pid in pids(matching: ["tail", "redis.process.log"]) { kill(pid, SIGTERM) }
         #expect(try run(Binaries.path("b00t"), ["stop", "redis.process"], environment: env).status == 0)
         #expect(pids(matching: ["redis-server", ":\(port)"]).isEmpty)
         let missing = try run(Binaries.path("b00t"), ["up", "nosuch.process"], environment: env)

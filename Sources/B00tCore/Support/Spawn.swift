@@ -9,13 +9,17 @@ import Foundation
 public enum Spawn {
     public struct Options: Sendable {
         public var newSession = false
+        /// Where stdout and stderr go; nil means /dev/null unless `inheritOutput`.
         public var outputPath: String? = nil
+        /// Keep the caller's stdout/stderr (for commands that print to the user, like `tail -F`).
+        public var inheritOutput = false
         public var workingDirectory: String? = nil
         public var environment: [String: String]? = nil
-        public init(newSession: Bool = false, outputPath: String? = nil, workingDirectory: String? = nil,
-                    environment: [String: String]? = nil) {
+        public init(newSession: Bool = false, outputPath: String? = nil, inheritOutput: Bool = false,
+                    workingDirectory: String? = nil, environment: [String: String]? = nil) {
             self.newSession = newSession
             self.outputPath = outputPath
+            self.inheritOutput = inheritOutput
             self.workingDirectory = workingDirectory
             self.environment = environment
         }
@@ -30,10 +34,11 @@ public enum Spawn {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         if let outputPath = options.outputPath {
             posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        } else if !options.inheritOutput {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
         }
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
         b00t_spawn_addclosefrom(&actions, 3)
         if let dir = options.workingDirectory { b00t_spawn_addchdir(&actions, dir) }
 
@@ -59,6 +64,7 @@ public enum Spawn {
             }
         }
         guard result == 0 else { throw SpawnError.failed(program, result) }
+        // posix_spawnp searches the caller's PATH; a program missing there fails above with ENOENT.
         return pid
     }
 
