@@ -6,7 +6,7 @@ struct BusGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bus",
         abstract: "The crew message bus.",
-        subcommands: [BusLoad.self]
+        subcommands: [BusServe.self, BusTail.self, BusPing.self, BusLoad.self]
     )
 }
 

@@ -4,7 +4,7 @@ import Foundation
 /// invalid ones are refused with a `BusError` and nothing is written. `from` is who asks; transports bind
 /// it to the connection so an agent can only speak as itself.
 public enum BusCommand: Codable, Sendable, Hashable {
-    case register(BusAgent)
+    case register(agent: BusAgent)
     case deregister(agent: String)
     case handshake(from: String, to: String, proposal: String)
     case replyHandshake(from: String, handshake: String, accept: Bool, reason: String?)

@@ -1,5 +1,5 @@
 /// Why the bus refused a command (nothing was written) or could not read its store.
-public enum BusError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum BusError: Error, Equatable, Sendable, Codable, CustomStringConvertible {
     case unknownAgent(String)
     case alreadyRegistered(String)
     case invalid(String)

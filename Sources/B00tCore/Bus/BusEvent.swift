@@ -30,7 +30,7 @@ public struct BusEvent: Codable, Sendable, Hashable {
 
 /// What happened. Each case carries everything the reducer needs, so folding never consults anything else.
 public enum BusEventBody: Codable, Sendable, Hashable {
-    case agentRegistered(BusAgent)
+    case agentRegistered(agent: BusAgent)
     case agentDeregistered(id: String)
     case handshakeRequested(id: String, to: String, proposal: String)
     case handshakeReplied(id: String, accept: Bool, reason: String?)

@@ -11,7 +11,7 @@ extension BusState {
             for (skill, level) in agent.skills where !(0...1).contains(level) || skill.isEmpty {
                 throw .invalid("skill '\(skill)' proficiency \(level) is outside 0.0–1.0")
             }
-            return [EventDraft(from: agent.id, body: .agentRegistered(agent))]
+            return [EventDraft(from: agent.id, body: .agentRegistered(agent: agent))]
 
         case .deregister(let id):
             try requireAgent(id)

@@ -7,10 +7,10 @@ public struct HandshakeReply: Sendable, Equatable {
     public var reason: String?
 }
 
-extension MessageBus {
+extension CrewBus {
     // MARK: Agents
 
-    public func register(_ agent: BusAgent) async throws { try await submit(.register(agent)) }
+    public func register(_ agent: BusAgent) async throws { try await submit(.register(agent: agent)) }
 
     public func deregister(_ id: String) async throws { try await submit(.deregister(agent: id)) }
 

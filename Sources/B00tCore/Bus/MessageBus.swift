@@ -3,7 +3,7 @@ import Foundation
 /// The crew bus: validates commands against the folded state and appends the resulting events to a
 /// backend. Every method is a thin name over `submit`, so the REPL, the socket server and agents share one
 /// set of rules.
-public actor MessageBus {
+public actor MessageBus: CrewBus {
     public let backend: any BusBackend
     public private(set) var state: BusState
     private let now: @Sendable () -> Date
@@ -35,9 +35,7 @@ public actor MessageBus {
         }
     }
 
-    /// Validates and appends one command; returns the events it became.
-    @discardableResult
-    public func submit(_ command: BusCommand) async throws -> [BusEvent] { try await submit([command]) }
+    public nonisolated var label: String { backend.label }
 
     /// Validates commands in order against the evolving state and appends all their events at once, or none
     /// (the first refusal throws and nothing is written). Batching is how bulk writers reach high rates.
@@ -69,7 +67,7 @@ public actor MessageBus {
     }
 
     /// Events with `seq > after` from the store (not just this process's).
-    public func events(after seq: UInt64 = 0, limit: Int = .max) async throws -> [BusEvent] {
+    public func events(after seq: UInt64, limit: Int) async throws -> [BusEvent] {
         var result: [BusEvent] = []
         var cursor = seq
         while result.count < limit {
@@ -83,7 +81,7 @@ public actor MessageBus {
 
     /// Every event after `seq`, then new ones as they are appended, until the consumer stops. A consumer
     /// that remembers the last seq it handled and resubscribes from it misses nothing.
-    public nonisolated func subscribe(after seq: UInt64 = 0) -> AsyncThrowingStream<BusEvent, Error> {
+    public nonisolated func subscribe(after seq: UInt64) -> AsyncThrowingStream<BusEvent, Error> {
         let backend = self.backend
         return AsyncThrowingStream { continuation in
             let task = Task {

@@ -10,7 +10,7 @@ public enum DatumDecoder {
         "resources", "role", "skills", "personality", "policy", "model", "agent",
     ]
     static let healthKeys = [
-        "http_url", "tcp", "exec", "expected_status", "interval_ms", "timeout_ms", "retry_count", "start_period_ms",
+        "http_url", "tcp", "unix", "exec", "expected_status", "interval_ms", "timeout_ms", "retry_count", "start_period_ms",
     ]
     static let resourceKeys = ["memory_limit", "cpu_limit", "restart_policy"]
     static let agentKeys = [
@@ -191,6 +191,7 @@ public enum DatumDecoder {
         var health = HealthCheck()
         health.httpURL = t.string("http_url")
         health.tcp = t.string("tcp")
+        health.unix = t.string("unix")
         if let tcp = health.tcp, HostPort(EnvExpansion.expand(tcp, environment: [:])) == nil {
             context.report(.error, key: "b00t.health_check.tcp", "invalid address '\(tcp)'", hint: "write \"127.0.0.1:6379\"")
         }

@@ -25,6 +25,9 @@ public enum HealthProbe {
             guard let address = HostPort(tcp) else { return .failing("invalid tcp address '\(tcp)'") }
             return self.tcp(address, timeoutMs: timeout)
         }
+        if let path = health.unix {
+            return unix(path, timeoutMs: timeout)
+        }
         if let argv = health.exec {
             return exec(argv, timeoutMs: timeout)
         }
@@ -74,6 +77,28 @@ public enum HealthProbe {
             return .ok("tcp \(address) accepts connections")
         case .failure(let failure): return .failing(failure.detail)
         }
+    }
+
+    /// Connects to a Unix stream socket (blocking connect: local, so it answers at once or fails).
+    public static func unix(_ path: String, timeoutMs: Int) -> HealthResult {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return .failing("socket path too long: \(path)") }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+            raw[bytes.count] = 0
+        }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return .failing("socket: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return result == 0 ? .ok("unix \(path) accepts connections")
+            : .failing("connect unix \(path): \(String(cString: strerror(errno)))")
     }
 
     /// A minimal HTTP/1.1 GET: enough to read a status line without pulling in an HTTP client stack.

@@ -20,7 +20,7 @@ public final class Orchestrator: Sendable {
     ) {
         self.catalog = catalog
         self.paths = paths
-        self.environment = environment
+        self.environment = Self.withDefaults(environment, paths: paths)
         self.debug = environment["B00T_DEBUG"].map { $0 == "1" || $0.lowercased() == "true" } ?? false
         self.runtimes = runtimes ?? [
             .process: ProcessRuntime(paths: paths),
@@ -32,6 +32,20 @@ public final class Orchestrator: Sendable {
     }
 
     var graph: DependencyGraph { DependencyGraph(catalog: catalog) }
+
+    /// b00t's own locations, available to datums as variables when the caller has not set them:
+    /// `B00T_STATE_DIR`, `B00T_BUS_SOCKET`, and `B00T_BIN` (the `b00t` next to the running program).
+    static func withDefaults(_ environment: [String: String], paths: B00tPaths) -> [String: String] {
+        var env = environment
+        if env["B00T_STATE_DIR"]?.isEmpty ?? true { env["B00T_STATE_DIR"] = paths.stateDirectory }
+        if env["B00T_BUS_SOCKET"]?.isEmpty ?? true { env["B00T_BUS_SOCKET"] = paths.runtimeDirectory + "/bus.sock" }
+        if env["B00T_BIN"]?.isEmpty ?? true {
+            let sibling = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+                .deletingLastPathComponent().appendingPathComponent("b00t").path
+            env["B00T_BIN"] = FileManager.default.isExecutableFile(atPath: sibling) ? sibling : "b00t"
+        }
+        return env
+    }
 
     /// The async face of `ensure`: runs the blocking work (locks, probes, sleeps) on its own thread so the
     /// caller's executor is never blocked.

@@ -23,6 +23,7 @@ public struct ResolvedService: Sendable, Hashable {
         if var health = datum.healthCheck {
             health.httpURL = health.httpURL.map(expand)
             health.tcp = health.tcp.map(expand)
+            health.unix = health.unix.map(expand)
             health.exec = health.exec?.map(expand)
             self.health = health
         } else if let first = ports.first {

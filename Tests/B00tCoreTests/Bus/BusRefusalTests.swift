@@ -22,9 +22,9 @@ import Testing
 
     @Test func agentsAndHandshakes() async throws {
         let bus = try await bus()
-        try await refuses(bus, .register(BusAgent(id: "bad id")),
+        try await refuses(bus, .register(agent: BusAgent(id: "bad id")),
                           .invalid("agent id 'bad id' must be 1–64 letters, digits, '-', '_' or '.'"))
-        try await refuses(bus, .register(BusAgent(id: "x", skills: ["rust": 1.2])),
+        try await refuses(bus, .register(agent: BusAgent(id: "x", skills: ["rust": 1.2])),
                           .invalid("skill 'rust' proficiency 1.2 is outside 0.0–1.0"))
         try await refuses(bus, .handshake(from: "alpha", to: "nobody", proposal: ""), .unknownAgent("nobody"))
         try await refuses(bus, .handshake(from: "ghost", to: "alpha", proposal: ""), .unknownAgent("ghost"))
@@ -196,7 +196,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let good = try BusSnapshot(state: BusState().applying([
-            BusEvent(seq: 1, timestamp: Date(), from: "a", conversationID: "evt-1", body: .agentRegistered(BusAgent(id: "a"))),
+            BusEvent(seq: 1, timestamp: Date(), from: "a", conversationID: "evt-1", body: .agentRegistered(agent: BusAgent(id: "a"))),
         ])).encoded()
         #expect(throws: BusError.corruptSnapshot(path: "t", detail: "not JSON (truncated?)")) {
             try BusSnapshot.decode(good.prefix(good.count / 2), source: "t")

@@ -1,0 +1,77 @@
+import ArgumentParser
+import B00tCore
+import Foundation
+
+struct AgentGroup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent", abstract: "Run autonomous crew agents.", subcommands: [AgentRun.self])
+}
+
+struct AgentRun: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Join the bus as an agent: answer handshakes, bid on matching ahoys, vote and teach by policy.")
+    @OptionGroup var datums: DatumOptions
+    @Option(help: "Agent id (default: the datum's name).") var id: String?
+    @Option(help: "Skills as name:proficiency pairs, comma-separated (rust:0.9,testing:0.7).") var skills: String?
+    @Option(help: "An agent datum (alpha or alpha.agent) for role, skills, personality and policy.") var datum: String?
+    @Option(help: "Policy TOML file (vote, apply_threshold, accept_handshakes, teach_method).") var policy: String?
+    @Option(help: "Role.") var role: String?
+
+    func run() async throws {
+        var profile = BusAgent(id: id ?? "")
+        var agentPolicy = AgentPolicy()
+        do {
+            if let datum {
+                let found = try datums.loadCatalog().lookup(datum)
+                profile = try BusAgent(datum: found)
+                if let fromDatum = try AgentPolicy.from(datum: found) { agentPolicy = fromDatum }
+            }
+            if let id { profile.id = id }
+            if let skills { profile.skills.merge(try Self.parseSkills(skills)) { _, new in new } }
+            if let role { profile.role = role }
+            if let policy { agentPolicy = try AgentPolicy.load(file: policy) }
+        } catch let error as BusError {
+            throw CLIError(error.description)
+        } catch let error as DatumLookupError {
+            throw CLIError(error.description)
+        }
+        guard !profile.id.isEmpty else { throw ValidationError("give --id or --datum") }
+
+        let agentID = profile.id
+        let log: @Sendable (String) -> Void = { line in
+            FileHandle.standardOutput.write(Data("[\(BusEventFormatter.clock(Date()))] \(agentID): \(line)\n".utf8))
+        }
+        let bus = try await connectBus(agent: profile.id)
+        let runner = AgentRunner(bus: bus, profile: profile, policy: agentPolicy, log: log)
+        let work = Task { try await runner.run() }
+        let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
+        let waiter = Task {
+            await stop.wait()
+            work.cancel()
+        }
+        do {
+            try await work.value
+        } catch is CancellationError {
+        } catch let error as BusClientError where error == .disconnected {
+            log("bus connection closed")
+        }
+        waiter.cancel()
+        await bus.close()
+        log("stopped")
+    }
+
+    /// `rust:0.9,testing:0.7` (a bare name means 0.5).
+    static func parseSkills(_ text: String) throws(BusError) -> [String: Double] {
+        var skills: [String: Double] = [:]
+        for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+            let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
+            let level = parts.count == 2 ? Double(parts[1]) : 0.5
+            guard let level, (0...1).contains(level) else {
+                throw .invalid("--skills: '\(item)' needs a proficiency in 0.0–1.0, like rust:0.9")
+            }
+            skills[parts[0]] = level
+        }
+        return skills
+    }
+}

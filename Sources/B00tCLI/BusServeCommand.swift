@@ -1,0 +1,121 @@
+import ArgumentParser
+import B00tCore
+import Dispatch
+import Foundation
+
+/// Runs until SIGTERM or SIGINT, then closes the socket and exits 0.
+struct BusServe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Host the crew bus on a Unix socket (newline-delimited JSON; see docs/protocol.md).")
+    @Option(help: "Socket path (default $B00T_BUS_SOCKET, else $XDG_RUNTIME_DIR/b00t/bus.sock, else the state dir).")
+    var socket: String?
+    @Option(help: "sqlite (durable, the default) or memory.") var store = "sqlite"
+    @Option(help: "SQLite file (default <state dir>/bus.sqlite).") var db: String?
+    @Option(help: "Messages per second per connection (0 = unlimited).") var rate = 200.0
+    @Option(help: "Burst allowed above the rate.") var burst = 400.0
+
+    func run() async throws {
+        let paths = B00tPaths.standard()
+        var endpoint = BusEndpoint.standard(paths: paths)
+        if let socket, !socket.isEmpty { endpoint.socketPath = socket }
+        let backend: any BusBackend
+        switch store {
+        case "sqlite": backend = try SQLiteBusBackend(path: db ?? paths.stateDirectory + "/bus.sqlite")
+        case "memory": backend = MemoryBusBackend()
+        default: throw ValidationError("--store must be sqlite or memory (got '\(store)')")
+        }
+        let bus = try await MessageBus(backend: backend)
+        let server = BusServer(bus: bus, endpoint: endpoint, limits: .init(rate: rate, burst: burst))
+        try await server.start()
+        FileHandle.standardError.write(Data("b00t bus: serving \(backend.label) on \(endpoint.socketPath)\(endpoint.token == nil ? "" : " (token required)")\n".utf8))
+        let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
+        await stop.wait()
+        await server.shutdown()
+        FileHandle.standardError.write(Data("b00t bus: stopped\n".utf8))
+    }
+}
+
+struct BusTail: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tail", abstract: "Print the crew's events as they happen.")
+    @Option(help: "Start after this sequence number (0: from the beginning).") var from: UInt64?
+    @Flag(help: "One JSON event per line.") var json = false
+    @Flag(help: "Print what is there and exit instead of following.") var noFollow = false
+    @Option(help: "Agent id to connect as.") var agent = "tail-\(getpid())"
+
+    func run() async throws {
+        let bus = try await connectBus(agent: agent)
+        let start = from ?? 0
+        if noFollow {
+            for event in try await bus.events(after: start, limit: .max) { try printEvent(event) }
+            return
+        }
+        for try await event in bus.subscribe(after: start) { try printEvent(event) }
+    }
+
+    func printEvent(_ event: BusEvent) throws {
+        let text = json ? String(decoding: try WireProtocol.encodeEvent(event), as: UTF8.self) : BusEventFormatter.line(event)
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+}
+
+struct BusPing: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ping", abstract: "Check that the bus daemon answers (starting it if needed).")
+    func run() async throws {
+        let start = ContinuousClock.now
+        let bus = try await connectBus(agent: "ping-\(getpid())")
+        try await bus.client.request("ping")
+        let elapsed = ContinuousClock.now - start
+        print("pong from \(bus.label) in \(elapsed.formatted(.units(allowed: [.milliseconds], width: .abbreviated))), last event #\(await bus.state.lastSeq)")
+        await bus.close()
+    }
+}
+
+/// Connects through the orchestrator (cold: starts the daemon), turning failures into clean CLI errors.
+func connectBus(agent: String) async throws -> RemoteBus {
+    do {
+        return try await BusConnector.connect(agent: agent)
+    } catch let error as OrchestratorError {
+        throw CLIError("cannot start the bus daemon: \(error)")
+    } catch let error as BusClientError {
+        throw CLIError(error.description)
+    }
+}
+
+/// Waits for one of `signals` without a handler thread of our own: dispatch sources on a private queue.
+final class SignalWaiter: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+    private let queue = DispatchQueue(label: "b00t.signals")
+    private var continuation: CheckedContinuation<Void, Never>?
+    private var fired = false
+    private let lock = NSLock()
+
+    init(signals: [Int32]) {
+        for number in signals {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [weak self] in self?.fire() }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    private func fire() {
+        let waiting = lock.withLock { () -> CheckedContinuation<Void, Never>? in
+            fired = true
+            defer { continuation = nil }
+            return continuation
+        }
+        waiting?.resume()
+    }
+
+    func wait() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = lock.withLock { () -> Bool in
+                if fired { return true }
+                continuation = c
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+}

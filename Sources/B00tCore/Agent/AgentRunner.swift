@@ -1,0 +1,135 @@
+import Foundation
+
+/// The behaviour of `b00t agent run`: registers, then answers what happens on the bus according to its
+/// policy — handshakes, ahoys that match its skills, votes, requests to teach — and logs each decision.
+public actor AgentRunner {
+    public let profile: BusAgent
+    public let policy: AgentPolicy
+    let bus: any CrewBus
+    let log: @Sendable (String) -> Void
+
+    public init(bus: any CrewBus, profile: BusAgent, policy: AgentPolicy, log: @escaping @Sendable (String) -> Void) {
+        var me = profile
+        me.autoAcceptHandshakes = false  // this process answers its own handshakes
+        self.profile = me
+        self.policy = policy
+        self.bus = bus
+        self.log = log
+    }
+
+    var id: String { profile.id }
+
+    /// Registers and reacts until cancelled. Handles what was already open when it started, then follows the stream.
+    public func run() async throws {
+        try await bus.submit(.register(agent: profile))
+        log("registered \(id) (\(profile.skills.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))")
+        let state = await bus.state
+        for ahoy in state.listAhoys(.open) { await consider(ahoy) }
+        for proposal in state.proposals.values.sorted(by: { $0.seq < $1.seq }) where proposal.status == .open {
+            await considerVote(proposal.id)
+        }
+        for handshake in state.handshakes.values.sorted(by: { $0.seq < $1.seq }) where handshake.to == id && handshake.accepted == nil {
+            await answer(handshake.id, from: handshake.from)
+        }
+        for try await event in bus.subscribe(after: state.lastSeq) {
+            try Task.checkCancellation()
+            await react(to: event)
+        }
+    }
+
+    func react(to event: BusEvent) async {
+        switch event.body {
+        case .handshakeRequested(let hid, let to, _) where to == id:
+            await answer(hid, from: event.from)
+        case .ahoyPosted(let ahoyID, _, _, _, _, _) where event.from != id:
+            if let ahoy = await bus.state.ahoys[ahoyID] { await consider(ahoy) }
+        case .proposalCreated(let pid, _, _, _, _, _):
+            await considerVote(pid)
+        case .voteCast(let pid, _):
+            if case .follow(let leader) = policy.vote, event.from == leader { await considerVote(pid) }
+        case .learningRequested(let skill, let teacher) where teacher == id:
+            await teach(event.from, skill)
+        case .skillLearned(let agent, let skill, let before, let after, let teacher) where agent == id:
+            log(String(format: "learned %@ from %@: %.2f → %.2f", skill, teacher ?? "the crew", before, after))
+        case .ahoyAwarded(let ahoy, let winner, let budget) where winner == id:
+            log("won \(ahoy) (budget \(budget))")
+        case .applicationRejected(let ahoy, let agent) where agent == id:
+            log("not chosen for \(ahoy)")
+        default:
+            break
+        }
+    }
+
+    private func answer(_ handshake: String, from: String) async {
+        let known = await bus.state.agents[from] != nil
+        let accept: Bool
+        switch policy.handshakes {
+        case .all: accept = true
+        case .none: accept = false
+        case .known: accept = known
+        }
+        let reason = accept ? "\(id) accepts \(from)" : (known ? "\(id) accepts no handshakes" : "\(from) is not a known agent")
+        await attempt("\(accept ? "accepted" : "declined") handshake \(handshake) from \(from)") {
+            try await self.bus.submit(.replyHandshake(from: self.id, handshake: handshake, accept: accept, reason: reason))
+        }
+    }
+
+    /// Mean proficiency over the ahoy's required skills (0 when it requires none: nothing to match on).
+    func match(_ ahoy: Ahoy) -> Double {
+        guard !ahoy.requiredSkills.isEmpty else { return 0 }
+        return ahoy.requiredSkills.reduce(0) { $0 + profileSkill($1) } / Double(ahoy.requiredSkills.count)
+    }
+
+    private var learned: [String: Double] = [:]
+    private func profileSkill(_ skill: String) -> Double { learned[skill] ?? profile.proficiency(skill) }
+
+    private func consider(_ ahoy: Ahoy) async {
+        guard ahoy.status == .open, ahoy.from != id, ahoy.application(from: id) == nil else { return }
+        if let me = await bus.state.agents[id] { learned = me.skills }
+        let score = match(ahoy)
+        guard score >= policy.applyThreshold else {
+            log(String(format: "skipped %@ (match %.2f < %.2f)", ahoy.id, score, policy.applyThreshold))
+            return
+        }
+        let relevant = ahoy.requiredSkills.filter { profileSkill($0) > 0 }
+        let pitch = relevant.map { String(format: "%@ %.2f", $0, profileSkill($0)) }.joined(separator: ", ")
+        await attempt(String(format: "applied to %@ (match %.2f)", ahoy.id, score)) {
+            try await self.bus.submit(.apply(from: self.id, ahoy: ahoy.id, pitch: "\(self.id): \(pitch)", relevantSkills: relevant))
+        }
+    }
+
+    private func considerVote(_ proposalID: String) async {
+        guard let proposal = await bus.state.proposals[proposalID], proposal.status == .open,
+              proposal.electorate.contains(id), proposal.votes[id] == nil else { return }
+        let choice: VoteChoice
+        switch policy.vote {
+        case .always(let c): choice = c
+        case .follow(let leader):
+            guard let theirs = proposal.votes[leader] else { return }  // wait for the leader
+            choice = theirs
+        }
+        await attempt("voted \(choice.rawValue) on \(proposalID)") {
+            try await self.bus.submit(.vote(from: self.id, proposal: proposalID, choice: choice))
+        }
+    }
+
+    private func teach(_ learner: String, _ skill: String) async {
+        guard profile.canTeach(skill) || (learned[skill] ?? 0) >= SkillRules.teachThreshold else {
+            log("cannot teach \(skill) to \(learner) (below \(SkillRules.teachThreshold))")
+            return
+        }
+        await attempt("taught \(learner) \(skill) (\(policy.teachMethod.rawValue))") {
+            try await self.bus.submit(.teach(from: self.id, to: learner, skill: skill, method: self.policy.teachMethod))
+        }
+    }
+
+    /// Runs one action; a refusal (someone was faster, the ahoy closed) is logged, never fatal.
+    private func attempt(_ what: String, _ action: @Sendable () async throws -> Void) async {
+        do {
+            try await action()
+            log(what)
+        } catch {
+            log("could not: \(what): \(error)")
+        }
+    }
+}

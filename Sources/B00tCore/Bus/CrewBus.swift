@@ -1,0 +1,22 @@
+/// What every bus offers, local or remote: the folded state, command submission and the event stream.
+/// The REPL, agents and tests program against this, so they work the same over an embedded `MessageBus`
+/// and over a `RemoteBus` connected to `b00t bus serve`.
+public protocol CrewBus: Actor {
+    var state: BusState { get }
+    /// Validates and appends (all or nothing); returns the events the commands became.
+    @discardableResult
+    func submit(_ commands: [BusCommand]) async throws -> [BusEvent]
+    /// Stored events after `seq`.
+    func events(after seq: UInt64, limit: Int) async throws -> [BusEvent]
+    /// Events after `seq`, then live ones.
+    nonisolated func subscribe(after seq: UInt64) -> AsyncThrowingStream<BusEvent, Error>
+    /// Where it lives (`memory`, `sqlite:/path`, `unix:/run/b00t/bus.sock`), for status bars.
+    nonisolated var label: String { get }
+}
+
+extension CrewBus {
+    @discardableResult
+    public func submit(_ command: BusCommand) async throws -> [BusEvent] { try await submit([command]) }
+
+    public func events() async throws -> [BusEvent] { try await events(after: 0, limit: .max) }
+}

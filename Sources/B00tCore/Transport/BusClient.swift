@@ -1,0 +1,182 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// A reply from the server: the parsed object, kept as-is.
+public struct WireReply: @unchecked Sendable {
+    public let object: [String: Any]
+    public var ok: Bool { object["ok"] as? Bool ?? false }
+    public var error: String? { object["error"] as? String }
+    public var code: String? { object["code"] as? String }
+}
+
+/// Why a request over the socket failed.
+public enum BusClientError: Error, CustomStringConvertible, Equatable {
+    case cannotConnect(String, String)
+    case refused(code: String, message: String, busError: BusError?)
+    case disconnected
+    case badReply(String)
+
+    public var description: String {
+        switch self {
+        case .cannotConnect(let path, let why): return "cannot connect to the bus at \(path): \(why) (is `b00t bus serve` running?)"
+        case .refused(_, let message, _): return message
+        case .disconnected: return "the bus connection closed"
+        case .badReply(let why): return "unexpected reply from the bus: \(why)"
+        }
+    }
+}
+
+/// A connection to `b00t bus serve`: request/reply matched by id, plus the stream of subscribed events.
+public final class BusClient: Sendable {
+    let channel: Channel
+    let state: ClientState
+    public let events: AsyncStream<BusEvent>
+    public let endpoint: BusEndpoint
+    private let ownsGroup: EventLoopGroup?
+
+    /// Connects (no hello yet). Uses NIO's shared loop group unless given one.
+    public static func connect(_ endpoint: BusEndpoint, group: EventLoopGroup? = nil) async throws -> BusClient {
+        let loopGroup = group ?? MultiThreadedEventLoopGroup.singleton
+        let made = AsyncStream<BusEvent>.makeStream(bufferingPolicy: .unbounded)
+        let state = ClientState(events: made.continuation)
+        let bootstrap = ClientBootstrap(group: loopGroup)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(BoundedLineDecoder(maximumLength: 64 * 1024 * 1024)))
+                    try channel.pipeline.syncOperations.addHandler(ClientHandler(state: state))
+                }
+            }
+        do {
+            let channel = try await bootstrap.connect(unixDomainSocketPath: endpoint.socketPath).get()
+            return BusClient(channel: channel, state: state, events: made.stream, endpoint: endpoint, ownsGroup: nil)
+        } catch {
+            throw BusClientError.cannotConnect(endpoint.socketPath, "\(error)")
+        }
+    }
+
+    private init(channel: Channel, state: ClientState, events: AsyncStream<BusEvent>, endpoint: BusEndpoint, ownsGroup: EventLoopGroup?) {
+        self.channel = channel
+        self.state = state
+        self.events = events
+        self.endpoint = endpoint
+        self.ownsGroup = ownsGroup
+    }
+
+    /// Sends `{"v":1,"op":op,"id":N,…fields}` and waits for its reply. A refusal throws with the server's words.
+    @discardableResult
+    public func request(_ op: String, _ fields: [String: Any] = [:]) async throws -> WireReply {
+        let id = state.nextID()
+        var object = fields
+        object["v"] = WireProtocol.version
+        object["op"] = op
+        object["id"] = id
+        let data = try JSONSerialization.data(withJSONObject: object)
+        var buffer = channel.allocator.buffer(capacity: data.count + 1)
+        buffer.writeBytes(data)
+        buffer.writeStaticString("\n")
+        let state = self.state
+        let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<WireReply, Error>) in
+            guard state.register(id, continuation) else { return continuation.resume(throwing: BusClientError.disconnected) }
+            channel.writeAndFlush(buffer).whenFailure { _ in state.fail(id) }
+        }
+        guard reply.ok else {
+            let busError = (reply.object["bus_error"]).flatMap { try? JSONSerialization.data(withJSONObject: $0) }
+                .flatMap { try? WireProtocol.decoder.decode(BusError.self, from: $0) }
+            throw BusClientError.refused(code: reply.code ?? "refused", message: reply.error ?? "refused", busError: busError)
+        }
+        return reply
+    }
+
+    /// Writes a raw line (tests use this to send garbage).
+    public func sendRaw(_ bytes: [UInt8]) async throws {
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        try await channel.writeAndFlush(buffer)
+    }
+
+    /// Replies that carried no id the client was waiting for (errors about malformed lines, rate limits).
+    public var unsolicited: [WireReply] { state.unsolicitedReplies }
+
+    public var isConnected: Bool { channel.isActive }
+
+    public func close() async {
+        try? await channel.close()
+    }
+}
+
+/// Pending requests and the event stream's continuation, shared with the channel handler.
+final class ClientState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counter: Int64 = 0
+    private var pending: [Int64: CheckedContinuation<WireReply, Error>] = [:]
+    private var closed = false
+    private var others: [WireReply] = []
+    let events: AsyncStream<BusEvent>.Continuation
+
+    init(events: AsyncStream<BusEvent>.Continuation) { self.events = events }
+
+    func nextID() -> Int64 { lock.withLock { counter += 1; return counter } }
+
+    func register(_ id: Int64, _ continuation: CheckedContinuation<WireReply, Error>) -> Bool {
+        lock.withLock {
+            guard !closed else { return false }
+            pending[id] = continuation
+            return true
+        }
+    }
+
+    func resolve(_ reply: WireReply) {
+        let id = (reply.object["id"] as? NSNumber)?.int64Value
+        let continuation = lock.withLock { () -> CheckedContinuation<WireReply, Error>? in
+            if let id, let c = pending.removeValue(forKey: id) { return c }
+            others.append(reply)
+            if others.count > 1000 { others.removeFirst(500) }
+            return nil
+        }
+        continuation?.resume(returning: reply)
+    }
+
+    func fail(_ id: Int64) {
+        lock.withLock { pending.removeValue(forKey: id) }?.resume(throwing: BusClientError.disconnected)
+    }
+
+    func closeAll() {
+        let all = lock.withLock { () -> [CheckedContinuation<WireReply, Error>] in
+            closed = true
+            let all = Array(pending.values)
+            pending.removeAll()
+            return all
+        }
+        for c in all { c.resume(throwing: BusClientError.disconnected) }
+        events.finish()
+    }
+
+    var unsolicitedReplies: [WireReply] { lock.withLock { others } }
+}
+
+final class ClientHandler: ChannelInboundHandler {
+    typealias InboundIn = InboundFrame
+    private let state: ClientState
+    private static let eventPrefix = Array("{\"v\":1,\"event\":".utf8)
+
+    init(state: ClientState) { self.state = state }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .line(let buffer) = unwrapInboundIn(data) else { return }
+        let view = buffer.readableBytesView
+        if view.starts(with: Self.eventPrefix), view.last == UInt8(ascii: "}") {
+            let inner = Data(view.dropFirst(Self.eventPrefix.count).dropLast())
+            if let event = try? WireProtocol.decodeEvent(inner) { state.events.yield(event) }
+            return
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(view))) as? [String: Any] else { return }
+        state.resolve(WireReply(object: object))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        state.closeAll()
+        context.fireChannelInactive()
+    }
+}

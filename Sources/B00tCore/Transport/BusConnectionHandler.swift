@@ -1,0 +1,273 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import NIOCore
+
+/// One client connection: framing errors, rate limit and identity are handled here on the event loop;
+/// commands go to a per-connection task (so replies keep request order) and subscriptions to another.
+final class BusConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = InboundFrame
+
+    private let server: BusServer
+    private var bucket: TokenBucket
+    private var agent: String?
+    private var work: AsyncStream<WorkItem>.Continuation?
+    private var worker: Task<Void, Never>?
+    private var subscription: Task<Void, Never>?
+    private var channel: Channel?
+
+    enum WorkItem: Sendable {
+        case commands(id: WireID, op: String, [BusCommand])
+        case state(id: WireID)
+        case events(id: WireID, after: UInt64, limit: Int)
+    }
+
+    init(server: BusServer) {
+        self.server = server
+        self.bucket = TokenBucket(rate: server.limits.rate, burst: server.limits.burst)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let channel = context.channel
+        self.channel = channel
+        if let provider = channel as? SocketOptionProvider {
+            let future: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
+                level: NIOBSDSocket.OptionLevel(rawValue: SOL_SOCKET), name: NIOBSDSocket.Option(rawValue: SO_PEERCRED))
+            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            future.whenSuccess { credentials in
+                if credentials.uid != getuid() {
+                    loopBound.value.send(WireProtocol.error(.none, "connections from uid \(credentials.uid) are refused; the bus belongs to uid \(getuid())", code: "forbidden"))
+                    channel.close(promise: nil)
+                }
+            }
+        }
+        let made = AsyncStream<WorkItem>.makeStream()
+        let stream = made.stream
+        work = made.continuation
+        let bus = server.bus
+        worker = Self.startWorker(stream, bus: bus, channel: channel)
+        context.fireChannelActive()
+    }
+
+    private static func startWorker(_ stream: AsyncStream<WorkItem>, bus: MessageBus, channel: any Channel) -> Task<Void, Never> {
+        Task { await process(stream, bus: bus, channel: channel) }
+    }
+
+    /// Runs a connection's commands one after another and writes each reply.
+    private static func process(_ stream: AsyncStream<WorkItem>, bus: MessageBus, channel: Channel) async {
+        for await item in stream {
+            let reply: String
+            switch item {
+            case .commands(let id, let op, let commands):
+                do {
+                    let events = try await bus.submit(commands)
+                    let encoded = try events.map { String(decoding: try WireProtocol.encodeEvent($0), as: UTF8.self) }
+                    reply = WireProtocol.ok(id, op: op, extra: "\"events\":[\(encoded.joined(separator: ","))]")
+                } catch let error as BusError {
+                    reply = WireProtocol.error(id, error.description, code: code(error), busError: error)
+                } catch {
+                    reply = WireProtocol.error(id, "\(error)", code: "internal")
+                }
+            case .events(let id, let after, let limit):
+                do {
+                    let events = try await bus.backend.read(after: after, limit: limit)
+                    let encoded = try events.map { String(decoding: try WireProtocol.encodeEvent($0), as: UTF8.self) }
+                    reply = WireProtocol.ok(id, op: "events", extra: "\"events\":[\(encoded.joined(separator: ","))]")
+                } catch {
+                    reply = WireProtocol.error(id, "\(error)", code: "internal")
+                }
+            case .state(let id):
+                let state = await bus.state
+                let json = (try? WireProtocol.encoder.encode(state)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+                reply = WireProtocol.ok(id, op: "state", extra: "\"state\":\(json)")
+            }
+            channel.writeAndFlush(channel.allocator.buffer(string: reply), promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let agent { server.registry.release(agent, by: ObjectIdentifier(self)) }
+        // Commands already taken finish (their events may be written); only their replies have nowhere to go.
+        work?.finish()
+        subscription?.cancel()
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // The client sent everything it will send: answer it all, then close unless it is streaming.
+            work?.finish()
+            let channel = context.channel
+            let streaming = subscription != nil
+            let worker = self.worker
+            Task {
+                await worker?.value
+                if !streaming { try? await channel.close() }
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .tooLong(let length):
+            send(WireProtocol.error(.none, "line of \(length) bytes exceeds the \(server.limits.maximumLineLength)-byte limit; it was dropped", code: "too_long"))
+        case .line(let buffer):
+            guard buffer.readableBytes > 0 else { return }
+            handle(buffer.readableBytesView)
+        }
+    }
+
+    private func handle(_ bytes: ByteBufferView) {
+        let request: WireProtocol.Request
+        do {
+            request = try WireProtocol.parse(bytes)
+        } catch {
+            guard bucket.take() else { return rateLimited(.none) }
+            return send(WireProtocol.error(.none, error.description, code: "malformed"))
+        }
+        let batch = request.op == "batch" ? (request.fields["cmds"] as? [Any]) : nil
+        guard bucket.take(Double(max(1, batch?.count ?? 1))) else { return rateLimited(request.id) }
+        switch request.op {
+        case "ping":
+            send(WireProtocol.ok(request.id, op: "pong", extra: "\"agent\":\(agent.map(WireProtocol.jsonString) ?? "null")"))
+        case "hello":
+            hello(request)
+        default:
+            guard let agent else {
+                return send(WireProtocol.error(request.id, "say hello first: {\"v\":1,\"op\":\"hello\",\"agent\":\"YOUR-ID\"}", code: "no_hello"))
+            }
+            switch request.op {
+            case "subscribe":
+                let from = request.uint("from_seq") ?? request.uint("from") ?? 0
+                subscribe(after: from, id: request.id)
+            case "unsubscribe":
+                subscription?.cancel()
+                subscription = nil
+                send(WireProtocol.ok(request.id, op: "unsubscribe"))
+            case "state":
+                work?.yield(.state(id: request.id))
+            case "events":
+                let limit = Int(min(request.uint("limit") ?? 1_000, 10_000))
+                work?.yield(.events(id: request.id, after: request.uint("after") ?? 0, limit: limit))
+            case "batch":
+                guard let batch else {
+                    return send(WireProtocol.error(request.id, "batch needs \"cmds\": [ {\"op\":…}, … ]", code: "malformed"))
+                }
+                var commands: [BusCommand] = []
+                for (index, item) in batch.enumerated() {
+                    guard var fields = item as? [String: Any], let op = fields.removeValue(forKey: "op") as? String else {
+                        return send(WireProtocol.error(request.id, "cmds[\(index)] must be an object with an \"op\"", code: "malformed"))
+                    }
+                    do { commands.append(try WireProtocol.command(op: op, fields: fields, agent: agent)) } catch {
+                        return send(WireProtocol.error(request.id, "cmds[\(index)]: \(error.description)", code: Self.code(error)))
+                    }
+                }
+                work?.yield(.commands(id: request.id, op: "batch", commands))
+            default:
+                do {
+                    let command = try WireProtocol.command(op: request.op, fields: request.fields, agent: agent)
+                    work?.yield(.commands(id: request.id, op: request.op, [command]))
+                } catch {
+                    send(WireProtocol.error(request.id, error.description, code: Self.code(error), busError: error))
+                }
+            }
+        }
+    }
+
+    private func hello(_ request: WireProtocol.Request) {
+        if let expected = server.endpoint.token {
+            guard let given = request.string("token"), Self.constantTimeEquals(given, expected) else {
+                return send(WireProtocol.error(request.id, "wrong or missing token (set B00T_BUS_TOKEN or read the state dir's bus.token)", code: "unauthorized"))
+            }
+        }
+        guard let id = request.string("agent"), (try? BusState.checkName(id, what: "agent id")) != nil else {
+            return send(WireProtocol.error(request.id, "hello needs \"agent\": an id of 1–64 letters, digits, '-', '_' or '.'", code: "malformed"))
+        }
+        if let current = agent {
+            guard current == id else {
+                return send(WireProtocol.error(request.id, "this connection already speaks as '\(current)'", code: "forbidden"))
+            }
+        } else {
+            guard server.registry.claim(id, by: ObjectIdentifier(self)) else {
+                return send(WireProtocol.error(request.id, "agent '\(id)' is already connected elsewhere; one live connection per agent", code: "conflict"))
+            }
+            agent = id
+        }
+        let last = server.bus.backend
+        let channel = self.channel
+        let replyID = request.id
+        Task { [channel] in
+            let seq = (try? await last.lastSequence()) ?? 0
+            let reply = WireProtocol.ok(replyID, op: "hello", extra: "\"agent\":\(WireProtocol.jsonString(id)),\"last_seq\":\(seq)")
+            if let channel { channel.writeAndFlush(channel.allocator.buffer(string: reply), promise: nil) }
+        }
+    }
+
+    private func subscribe(after seq: UInt64, id: WireID) {
+        subscription?.cancel()
+        guard let channel else { return }
+        let lines = server.lines
+        let backend = server.bus.backend
+        let timeout = server.limits.slowConsumerTimeout
+        send(WireProtocol.ok(id, op: "subscribe", extra: "\"from_seq\":\(seq)"))
+        subscription = Task {
+            var cursor = seq
+            do {
+                while !Task.isCancelled {
+                    guard let (batch, last) = try await lines.lines(after: cursor, limit: 1_000) else {
+                        await backend.waitForEvents(after: cursor, timeout: .seconds(1))
+                        continue
+                    }
+                    // Back-pressure: wait while the socket's buffers are full; a reader that stays away is cut off.
+                    let deadline = ContinuousClock.now + timeout
+                    while !channel.isWritable {
+                        if ContinuousClock.now >= deadline || !channel.isActive {
+                            channel.close(promise: nil)
+                            return
+                        }
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                    var out = channel.allocator.buffer(capacity: batch.reduce(0) { $0 + $1.readableBytes })
+                    for var line in batch { out.writeBuffer(&line) }
+                    channel.writeAndFlush(out, promise: nil)
+                    cursor = last
+                }
+            } catch is CancellationError {
+            } catch {
+                let message = WireProtocol.error(.none, "stream stopped: \(error)", code: "internal")
+                channel.writeAndFlush(channel.allocator.buffer(string: message), promise: nil)
+            }
+        }
+    }
+
+    private func rateLimited(_ id: WireID) {
+        send(WireProtocol.error(id, "rate limit: \(Int(server.limits.rate)) messages/s (burst \(Int(server.limits.burst))); slow down", code: "rate_limited"))
+    }
+
+    func send(_ text: String) {
+        guard let channel else { return }
+        channel.writeAndFlush(channel.allocator.buffer(string: text), promise: nil)
+    }
+
+    static func code(_ error: BusError) -> String {
+        switch error {
+        case .notAllowed: return "forbidden"
+        case .unknownAgent, .notFound: return "not_found"
+        case .closed: return "closed"
+        case .duplicate: return "duplicate"
+        case .invalid: return "invalid"
+        case .timeout: return "timeout"
+        default: return "internal"
+        }
+    }
+
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var diff = UInt8(x.count == y.count ? 0 : 1)
+        for i in 0..<max(x.count, y.count) { diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0) }
+        return diff == 0
+    }
+}

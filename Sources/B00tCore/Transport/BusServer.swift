@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// `b00t bus serve`: a bus on a Unix socket speaking newline-delimited JSON. The socket's directory is 0700
+/// and the socket 0600; peers of another uid are refused (SO_PEERCRED); each connection is bound to one
+/// agent by `hello`, rate-limited, and disconnected if it stops reading its stream.
+public final class BusServer: Sendable {
+    public struct Limits: Sendable {
+        /// Messages a second per connection (0: unlimited) and the burst allowed above it.
+        public var rate: Double = 200
+        public var burst: Double = 400
+        public var maximumLineLength = WireProtocol.maximumLineLength
+        /// How long a subscriber may leave its stream unread (with the socket buffers full) before it is cut off.
+        public var slowConsumerTimeout: Duration = .seconds(5)
+        public init(rate: Double = 200, burst: Double = 400, slowConsumerTimeout: Duration = .seconds(5)) {
+            self.rate = rate
+            self.burst = burst
+            self.slowConsumerTimeout = slowConsumerTimeout
+        }
+    }
+
+    public let bus: MessageBus
+    public let endpoint: BusEndpoint
+    public let limits: Limits
+    let group: MultiThreadedEventLoopGroup
+    let registry = AgentRegistry()
+    let lines: EventLineCache
+    private let channelBox = ChannelBox()
+
+    public init(bus: MessageBus, endpoint: BusEndpoint, limits: Limits = Limits(), threads: Int = 1) {
+        self.bus = bus
+        self.endpoint = endpoint
+        self.limits = limits
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        self.lines = EventLineCache(backend: bus.backend)
+    }
+
+    /// Binds the socket (replacing a stale socket file) and starts accepting.
+    public func start() async throws {
+        let directory = (endpoint.socketPath as NSString).deletingLastPathComponent
+        try B00tPaths.ensurePrivateDirectory(directory)
+        let server = self
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 128)
+            .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
+            // A client that sends its requests and then shuts down its write side (socat, nc) still gets every reply.
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(BoundedLineDecoder(maximumLength: server.limits.maximumLineLength)))
+                    try channel.pipeline.syncOperations.addHandler(BusConnectionHandler(server: server))
+                }
+            }
+        let channel = try await bootstrap.bind(unixDomainSocketPath: endpoint.socketPath, cleanupExistingSocketFile: true).get()
+        chmod(endpoint.socketPath, 0o600)
+        channelBox.set(channel)
+    }
+
+    /// Runs until `shutdown()` (or the listening socket closes).
+    public func waitUntilClosed() async throws {
+        guard let channel = channelBox.get() else { return }
+        try await channel.closeFuture.get()
+    }
+
+    public func shutdown() async {
+        if let channel = channelBox.get() { try? await channel.close() }
+        unlink(endpoint.socketPath)
+        try? await group.shutdownGracefully()
+    }
+
+    /// Agents currently bound to a connection.
+    public var connectedAgents: Int { registry.count }
+}
+
+private final class ChannelBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var channel: Channel?
+    func set(_ c: Channel) { lock.withLock { channel = c } }
+    func get() -> Channel? { lock.withLock { channel } }
+}
+
+/// Credentials of the process at the other end of a Unix socket (layout of Linux `struct ucred`).
+struct PeerCredentials: Sendable {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
+}

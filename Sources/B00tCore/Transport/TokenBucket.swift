@@ -1,0 +1,27 @@
+/// Per-connection rate limit: `rate` messages a second on average, bursts up to `burst`. A rate of 0 means
+/// unlimited (for benchmarks and trusted local tools).
+struct TokenBucket {
+    let rate: Double
+    let burst: Double
+    private var tokens: Double
+    private var last: ContinuousClock.Instant
+
+    init(rate: Double, burst: Double) {
+        self.rate = rate
+        self.burst = max(burst, 1)
+        self.tokens = max(burst, 1)
+        self.last = .now
+    }
+
+    /// Takes `cost` tokens if available.
+    mutating func take(_ cost: Double = 1, now: ContinuousClock.Instant = .now) -> Bool {
+        guard rate > 0 else { return true }
+        let elapsed = now - last
+        last = now
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        tokens = min(burst, tokens + seconds * rate)
+        guard tokens >= cost else { return false }
+        tokens -= cost
+        return true
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+
+/// The socket protocol, version 1: one JSON object a line each way. See docs/protocol.md.
+public enum WireProtocol {
+    public static let version = 1
+    public static let maximumLineLength = 64 * 1024
+
+    /// A parsed request line.
+    public struct Request: @unchecked Sendable {
+        public var op: String
+        /// Echoed in the reply so clients can match answers to questions (an integer or a string).
+        public var id: WireID
+        public var fields: [String: Any]
+
+        public func string(_ key: String) -> String? { fields[key] as? String }
+        public func uint(_ key: String) -> UInt64? {
+            if let n = fields[key] as? NSNumber, n.int64Value >= 0 { return n.uint64Value }
+            return nil
+        }
+    }
+
+    /// Why a line was not a request.
+    public enum ParseError: Error, CustomStringConvertible, Equatable {
+        case malformed(String)
+        case unsupportedVersion(Int)
+
+        public var description: String {
+            switch self {
+            case .malformed(let why): return "malformed request: \(why); send one JSON object a line, e.g. {\"v\":1,\"op\":\"ping\"}"
+            case .unsupportedVersion(let v): return "protocol version \(v) is not supported; this server speaks v\(version)"
+            }
+        }
+    }
+
+    public static func parse(_ bytes: some Collection<UInt8>) throws(ParseError) -> Request {
+        let data = Data(bytes)
+        guard String(data: data, encoding: .utf8) != nil else { throw .malformed("not UTF-8 text") }
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data) } catch { throw .malformed("not JSON") }
+        guard var fields = object as? [String: Any] else { throw .malformed("not a JSON object") }
+        if let v = fields.removeValue(forKey: "v") {
+            guard let version = (v as? NSNumber)?.intValue else { throw .malformed("\"v\" must be a number") }
+            guard version == Self.version else { throw .unsupportedVersion(version) }
+        }
+        guard let op = fields.removeValue(forKey: "op") as? String, !op.isEmpty else {
+            throw .malformed("missing \"op\"")
+        }
+        let id: WireID
+        switch fields.removeValue(forKey: "id") {
+        case nil, is NSNull: id = .none
+        case let s as String: id = .string(s)
+        case let n as NSNumber: id = .number(n.int64Value)
+        default: throw .malformed("\"id\" must be a number or a string")
+        }
+        return Request(op: op, id: id, fields: fields)
+    }
+
+    /// Command ops and their aliases → `BusCommand` case names (snake_case on the wire).
+    static let commandOps: [String: String] = [
+        "register": "register", "deregister": "deregister", "handshake": "handshake",
+        "reply_handshake": "reply_handshake", "handshake_reply": "reply_handshake",
+        "form_crew": "form_crew", "crew_form": "form_crew", "leave_crew": "leave_crew", "crew_leave": "leave_crew",
+        "disband_crew": "disband_crew", "crew_disband": "disband_crew",
+        "propose": "propose", "create_proposal": "propose", "vote": "vote",
+        "close_proposal": "close_proposal", "withdraw_proposal": "close_proposal",
+        "post_ahoy": "post_ahoy", "ahoy": "post_ahoy", "apply": "apply", "apply_to_ahoy": "apply",
+        "award": "award", "award_ahoy": "award", "withdraw_ahoy": "withdraw_ahoy",
+        "withdraw_application": "withdraw_application", "teach": "teach", "teach_skill": "teach",
+        "request_learning": "request_learning", "learn": "request_learning",
+        "share": "share", "share_knowledge": "share", "say": "say", "message": "say",
+    ]
+
+    /// Fields a client may leave out, with the value they mean.
+    static var defaults: [String: [String: Any]] { [
+        "handshake": ["proposal": ""],
+        "form_crew": ["members": [String](), "purpose": ""],
+        "post_ahoy": ["description": "", "requiredSkills": [String](), "budget": 0],
+        "apply": ["pitch": "", "relevantSkills": [String]()],
+        "share": ["content": "", "skillImpact": [String: Double]()],
+        "teach": ["method": "demo"],
+    ] }
+
+    public static var commandNames: [String] { Array(Set(commandOps.keys)).sorted() }
+
+    /// Builds the command an op asks for, speaking as `agent`. A `from` (or register `id`) naming anyone
+    /// else is refused: a connection speaks only as the agent it said hello as.
+    public static func command(op: String, fields: [String: Any], agent: String) throws(BusError) -> BusCommand {
+        guard let name = commandOps[op] else {
+            let hint = closestMatch(to: op, in: Array(commandOps.keys) + ["hello", "ping", "subscribe", "batch", "state"])
+                .map { " (did you mean '\($0)'?)" } ?? ""
+            throw .invalid("unknown op '\(op)'\(hint)")
+        }
+        // Top-level field names may be snake_case (`required_skills`) or Swift's camelCase; nested keys
+        // (skill names in `skills`, `skill_impact`) are data and are left exactly as sent.
+        var body: [String: Any] = [:]
+        for (key, value) in fields { body[camel(key)] = value }
+        let claimKey = name == "register" ? "id" : (name == "deregister" ? "agent" : "from")
+        if let claimed = body[claimKey] {
+            guard (claimed as? String) == agent else {
+                throw .notAllowed("this connection speaks as '\(agent)'; '\(claimKey)' says '\(claimed)'")
+            }
+        }
+        body[claimKey] = agent
+        for (key, value) in defaults[name] ?? [:] where body[key] == nil { body[key] = value }
+        let json: [String: Any]
+        if name == "register" {
+            body["autoAcceptHandshakes"] = body["autoAcceptHandshakes"] ?? true
+            body["role"] = body["role"] ?? "member"
+            body["skills"] = body["skills"] ?? [String: Double]()
+            body["personality"] = body["personality"] ?? ""
+            json = [camel(name): ["agent": body]]
+        } else {
+            json = [camel(name): body]
+        }
+        do {
+            let data = try JSONSerialization.data(withJSONObject: json)
+            return try decoder.decode(BusCommand.self, from: data)
+        } catch let error as DecodingError {
+            throw .invalid("\(op): \(describe(error))")
+        } catch {
+            throw .invalid("\(op): \(error)")
+        }
+    }
+
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = BusTime.decoding
+        return d
+    }()
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = BusTime.encoding
+        e.outputFormatting = [.withoutEscapingSlashes]
+        return e
+    }()
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [CodingKey]) -> String {
+            keys.map(\.stringValue).filter { $0 != "_0" }.dropFirst().map(snake).joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let at = path(context.codingPath + [key])
+            return "missing field '\(at)'"
+        case .typeMismatch(let type, let context):
+            return "field '\(path(context.codingPath))' must be \(typeName(type))"
+        case .valueNotFound(let type, let context):
+            return "field '\(path(context.codingPath))' must be \(typeName(type)), not null"
+        case .dataCorrupted(let context):
+            return "field '\(path(context.codingPath))': \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    /// `required_skills` → `requiredSkills`.
+    static func camel(_ key: String) -> String {
+        guard key.contains("_") else { return key }
+        var out = ""
+        var upper = false
+        for c in key {
+            if c == "_" { upper = !out.isEmpty; continue }
+            out += upper ? c.uppercased() : String(c)
+            upper = false
+        }
+        return out
+    }
+
+    static func snake(_ key: String) -> String {
+        var out = ""
+        for c in key {
+            if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
+        }
+        return out
+    }
+
+    static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Int.Type, is UInt64.Type: return "an integer"
+        case is Double.Type: return "a number"
+        case is Bool.Type: return "true or false"
+        default: return "\(type)"
+        }
+    }
+
+    // MARK: Replies
+
+    static func idJSON(_ id: WireID) -> String {
+        switch id {
+        case .none: return "null"
+        case .string(let s): return jsonString(s)
+        case .number(let n): return String(n)
+        }
+    }
+
+    static func jsonString(_ s: String) -> String {
+        (try? String(decoding: JSONEncoder().encode(s), as: UTF8.self)) ?? "\"\""
+    }
+
+    public static func encodeEvent(_ event: BusEvent) throws -> Data { try encoder.encode(event) }
+
+    public static func decodeEvent(_ data: Data) throws -> BusEvent { try decoder.decode(BusEvent.self, from: data) }
+
+    static func ok(_ id: WireID, op: String, extra: String = "") -> String {
+        "{\"v\":1,\"id\":\(idJSON(id)),\"ok\":true,\"op\":\(jsonString(op))\(extra.isEmpty ? "" : "," + extra)}\n"
+    }
+
+    static func error(_ id: WireID, _ message: String, code: String = "refused", busError: BusError? = nil) -> String {
+        let detail = busError.flatMap { try? encoder.encode($0) }.map { ",\"bus_error\":" + String(decoding: $0, as: UTF8.self) } ?? ""
+        return "{\"v\":1,\"id\":\(idJSON(id)),\"ok\":false,\"code\":\(jsonString(code)),\"error\":\(jsonString(message))\(detail)}\n"
+    }
+}
+
+/// A request's `id`, echoed in its reply.
+public enum WireID: Sendable, Hashable {
+    case none
+    case number(Int64)
+    case string(String)
+}
