@@ -57,7 +57,7 @@ func run(
 }
 
 /// A private temporary directory removed at deinit.
-final class TempDir {
+final class TempDir: @unchecked Sendable {
     let path: String
     init(_ label: String = "b00t") {
         path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString.prefix(8))"

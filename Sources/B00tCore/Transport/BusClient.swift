@@ -16,6 +16,7 @@ public enum BusClientError: Error, CustomStringConvertible, Equatable {
     case refused(code: String, message: String, busError: BusError?)
     case disconnected
     case badReply(String)
+    case tooLarge(Int)
 
     public var description: String {
         switch self {
@@ -23,6 +24,8 @@ public enum BusClientError: Error, CustomStringConvertible, Equatable {
         case .refused(_, let message, _): return message
         case .disconnected: return "the bus connection closed"
         case .badReply(let why): return "unexpected reply from the bus: \(why)"
+        case .tooLarge(let size):
+            return "request of \(size) bytes exceeds the bus's \(WireProtocol.maximumLineLength)-byte line limit; send smaller batches"
         }
     }
 }
@@ -73,6 +76,8 @@ public final class BusClient: Sendable {
         object["op"] = op
         object["id"] = id
         let data = try JSONSerialization.data(withJSONObject: object)
+        // The server drops longer lines without knowing their id, so such a request could never be answered.
+        guard data.count <= WireProtocol.maximumLineLength else { throw BusClientError.tooLarge(data.count) }
         var buffer = channel.allocator.buffer(capacity: data.count + 1)
         buffer.writeBytes(data)
         buffer.writeStaticString("\n")

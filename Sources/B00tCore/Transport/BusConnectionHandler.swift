@@ -18,6 +18,9 @@ final class BusConnectionHandler: ChannelInboundHandler {
     private var channel: Channel?
 
     enum WorkItem: Sendable {
+        /// An answer already known (ping, refusals): queued so replies keep the order of requests.
+        case reply(String)
+        case hello(id: WireID, agent: String)
         case commands(id: WireID, op: String, [BusCommand])
         case state(id: WireID)
         case events(id: WireID, after: UInt64, limit: Int)
@@ -37,28 +40,38 @@ final class BusConnectionHandler: ChannelInboundHandler {
             let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
             future.whenSuccess { credentials in
                 if credentials.uid != getuid() {
-                    loopBound.value.send(WireProtocol.error(.none, "connections from uid \(credentials.uid) are refused; the bus belongs to uid \(getuid())", code: "forbidden"))
-                    channel.close(promise: nil)
+                    _ = loopBound
+                    let refusal = WireProtocol.error(.none, "connections from uid \(credentials.uid) are refused; the bus belongs to uid \(getuid())", code: "forbidden")
+                    channel.writeAndFlush(channel.allocator.buffer(string: refusal)).whenComplete { _ in channel.close(promise: nil) }
                 }
             }
         }
-        let made = AsyncStream<WorkItem>.makeStream()
+        let made = AsyncStream<WorkItem>.makeStream(bufferingPolicy: .bufferingOldest(Self.maximumQueued))
         let stream = made.stream
         work = made.continuation
         let bus = server.bus
-        worker = Self.startWorker(stream, bus: bus, channel: channel)
+        worker = Self.startWorker(stream, bus: bus, channel: channel, timeout: server.limits.slowConsumerTimeout)
         context.fireChannelActive()
     }
 
-    private static func startWorker(_ stream: AsyncStream<WorkItem>, bus: MessageBus, channel: any Channel) -> Task<Void, Never> {
-        Task { await process(stream, bus: bus, channel: channel) }
+    /// Requests waiting for their turn; a client that sends more without reading replies is cut off.
+    static let maximumQueued = 4_096
+
+    private static func startWorker(_ stream: AsyncStream<WorkItem>, bus: MessageBus, channel: any Channel,
+                                    timeout: Duration) -> Task<Void, Never> {
+        Task { await process(stream, bus: bus, channel: channel, timeout: timeout) }
     }
 
     /// Runs a connection's commands one after another and writes each reply.
-    private static func process(_ stream: AsyncStream<WorkItem>, bus: MessageBus, channel: Channel) async {
+    private static func process(_ stream: AsyncStream<WorkItem>, bus: MessageBus, channel: Channel, timeout: Duration) async {
         for await item in stream {
             let reply: String
             switch item {
+            case .reply(let text):
+                reply = text
+            case .hello(let id, let agent):
+                let seq = (try? await bus.backend.lastSequence()) ?? 0
+                reply = WireProtocol.ok(id, op: "hello", extra: "\"agent\":\(WireProtocol.jsonString(agent)),\"last_seq\":\(seq)")
             case .commands(let id, let op, let commands):
                 do {
                     let events = try await bus.submit(commands)
@@ -81,6 +94,15 @@ final class BusConnectionHandler: ChannelInboundHandler {
                 let state = await bus.state
                 let json = (try? WireProtocol.encoder.encode(state)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
                 reply = WireProtocol.ok(id, op: "state", extra: "\"state\":\(json)")
+            }
+            // A client that does not read its replies must not grow our buffers: wait a while, then cut it off.
+            let deadline = ContinuousClock.now + timeout
+            while !channel.isWritable {
+                if ContinuousClock.now >= deadline || !channel.isActive {
+                    channel.close(promise: nil)
+                    return
+                }
+                try? await Task.sleep(for: .milliseconds(5))
             }
             channel.writeAndFlush(channel.allocator.buffer(string: reply), promise: nil)
         }
@@ -148,10 +170,10 @@ final class BusConnectionHandler: ChannelInboundHandler {
                 subscription = nil
                 send(WireProtocol.ok(request.id, op: "unsubscribe"))
             case "state":
-                work?.yield(.state(id: request.id))
+                enqueue(.state(id: request.id))
             case "events":
                 let limit = Int(min(request.uint("limit") ?? 1_000, 10_000))
-                work?.yield(.events(id: request.id, after: request.uint("after") ?? 0, limit: limit))
+                enqueue(.events(id: request.id, after: request.uint("after") ?? 0, limit: limit))
             case "batch":
                 guard let batch else {
                     return send(WireProtocol.error(request.id, "batch needs \"cmds\": [ {\"op\":…}, … ]", code: "malformed"))
@@ -165,11 +187,11 @@ final class BusConnectionHandler: ChannelInboundHandler {
                         return send(WireProtocol.error(request.id, "cmds[\(index)]: \(error.description)", code: Self.code(error)))
                     }
                 }
-                work?.yield(.commands(id: request.id, op: "batch", commands))
+                enqueue(.commands(id: request.id, op: "batch", commands))
             default:
                 do {
                     let command = try WireProtocol.command(op: request.op, fields: request.fields, agent: agent)
-                    work?.yield(.commands(id: request.id, op: request.op, [command]))
+                    enqueue(.commands(id: request.id, op: request.op, [command]))
                 } catch {
                     send(WireProtocol.error(request.id, error.description, code: Self.code(error), busError: error))
                 }
@@ -196,14 +218,7 @@ final class BusConnectionHandler: ChannelInboundHandler {
             }
             agent = id
         }
-        let last = server.bus.backend
-        let channel = self.channel
-        let replyID = request.id
-        Task { [channel] in
-            let seq = (try? await last.lastSequence()) ?? 0
-            let reply = WireProtocol.ok(replyID, op: "hello", extra: "\"agent\":\(WireProtocol.jsonString(id)),\"last_seq\":\(seq)")
-            if let channel { channel.writeAndFlush(channel.allocator.buffer(string: reply), promise: nil) }
-        }
+        enqueue(.hello(id: request.id, agent: id))
     }
 
     private func subscribe(after seq: UInt64, id: WireID) {
@@ -247,9 +262,16 @@ final class BusConnectionHandler: ChannelInboundHandler {
         send(WireProtocol.error(id, "rate limit: \(Int(server.limits.rate)) messages/s (burst \(Int(server.limits.burst))); slow down", code: "rate_limited"))
     }
 
-    func send(_ text: String) {
-        guard let channel else { return }
-        channel.writeAndFlush(channel.allocator.buffer(string: text), promise: nil)
+    /// Queues a ready reply behind earlier requests' replies.
+    func send(_ text: String) { enqueue(.reply(text)) }
+
+    private func enqueue(_ item: WorkItem) {
+        guard let work else { return }
+        if case .dropped = work.yield(item) {
+            // Thousands of requests unanswered because the client is not reading: it is not a client we can serve.
+            work.finish()
+            channel?.close(promise: nil)
+        }
     }
 
     static func code(_ error: BusError) -> String {

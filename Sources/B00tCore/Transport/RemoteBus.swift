@@ -161,7 +161,10 @@ public actor RemoteBus: CrewBus {
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any], let (name, inner) = object.first,
               var fields = inner as? [String: Any]
         else { throw BusClientError.badReply("cannot encode \(command)") }
-        if name == "register", let agent = fields["agent"] as? [String: Any] { fields = agent }
+        if name == "register", var agent = fields["agent"] as? [String: Any] {
+            agent["agent"] = agent.removeValue(forKey: "id")
+            fields = agent
+        }
         return (WireProtocol.snake(name), fields)
     }
 

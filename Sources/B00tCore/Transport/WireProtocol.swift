@@ -94,13 +94,19 @@ public enum WireProtocol {
         // (skill names in `skills`, `skill_impact`) are data and are left exactly as sent.
         var body: [String: Any] = [:]
         for (key, value) in fields { body[camel(key)] = value }
-        let claimKey = name == "register" ? "id" : (name == "deregister" ? "agent" : "from")
+        // Who the command claims to speak for: `from`, or `agent` for register/deregister (a request's own
+        // `id` is its reply tag, never an identity).
+        let claimKey = name == "register" || name == "deregister" ? "agent" : "from"
         if let claimed = body[claimKey] {
             guard (claimed as? String) == agent else {
                 throw .notAllowed("this connection speaks as '\(agent)'; '\(claimKey)' says '\(claimed)'")
             }
         }
         body[claimKey] = agent
+        if name == "register" {
+            body["agent"] = nil
+            body["id"] = agent
+        }
         for (key, value) in defaults[name] ?? [:] where body[key] == nil { body[key] = value }
         let json: [String: Any]
         if name == "register" {

@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+@testable import B00tCore
+
+/// An in-process `BusServer` on a private temporary socket, memory or SQLite backed.
+final class TestBusServer: @unchecked Sendable {
+    let dir = TempDir("b00t-srv")
+    let server: BusServer
+    var endpoint: BusEndpoint { server.endpoint }
+
+    init(token: String? = nil, limits: BusServer.Limits = .init(), backend: (any BusBackend)? = nil) async throws {
+        let bus = try await MessageBus(backend: backend ?? MemoryBusBackend())
+        server = BusServer(bus: bus, endpoint: BusEndpoint(socketPath: dir.path + "/bus.sock", token: token), limits: limits)
+        try await server.start()
+    }
+
+    func connect(_ agent: String) async throws -> RemoteBus { try await RemoteBus.connect(endpoint, agent: agent) }
+
+    func stop() async { await server.shutdown() }
+}
+
+/// A raw, blocking Unix-socket client: it can misbehave (send garbage, never read) in ways a proper client won't.
+final class RawSocket: @unchecked Sendable {
+    let fd: Int32
+
+    init(path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in path.utf8.enumerated() { raw[i] = b }
+        }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard rc == 0 else { throw SystemError.call("connect \(path)", errno) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    func send(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+
+    func send(_ line: String) { send(Array((line + "\n").utf8)) }
+
+    /// Reads lines until `count` have arrived (or the peer closes / 5 s pass).
+    func readLines(_ count: Int) -> [String] {
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while data.filter({ $0 == 10 }).count < count {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+            if n <= 0 { break }
+            data += buffer[0..<n]
+        }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    /// True once the server has closed the connection (reads return 0 or an error).
+    func isClosedByPeer() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+            if n == 0 { return true }
+            if n < 0 { return errno == ECONNRESET || errno == EPIPE }
+        }
+    }
+}
