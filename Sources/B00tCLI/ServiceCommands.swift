@@ -4,7 +4,7 @@ import Foundation
 
 /// Builds the orchestrator every service command uses; datum errors in unrelated files do not block it.
 func makeOrchestrator(_ options: DatumOptions) -> Orchestrator {
-    Orchestrator(catalog: options.loadCatalog())
+    Orchestrator(catalog: BuiltinDatums.adding(to: options.loadCatalog()))
 }
 
 /// Runs `body`, turning orchestrator and lookup errors into a clean `Error: …` and exit 1.

@@ -27,6 +27,8 @@ public actor MessageBus: CrewBus {
             let events = try await backend.read(after: state.lastSeq, limit: 10_000)
             if events.isEmpty { return }
             for event in events {
+                // Another call on this actor may have folded it while we were suspended in `read`.
+                if event.seq <= state.lastSeq { continue }
                 guard event.seq == state.lastSeq + 1 else {
                     throw BusError.corruptLog(seq: event.seq, detail: "expected event \(state.lastSeq + 1) next; the log has a gap")
                 }

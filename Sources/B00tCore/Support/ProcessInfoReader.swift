@@ -22,14 +22,27 @@ public enum ProcFS {
     }
 
     /// Alive and not a zombie. Reaps our own zombie children on the way.
+    ///
+    /// A multi-threaded process that is being killed can show its main thread as a zombie while other threads
+    /// still hold its sockets and files open; it counts as alive until the last thread is gone.
     public static func isAlive(_ pid: pid_t) -> Bool {
         guard let s = stat(pid) else { return false }
         if s.state == "Z" || s.state == "X" {
+            if threadCount(pid) > 1 { return true }
             var status: Int32 = 0
             _ = waitpid(pid, &status, WNOHANG)
             return false
         }
         return true
+    }
+
+    /// `Threads:` from /proc/<pid>/status (0 when unreadable).
+    static func threadCount(_ pid: pid_t) -> Int {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/status") else { return 0 }
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("Threads:") {
+            return Int(line.dropFirst(8).trimmingCharacters(in: .whitespaces)) ?? 0
+        }
+        return 0
     }
 
     public static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))

@@ -14,7 +14,7 @@ final class BusConnectionHandler: ChannelInboundHandler {
     private var agent: String?
     private var work: AsyncStream<WorkItem>.Continuation?
     private var worker: Task<Void, Never>?
-    private var subscription: Task<Void, Never>?
+    private let subscription = SubscriptionBox()
     private var channel: Channel?
 
     enum WorkItem: Sendable {
@@ -24,6 +24,9 @@ final class BusConnectionHandler: ChannelInboundHandler {
         case commands(id: WireID, op: String, [BusCommand])
         case state(id: WireID)
         case events(id: WireID, after: UInt64, limit: Int)
+        /// Acknowledged in order, then the stream starts: no event line ever precedes the ack.
+        case subscribe(id: WireID, after: UInt64)
+        case unsubscribe(id: WireID)
     }
 
     init(server: BusServer) {
@@ -50,23 +53,41 @@ final class BusConnectionHandler: ChannelInboundHandler {
         let stream = made.stream
         work = made.continuation
         let bus = server.bus
-        worker = Self.startWorker(stream, bus: bus, channel: channel, timeout: server.limits.slowConsumerTimeout)
+        worker = Self.startWorker(stream, context: WorkerContext(
+            bus: bus, channel: channel, timeout: server.limits.slowConsumerTimeout, lines: server.lines,
+            subscription: subscription))
         context.fireChannelActive()
     }
 
     /// Requests waiting for their turn; a client that sends more without reading replies is cut off.
     static let maximumQueued = 4_096
 
-    private static func startWorker(_ stream: AsyncStream<WorkItem>, bus: MessageBus, channel: any Channel,
-                                    timeout: Duration) -> Task<Void, Never> {
-        Task { await process(stream, bus: bus, channel: channel, timeout: timeout) }
+    /// What the per-connection worker needs.
+    struct WorkerContext: Sendable {
+        var bus: MessageBus
+        var channel: any Channel
+        var timeout: Duration
+        var lines: EventLineCache
+        var subscription: SubscriptionBox
+    }
+
+    private static func startWorker(_ stream: AsyncStream<WorkItem>, context: WorkerContext) -> Task<Void, Never> {
+        Task { await process(stream, context) }
     }
 
     /// Runs a connection's commands one after another and writes each reply.
-    private static func process(_ stream: AsyncStream<WorkItem>, bus: MessageBus, channel: Channel, timeout: Duration) async {
+    private static func process(_ stream: AsyncStream<WorkItem>, _ context: WorkerContext) async {
+        let bus = context.bus, channel = context.channel, timeout = context.timeout
         for await item in stream {
             let reply: String
+            var startStream: UInt64? = nil
             switch item {
+            case .subscribe(let id, let after):
+                reply = WireProtocol.ok(id, op: "subscribe", extra: "\"from_seq\":\(after)")
+                startStream = after
+            case .unsubscribe(let id):
+                context.subscription.replace(with: nil)
+                reply = WireProtocol.ok(id, op: "unsubscribe")
             case .reply(let text):
                 reply = text
             case .hello(let id, let agent):
@@ -105,6 +126,10 @@ final class BusConnectionHandler: ChannelInboundHandler {
                 try? await Task.sleep(for: .milliseconds(5))
             }
             channel.writeAndFlush(channel.allocator.buffer(string: reply), promise: nil)
+            if let after = startStream {
+                context.subscription.replace(with: Self.stream(after: after, channel: channel, lines: context.lines,
+                                                          backend: bus.backend, timeout: timeout))
+            }
         }
     }
 
@@ -112,7 +137,7 @@ final class BusConnectionHandler: ChannelInboundHandler {
         if let agent { server.registry.release(agent, by: ObjectIdentifier(self)) }
         // Commands already taken finish (their events may be written); only their replies have nowhere to go.
         work?.finish()
-        subscription?.cancel()
+        subscription.replace(with: nil)
         context.fireChannelInactive()
     }
 
@@ -121,7 +146,7 @@ final class BusConnectionHandler: ChannelInboundHandler {
             // The client sent everything it will send: answer it all, then close unless it is streaming.
             work?.finish()
             let channel = context.channel
-            let streaming = subscription != nil
+            let streaming = subscription.isActive
             let worker = self.worker
             Task {
                 await worker?.value
@@ -164,11 +189,9 @@ final class BusConnectionHandler: ChannelInboundHandler {
             switch request.op {
             case "subscribe":
                 let from = request.uint("from_seq") ?? request.uint("from") ?? 0
-                subscribe(after: from, id: request.id)
+                enqueue(.subscribe(id: request.id, after: from))
             case "unsubscribe":
-                subscription?.cancel()
-                subscription = nil
-                send(WireProtocol.ok(request.id, op: "unsubscribe"))
+                enqueue(.unsubscribe(id: request.id))
             case "state":
                 enqueue(.state(id: request.id))
             case "events":
@@ -221,14 +244,10 @@ final class BusConnectionHandler: ChannelInboundHandler {
         enqueue(.hello(id: request.id, agent: id))
     }
 
-    private func subscribe(after seq: UInt64, id: WireID) {
-        subscription?.cancel()
-        guard let channel else { return }
-        let lines = server.lines
-        let backend = server.bus.backend
-        let timeout = server.limits.slowConsumerTimeout
-        send(WireProtocol.ok(id, op: "subscribe", extra: "\"from_seq\":\(seq)"))
-        subscription = Task {
+    /// Streams event lines after `seq` until cancelled; a reader that leaves the socket full too long is cut off.
+    private static func stream(after seq: UInt64, channel: any Channel, lines: EventLineCache, backend: any BusBackend,
+                               timeout: Duration) -> Task<Void, Never> {
+        Task {
             var cursor = seq
             do {
                 while !Task.isCancelled {
@@ -292,4 +311,21 @@ final class BusConnectionHandler: ChannelInboundHandler {
         for i in 0..<max(x.count, y.count) { diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0) }
         return diff == 0
     }
+}
+
+/// The connection's event stream task, replaced or cancelled from the event loop or the worker.
+final class SubscriptionBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: Task<Void, Never>?
+
+    func replace(with new: Task<Void, Never>?) {
+        let old = lock.withLock { () -> Task<Void, Never>? in
+            let old = task
+            task = new
+            return old
+        }
+        old?.cancel()
+    }
+
+    var isActive: Bool { lock.withLock { task != nil } }
 }

@@ -8,16 +8,29 @@ public enum BusConnector {
         environment: [String: String] = ProcessInfo.processInfo.environment, catalog: DatumCatalog? = nil
     ) async throws -> RemoteBus {
         let endpoint = BusEndpoint.standard(paths: paths, environment: environment)
-        do {
-            return try await RemoteBus.connect(endpoint, agent: agent)
-        } catch BusClientError.cannotConnect {
-            var env = environment
-            env["B00T_BUS_SOCKET"] = endpoint.socketPath
+        var env = environment
+        env["B00T_BUS_SOCKET"] = endpoint.socketPath
+        var delay = Duration.milliseconds(50)
+        for attempt in 1...4 {
+            do {
+                return try await RemoteBus.connect(endpoint, agent: agent)
+            } catch let error as BusClientError {
+                // No daemon (cold), or one that died under us (its socket closed mid-hello): ensure and retry.
+                switch error {
+                case .cannotConnect, .disconnected: break
+                default: throw error
+                }
+                if attempt == 4 { throw error }
+            }
             let datums = BuiltinDatums.adding(to: catalog ?? DatumLoader().load())
             let orchestrator = Orchestrator(catalog: datums, paths: paths, environment: env)
             _ = try await orchestrator.ensureDependencies("b00t-bus.process")
-            return try await RemoteBus.connect(endpoint, agent: agent)
+            if attempt > 1 {
+                try await Task.sleep(for: delay)
+                delay *= 2
+            }
         }
+        throw BusClientError.cannotConnect(endpoint.socketPath, "gave up")
     }
 }
 
