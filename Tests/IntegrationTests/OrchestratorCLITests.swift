@@ -67,7 +67,9 @@ import Testing
         #expect(ps.stdout.contains("\(port)"))
         let json = try run(Binaries.path("b00t"), ["ps", "--json"], environment: env)
         let rows = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
-        #expect(rows?.first?["state"] as? String == "running")
+        #expect(rows?.first { $0["id"] as? String == "redis.process" }?["state"] as? String == "running")
+        // The built-in bus daemon datum is listed too, even though no folder defines it.
+        #expect(rows?.contains { $0["id"] as? String == "b00t-bus.process" } == true)
         let logs = try run(Binaries.path("b00t"), ["logs", "redis.process"], environment: env)
         #expect(logs.stdout.contains("Ready to accept connections"))
         // -f streams the log through to our stdout (regression: it once failed to start `tail`).
