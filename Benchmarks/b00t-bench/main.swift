@@ -17,6 +17,11 @@ do {
 } catch {
     FileHandle.standardError.write(Data("bus bench failed: \(error)\n".utf8))
 }
+do {
+    for (key, value) in try await IPCBenchmark.run() { figures[key] = value }
+} catch {
+    FileHandle.standardError.write(Data("ipc bench failed: \(error)\n".utf8))
+}
 let keys = figures.keys.sorted()
 let body = keys.map { key -> String in
     let value = figures[key]!

@@ -80,3 +80,22 @@ import Testing
         #expect(catalog.datums["ai-dev.stack"]?.members == ["ollama.docker", "qdrant.docker", "postgres.docker"])
     }
 }
+
+@Suite struct BuiltinDatumTests {
+    @Test func shippedBusDatumMatchesTheBuiltIn() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().path
+        let shipped = try String(contentsOfFile: root + "/_b00t_/" + BuiltinDatums.busDaemonFile, encoding: .utf8)
+        let builtin = BuiltinDatums.busDaemon.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("    ") ? String($0.dropFirst(4)) : String($0) }.joined(separator: "\n")
+        #expect(shipped.trimmingCharacters(in: .newlines) == builtin.trimmingCharacters(in: .newlines))
+    }
+
+    @Test func builtInFillsOnlyWhatIsMissing() throws {
+        let empty = BuiltinDatums.adding(to: DatumCatalog())
+        let daemon = try empty.lookup("b00t-bus.process")
+        #expect(daemon.healthCheck?.unix == "${B00T_BUS_SOCKET}")
+        let custom = Datum(name: "b00t-bus", type: .process, hint: "mine", command: "x")
+        #expect(try BuiltinDatums.adding(to: DatumCatalog(datums: [custom])).lookup("b00t-bus.process").hint == "mine")
+    }
+}
