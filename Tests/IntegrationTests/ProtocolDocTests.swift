@@ -16,8 +16,9 @@ import Testing
         #expect(lines.count == 3)
         let server = try await TestBusServer()
         defer { Task { await server.stop() } }
-        let result = try run("/usr/bin/socat", ["-", "UNIX-CONNECT:" + server.endpoint.socketPath],
-                             input: lines.joined(separator: "\n") + "\n")
+        let socket = server.endpoint.socketPath
+        let input = lines.joined(separator: "\n") + "\n"
+        let result = try await offPool { try run("/usr/bin/socat", ["-t", "5", "-", "UNIX-CONNECT:" + socket], input: input) }
         let replies = result.stdout.split(separator: "\n")
         #expect(replies.count == 3, "\(result.stdout)\(result.stderr)")
         #expect(replies.allSatisfy { $0.contains(#""ok":true"#) })

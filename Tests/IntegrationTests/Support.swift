@@ -111,3 +111,11 @@ let dockerWorks: Bool = {
     guard let result = try? run("/usr/bin/env", ["docker", "info"]) else { return false }
     return result.status == 0
 }()
+
+/// Runs blocking work (a child process, a blocking socket read) on its own thread, so an async test never
+/// parks one of the few cooperative threads that in-process servers need to answer it.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+    }
+}

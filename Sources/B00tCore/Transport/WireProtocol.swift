@@ -70,16 +70,6 @@ public enum WireProtocol {
         "share": "share", "share_knowledge": "share", "say": "say", "message": "say",
     ]
 
-    /// Fields a client may leave out, with the value they mean.
-    static var defaults: [String: [String: Any]] { [
-        "handshake": ["proposal": ""],
-        "form_crew": ["members": [String](), "purpose": ""],
-        "post_ahoy": ["description": "", "requiredSkills": [String](), "budget": 0],
-        "apply": ["pitch": "", "relevantSkills": [String]()],
-        "share": ["content": "", "skillImpact": [String: Double]()],
-        "teach": ["method": "demo"],
-    ] }
-
     public static var commandNames: [String] { Array(Set(commandOps.keys)).sorted() }
 
     /// Builds the command an op asks for, speaking as `agent`. A `from` (or register `id`) naming anyone
@@ -90,42 +80,13 @@ public enum WireProtocol {
                 .map { " (did you mean '\($0)'?)" } ?? ""
             throw .invalid("unknown op '\(op)'\(hint)")
         }
-        // Top-level field names may be snake_case (`required_skills`) or Swift's camelCase; nested keys
-        // (skill names in `skills`, `skill_impact`) are data and are left exactly as sent.
-        var body: [String: Any] = [:]
-        for (key, value) in fields { body[camel(key)] = value }
-        // Who the command claims to speak for: `from`, or `agent` for register/deregister (a request's own
-        // `id` is its reply tag, never an identity).
+        // A connection speaks only as its agent: `from` (or `agent` on register/deregister) naming anyone else
+        // is refused. A request's own `id` is its reply tag, never an identity.
         let claimKey = name == "register" || name == "deregister" ? "agent" : "from"
-        if let claimed = body[claimKey] {
-            guard (claimed as? String) == agent else {
-                throw .notAllowed("this connection speaks as '\(agent)'; '\(claimKey)' says '\(claimed)'")
-            }
+        if let claimed = fields[claimKey], (claimed as? String) != agent {
+            throw .notAllowed("this connection speaks as '\(agent)'; '\(claimKey)' says '\(claimed)'")
         }
-        body[claimKey] = agent
-        if name == "register" {
-            body["agent"] = nil
-            body["id"] = agent
-        }
-        for (key, value) in defaults[name] ?? [:] where body[key] == nil { body[key] = value }
-        let json: [String: Any]
-        if name == "register" {
-            body["autoAcceptHandshakes"] = body["autoAcceptHandshakes"] ?? true
-            body["role"] = body["role"] ?? "member"
-            body["skills"] = body["skills"] ?? [String: Double]()
-            body["personality"] = body["personality"] ?? ""
-            json = [camel(name): ["agent": body]]
-        } else {
-            json = [camel(name): body]
-        }
-        do {
-            let data = try JSONSerialization.data(withJSONObject: json)
-            return try decoder.decode(BusCommand.self, from: data)
-        } catch let error as DecodingError {
-            throw .invalid("\(op): \(describe(error))")
-        } catch {
-            throw .invalid("\(op): \(error)")
-        }
+        return try buildCommand(name, WireFields(op: op, values: fields), from: agent)
     }
 
     static let decoder: JSONDecoder = {

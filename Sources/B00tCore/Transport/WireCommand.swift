@@ -1,0 +1,121 @@
+import Foundation
+
+/// Builds `BusCommand`s straight from a request's JSON object (no re-encoding through `Codable`: this path
+/// carries every message of a busy crew). Field names may be snake_case or camelCase; a missing or mistyped
+/// field is reported by its wire name.
+struct WireFields {
+    let op: String
+    let values: [String: Any]
+
+    func value(_ name: String) -> Any? {
+        if let v = values[name] { return v }
+        let camel = WireProtocol.camel(name)
+        return camel == name ? nil : values[camel]
+    }
+
+    func string(_ name: String) throws(BusError) -> String {
+        guard let v = try optionalString(name) else { throw .invalid("\(op): missing field '\(name)'") }
+        return v
+    }
+
+    func optionalString(_ name: String) throws(BusError) -> String? {
+        guard let v = value(name), !(v is NSNull) else { return nil }
+        guard let s = v as? String else { throw .invalid("\(op): field '\(name)' must be a string") }
+        return s
+    }
+
+    func strings(_ name: String) throws(BusError) -> [String] {
+        guard let v = value(name), !(v is NSNull) else { return [] }
+        guard let list = v as? [Any], let strings = list as? [String], strings.count == list.count else {
+            throw .invalid("\(op): field '\(name)' must be an array of strings")
+        }
+        return strings
+    }
+
+    func number(_ name: String) throws(BusError) -> Double? {
+        guard let v = value(name), !(v is NSNull) else { return nil }
+        guard let n = v as? NSNumber, !Self.isBool(n) else { throw .invalid("\(op): field '\(name)' must be a number") }
+        return n.doubleValue
+    }
+
+    func integer(_ name: String) throws(BusError) -> Int? {
+        guard let d = try number(name) else { return nil }
+        guard d == d.rounded(), abs(d) < 9e15 else { throw .invalid("\(op): field '\(name)' must be an integer") }
+        return Int(d)
+    }
+
+    func bool(_ name: String) throws(BusError) -> Bool? {
+        guard let v = value(name), !(v is NSNull) else { return nil }
+        guard let n = v as? NSNumber, Self.isBool(n) else { throw .invalid("\(op): field '\(name)' must be true or false") }
+        return n.boolValue
+    }
+
+    func proficiencies(_ name: String) throws(BusError) -> [String: Double] {
+        guard let v = value(name), !(v is NSNull) else { return [:] }
+        guard let table = v as? [String: Any] else { throw .invalid("\(op): field '\(name)' must be an object of name: number") }
+        var result: [String: Double] = [:]
+        for (key, item) in table {
+            guard let n = item as? NSNumber, !Self.isBool(n) else { throw .invalid("\(op): field '\(name).\(key)' must be a number") }
+            result[key] = n.doubleValue
+        }
+        return result
+    }
+
+    /// JSON `true`/`false` arrive as NSNumbers whose type is `char` (`1` and `true` both bridge to Bool).
+    static func isBool(_ n: NSNumber) -> Bool { n.objCType.pointee == CChar(UInt8(ascii: "c")) }
+}
+
+extension WireProtocol {
+    /// The command named by `op` (an alias already resolved to its case name), speaking as `from`.
+    static func buildCommand(_ name: String, _ f: WireFields, from: String) throws(BusError) -> BusCommand {
+        switch name {
+        case "register":
+            return .register(agent: BusAgent(
+                id: from, role: try f.optionalString("role") ?? "member", skills: try f.proficiencies("skills"),
+                personality: try f.optionalString("personality") ?? "",
+                autoAcceptHandshakes: try f.bool("auto_accept_handshakes") ?? true))
+        case "deregister": return .deregister(agent: from)
+        case "handshake": return .handshake(from: from, to: try f.string("to"), proposal: try f.optionalString("proposal") ?? "")
+        case "reply_handshake":
+            guard let accept = try f.bool("accept") else { throw .invalid("reply_handshake: missing field 'accept'") }
+            return .replyHandshake(from: from, handshake: try f.string("handshake"), accept: accept, reason: try f.optionalString("reason"))
+        case "form_crew":
+            return .formCrew(from: from, name: try f.string("name"), members: try f.strings("members"),
+                             purpose: try f.optionalString("purpose") ?? "")
+        case "leave_crew": return .leaveCrew(from: from, crew: try f.string("crew"))
+        case "disband_crew": return .disbandCrew(from: from, crew: try f.string("crew"))
+        case "propose":
+            return .propose(from: from, text: try f.string("text"), crew: try f.optionalString("crew"),
+                            threshold: try f.number("threshold"), quorum: try f.number("quorum"))
+        case "vote":
+            let text = try f.string("choice")
+            guard let choice = VoteChoice(rawValue: text) else { throw .invalid("vote: choice must be yes, no or abstain (got '\(text)')") }
+            return .vote(from: from, proposal: try f.string("proposal"), choice: choice)
+        case "close_proposal": return .closeProposal(from: from, proposal: try f.string("proposal"))
+        case "post_ahoy":
+            let replyBy = try f.integer("reply_by").map { BusTime.date(milliseconds: Int64($0)) }
+            return .postAhoy(from: from, role: try f.string("role"), description: try f.optionalString("description") ?? "",
+                             requiredSkills: try f.strings("required_skills"), budget: try f.integer("budget") ?? 0, replyBy: replyBy)
+        case "apply":
+            return .apply(from: from, ahoy: try f.string("ahoy"), pitch: try f.optionalString("pitch") ?? "",
+                          relevantSkills: try f.strings("relevant_skills"))
+        case "award": return .award(from: from, ahoy: try f.string("ahoy"), winner: try f.string("winner"))
+        case "withdraw_ahoy": return .withdrawAhoy(from: from, ahoy: try f.string("ahoy"))
+        case "withdraw_application": return .withdrawApplication(from: from, ahoy: try f.string("ahoy"))
+        case "teach":
+            let text = try f.optionalString("method") ?? "demo"
+            guard let method = TeachingMethod(parsing: text) else {
+                throw .invalid("teach: method must be pair, demo, doc or practice (got '\(text)')")
+            }
+            return .teach(from: from, to: try f.string("to"), skill: try f.string("skill"), method: method)
+        case "request_learning": return .requestLearning(from: from, skill: try f.string("skill"), teacher: try f.string("teacher"))
+        case "share":
+            return .share(from: from, crew: try f.string("crew"), topic: try f.string("topic"),
+                          content: try f.optionalString("content") ?? "", skillImpact: try f.proficiencies("skill_impact"))
+        case "say":
+            return .say(from: from, crew: try f.optionalString("crew"), to: try f.optionalString("to"), text: try f.string("text"))
+        default:
+            throw .invalid("unknown op '\(name)'")
+        }
+    }
+}
