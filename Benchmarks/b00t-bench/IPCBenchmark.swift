@@ -48,10 +48,17 @@ enum IPCBenchmark {
         let subscribers = (0..<10).map { i in LineCounter(path: endpoint.socketPath, agent: "sub\(i)", after: base) }
         for s in subscribers { s.waitUntilSubscribed() }
         let began = DispatchTime.now().uptimeNanoseconds
-        let batch = 500
-        for b in 0..<(total / batch) {
-            let cmds: [[String: Any]] = (0..<batch).map { ["op": "say", "text": "fan \(b * batch + $0)"] }
-            try await client.request("batch", ["cmds": cmds])
+        // The publisher keeps a few batches in flight, as a busy writer would.
+        let batch = 1_000
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for b in 0..<(total / batch) {
+                if b >= 4 { try await group.next() }
+                group.addTask {
+                    let cmds: [[String: Any]] = (0..<batch).map { ["op": "say", "text": "fan \(b * batch + $0)"] }
+                    try await client.request("batch", ["cmds": cmds])
+                }
+            }
+            try await group.waitForAll()
         }
         var slowest = 0.0
         for s in subscribers {

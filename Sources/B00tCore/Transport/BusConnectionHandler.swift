@@ -96,8 +96,14 @@ final class BusConnectionHandler: ChannelInboundHandler {
             case .commands(let id, let op, let commands):
                 do {
                     let events = try await bus.submit(commands)
-                    let encoded = try events.map { String(decoding: try WireProtocol.encodeEvent($0), as: UTF8.self) }
-                    reply = WireProtocol.ok(id, op: op, extra: "\"events\":[\(encoded.joined(separator: ","))]")
+                    if op == "batch" {
+                        // Bulk writers get the range, not the events back (they can subscribe to see them).
+                        let first = events.first?.seq ?? 0, last = events.last?.seq ?? 0
+                        reply = WireProtocol.ok(id, op: op, extra: "\"count\":\(events.count),\"first_seq\":\(first),\"last_seq\":\(last)")
+                    } else {
+                        let encoded = try events.map { String(decoding: try WireProtocol.encodeEvent($0), as: UTF8.self) }
+                        reply = WireProtocol.ok(id, op: op, extra: "\"events\":[\(encoded.joined(separator: ","))]")
+                    }
                 } catch let error as BusError {
                     reply = WireProtocol.error(id, error.description, code: code(error), busError: error)
                 } catch {

@@ -26,7 +26,7 @@ final class EventLineCache: @unchecked Sendable {
         for event in events {
             var buffer = allocator.buffer(capacity: 256)
             buffer.writeStaticString("{\"v\":1,\"event\":")
-            buffer.writeBytes(try WireProtocol.encodeEvent(event))
+            buffer.writeBytes(EventJSON.encode(event))
             buffer.writeStaticString("}\n")
             encoded.append(buffer)
         }

@@ -99,6 +99,14 @@ public actor RemoteBus: CrewBus {
             if case .refused(let code, let message, let busError) = error { throw busError ?? Self.busError(code: code, message: message) }
             throw error
         }
+        if commands.count > 1 {
+            // A batch reply carries the range; the events themselves arrive on our stream.
+            guard let first = (reply.object["first_seq"] as? NSNumber)?.uint64Value,
+                  let last = (reply.object["last_seq"] as? NSNumber)?.uint64Value else { return [] }
+            if last == 0 { return [] }
+            await waitUntilFolded(last)
+            return recent.filter { $0.seq >= first && $0.seq <= last }
+        }
         let events = try Self.events(in: reply)
         if let last = events.last { await waitUntilFolded(last.seq) }
         return events

@@ -166,7 +166,7 @@ public enum WireProtocol {
         (try? String(decoding: JSONEncoder().encode(s), as: UTF8.self)) ?? "\"\""
     }
 
-    public static func encodeEvent(_ event: BusEvent) throws -> Data { try encoder.encode(event) }
+    public static func encodeEvent(_ event: BusEvent) throws -> Data { Data(EventJSON.encode(event)) }
 
     public static func decodeEvent(_ data: Data) throws -> BusEvent { try decoder.decode(BusEvent.self, from: data) }
 

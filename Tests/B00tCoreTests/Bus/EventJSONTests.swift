@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+@testable import B00tCore
+
+@Suite struct EventJSONTests {
+    /// Every kind of event, with awkward text, reads back equal through a standard JSON decoder.
+    @Test func everyEventKindRoundTrips() async throws {
+        let bus = try await MessageBus(backend: MemoryBusBackend())
+        try await Scenario.run(on: bus)
+        try await bus.register(BusAgent(id: "odd-one", role: "quote \" back\\slash\nnew\tline \u{01} ünï 🚀", skills: ["x": 0.123456789]))
+        try await bus.withdrawProposal(try await bus.createProposal("w", by: "alpha"), by: "alpha")
+        let a = try await bus.postAhoy(from: "alpha", role: "r", replyBy: Date().addingTimeInterval(60))
+        try await bus.applyToAhoy(a, from: "beta")
+        try await bus.withdrawApplication(a, by: "beta")
+        try await bus.withdrawAhoy(a, by: "alpha")
+        try await bus.leaveCrew("crew1", agent: "gamma")
+        try await bus.disbandCrew("crew1", by: "alpha")
+        try await bus.register(BusAgent(id: "shy", autoAcceptHandshakes: false))
+        try await bus.submit(.handshake(from: "alpha", to: "shy", proposal: "x"))
+        try await bus.replyHandshake("hs-\(await bus.state.lastSeq)", from: "shy", accept: false, reason: nil)
+        try await bus.say(from: "alpha", "direct", to: "beta")
+        try await bus.deregister("shy")
+        let events = try await bus.events()
+        var kinds = Set<String>()
+        for event in events {
+            kinds.insert(event.body.kind)
+            let decoded = try WireProtocol.decodeEvent(Data(EventJSON.encode(event)))
+            #expect(decoded == event, "\(event.body.kind)")
+            #expect(try JSONSerialization.jsonObject(with: Data(EventJSON.encode(event))) is [String: Any])
+        }
+        #expect(kinds.count == 21)
+    }
+}
