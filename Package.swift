@@ -45,25 +45,37 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .target(
+            name: "K0mmand3rKit",
+            dependencies: ["B00tCore", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
         .executableTarget(
             name: "B00tCLI",
             dependencies: [
                 "B00tCore",
+                "K0mmand3rKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "K0mmand3r",
-            dependencies: ["B00tCore", "CLineEdit", "CNcurses"]
+            dependencies: [
+                "B00tCore", "K0mmand3rKit", "CLineEdit", "CNcurses",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .executableTarget(
             name: "B00tBench",
-            dependencies: ["B00tCore"],
+            dependencies: ["B00tCore", "K0mmand3rKit"],
             path: "Benchmarks/b00t-bench"
         ),
         .testTarget(
             name: "B00tCoreTests",
             dependencies: ["B00tCore"]
+        ),
+        .testTarget(
+            name: "K0mmand3rKitTests",
+            dependencies: ["K0mmand3rKit", "B00tCore"]
         ),
         .testTarget(
             name: "IntegrationTests",

@@ -1,10 +1,10 @@
 /// Maps dotted key paths to the line and column where they are written. TOMLKit parses values but keeps no
 /// positions, so a light scan of the source text recovers them for error messages.
-struct KeyLocator: Sendable {
-    struct Position: Sendable, Hashable { var line: Int; var column: Int }
+public struct KeyLocator: Sendable {
+    public struct Position: Sendable, Hashable { public var line: Int; public var column: Int }
     private var positions: [String: Position] = [:]
 
-    init(source: String) {
+    public init(source: String) {
         var table: [String] = []
         var inMultiline: String? = nil
         var lineNumber = 0
@@ -38,7 +38,7 @@ struct KeyLocator: Sendable {
     }
 
     /// The position of `path`, or of its nearest written ancestor, or line 1.
-    func position(of path: String) -> Position {
+    public func position(of path: String) -> Position {
         var candidate = path
         while true {
             if let found = positions[candidate] { return found }

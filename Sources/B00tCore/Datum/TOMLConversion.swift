@@ -2,7 +2,7 @@ import TOMLKit
 
 /// Turns TOMLKit's reference-typed tree into plain `DatumValue`s once, so decoding works on Sendable values
 /// and never touches the C++ parser again.
-enum TOMLConversion {
+public enum TOMLConversion {
     static func value(_ node: TOMLValueConvertible) -> DatumValue {
         switch node.type {
         case .table: return .table(table(node.table ?? TOMLTable()))
@@ -17,7 +17,7 @@ enum TOMLConversion {
         }
     }
 
-    static func table(_ table: TOMLTable) -> [String: DatumValue] {
+    public static func table(_ table: TOMLTable) -> [String: DatumValue] {
         var result: [String: DatumValue] = [:]
         for (key, node) in table { result[key] = value(node) }
         return result

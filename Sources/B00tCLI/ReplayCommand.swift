@@ -1,0 +1,38 @@
+import ArgumentParser
+import B00tCore
+import Foundation
+import K0mmand3rKit
+
+/// `b00t replay FILE…`: the same runner as `k0mmand3r --replay`, for scripts and CI.
+struct Replay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run k0mmand3r replay files (*.k0); exit non-zero at the first failed @expect.")
+    @Option(help: "memory (default: each file gets a fresh bus), sqlite[:PATH] or socket.") var bus = "memory"
+    @Option(name: .customLong("as"), help: "Agent to start as (default $B00T_AGENT or $USER).") var agent: String?
+    @Flag(name: .shortAndLong, help: "Print each command and its output.") var verbose = false
+    @Argument(help: "Replay files.") var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one replay file, e.g. b00t replay examples/ahoy.k0") }
+    }
+
+    func run() async throws {
+        let choice: BusChoice
+        do { choice = try BusChoice.parse(bus) } catch { throw ValidationError(error.description) }
+        for file in files {
+            let me = agent ?? BusChoice.defaultAgent()
+            let (crewBus, reconnect) = try await choice.open(agent: me)
+            // Replay files say who speaks with @as; nobody is registered behind their back, so ids are reproducible.
+            let session = Session(bus: crewBus, agent: me, reconnect: reconnect)
+            let echo: (@Sendable (String) -> Void)? = verbose ? printLine : nil
+            do {
+                let report = try await ReplayRunner(session: session, echo: echo).run(file: file)
+                print("ok \(file): \(report.commands) commands, \(report.expectations) expectations")
+            } catch let failure as ReplayRunner.Failure {
+                throw CLIError("replay failed at \(failure)")
+            }
+        }
+    }
+}
+
+@Sendable func printLine(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }

@@ -1,0 +1,161 @@
+import Foundation
+import B00tCore
+
+/// Every command k0mmand3r understands: one grammar for the TUI, line mode, pipes, replay files and `b00t replay`.
+public enum ReplCommand: Equatable, Sendable {
+    case help(String?)
+    case asAgent(String)
+    case agents
+    case handshake(agent: String, text: String)
+    case crewForm(name: String, members: [String], purpose: String)
+    case crewLeave(String?)
+    case crewDisband(String?)
+    case crewUse(String)
+    case crews
+    case propose(String)
+    case vote(id: String, choice: VoteChoice)
+    case ahoy(role: String, skills: [String], budget: Int, text: String)
+    case apply(id: String, pitch: String)
+    case award(id: String, agent: String)
+    case ahoys(String?)
+    case teach(agent: String, skill: String, method: TeachingMethod)
+    case learn(skill: String, from: String)
+    case share(topic: String, text: String, impact: [String: Double])
+    case skills(String?)
+    case up(String)
+    case ps
+    case stop(String)
+    case restart(String)
+    case datum(String)
+    case query(String)
+    case theme(String?)
+    case record(String?)
+    case clear
+    case quit
+    case say(String)
+    case pane(String?)
+
+    /// name, arguments, what it does — for /help and completion.
+    public static let catalog: [(name: String, usage: String, summary: String)] = [
+        ("/help", "/help [command]", "list commands, or explain one"),
+        ("/as", "/as AGENT", "speak as AGENT (registers it if new)"),
+        ("/agents", "/agents", "who is on the bus, with top skills"),
+        ("/handshake", "/handshake AGENT [text]", "ask AGENT to work with you"),
+        ("/crew", "/crew form NAME AGENT… [--purpose TEXT] | use NAME | leave [NAME] | disband [NAME]", "form and manage crews"),
+        ("/crews", "/crews", "list crews"),
+        ("/propose", "/propose TEXT", "put a proposal to your crew (or everyone)"),
+        ("/vote", "/vote ID yes|no|abstain", "vote on a proposal"),
+        ("/ahoy", "/ahoy ROLE --skills a,b --budget N [text]", "announce a job (call for proposals)"),
+        ("/apply", "/apply ID [pitch]", "apply to an ahoy"),
+        ("/award", "/award ID AGENT", "award your ahoy to an applicant"),
+        ("/ahoys", "/ahoys [open|mine|all]", "list ahoys"),
+        ("/teach", "/teach AGENT SKILL pair|demo|doc|practice", "teach a skill (you need ≥ 0.70)"),
+        ("/learn", "/learn SKILL from AGENT", "ask AGENT to teach you SKILL"),
+        ("/share", "/share TOPIC text [--impact skill:0.1,…]", "share knowledge with your crew"),
+        ("/skills", "/skills [AGENT]", "skills with proficiency"),
+        ("/up", "/up NAME", "start a service and what it needs"),
+        ("/ps", "/ps", "services: state, health, pid, ports, uptime"),
+        ("/stop", "/stop NAME", "stop a service"),
+        ("/restart", "/restart NAME", "restart a service"),
+        ("/datum", "/datum NAME", "show a datum"),
+        ("/query", "/query EXPR", "find datums: type:agent and skill:rust"),
+        ("/theme", "/theme [NAME]", "switch colour theme (or list them)"),
+        ("/pane", "/pane [services|agents|stream]", "show or hide a pane"),
+        ("/record", "/record [FILE]", "record what you type as a replay file (again to stop)"),
+        ("/clear", "/clear", "clear the output"),
+        ("/quit", "/quit", "leave"),
+    ]
+
+    public static var names: [String] { catalog.map(\.name) }
+
+    /// Parses one line. Text without a leading slash is a chat message.
+    public static func parse(_ line: String) throws(ReplError) -> ReplCommand? {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return nil }
+        guard trimmed.hasPrefix("/") else { return .say(trimmed) }
+        let words = try Tokenizer.split(trimmed)
+        guard let name = words.first else { return nil }
+        var args = Array(words.dropFirst())
+        func need(_ count: Int) throws(ReplError) {
+            if args.count < count { throw .usage("usage: \(usage(of: name))") }
+        }
+        func rest(from index: Int) -> String { args.count > index ? args[index...].joined(separator: " ") : "" }
+        switch name {
+        case "/help", "/?": return .help(args.first)
+        case "/as": try need(1); return .asAgent(args[0])
+        case "/agents": return .agents
+        case "/handshake": try need(1); return .handshake(agent: args[0], text: rest(from: 1))
+        case "/crew":
+            try need(1)
+            let sub = args.removeFirst()
+            switch sub {
+            case "form":
+                let purpose = try option("--purpose", in: &args) ?? ""
+                guard args.count >= 2 else { throw .usage("usage: /crew form NAME AGENT… [--purpose TEXT]") }
+                return .crewForm(name: args[0], members: Array(args.dropFirst()), purpose: purpose)
+            case "leave": return .crewLeave(args.first)
+            case "disband": return .crewDisband(args.first)
+            case "use": try need(1); return .crewUse(args[0])
+            case "list": return .crews
+            default: throw .usage("usage: \(usage(of: "/crew"))")
+            }
+        case "/crews": return .crews
+        case "/propose": try need(1); return .propose(rest(from: 0))
+        case "/vote":
+            try need(2)
+            guard let choice = VoteChoice(rawValue: args[1].lowercased()) else { throw .usage("vote yes, no or abstain (got '\(args[1])')") }
+            return .vote(id: args[0], choice: choice)
+        case "/ahoy":
+            let skills = (try option("--skills", in: &args)).map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+            let budgetText = try option("--budget", in: &args) ?? "0"
+            guard let budget = Int(budgetText), budget >= 0 else { throw .usage("--budget must be a whole number ≥ 0 (got '\(budgetText)')") }
+            guard !args.isEmpty else { throw .usage("usage: \(usage(of: name))") }
+            return .ahoy(role: args[0], skills: skills, budget: budget, text: rest(from: 1))
+        case "/apply": try need(1); return .apply(id: args[0], pitch: rest(from: 1))
+        case "/award": try need(2); return .award(id: args[0], agent: args[1])
+        case "/ahoys": return .ahoys(args.first)
+        case "/teach":
+            try need(3)
+            guard let method = TeachingMethod(parsing: args[2]) else { throw .usage("method is pair, demo, doc or practice (got '\(args[2])')") }
+            return .teach(agent: args[0], skill: args[1], method: method)
+        case "/learn":
+            guard args.count == 3, args[1] == "from" else { throw .usage("usage: /learn SKILL from AGENT") }
+            return .learn(skill: args[0], from: args[2])
+        case "/share":
+            let impactText = try option("--impact", in: &args)
+            var impact: [String: Double] = [:]
+            for item in impactText?.split(separator: ",") ?? [] {
+                let parts = item.split(separator: ":")
+                guard parts.count == 2, let level = Double(parts[1]) else { throw .usage("--impact takes skill:gain pairs, like rust:0.1") }
+                impact[String(parts[0])] = level
+            }
+            try need(1)
+            return .share(topic: args[0], text: rest(from: 1), impact: impact)
+        case "/skills": return .skills(args.first)
+        case "/up": try need(1); return .up(args[0])
+        case "/ps": return .ps
+        case "/stop": try need(1); return .stop(args[0])
+        case "/restart": try need(1); return .restart(args[0])
+        case "/datum": try need(1); return .datum(args[0])
+        case "/query": return .query(rest(from: 0))
+        case "/theme": return .theme(args.first)
+        case "/pane": return .pane(args.first)
+        case "/record": return .record(args.first)
+        case "/clear": return .clear
+        case "/quit", "/exit", "/q": return .quit
+        default:
+            throw .unknownCommand(name, suggestion: closestMatch(to: name, in: names, maxDistance: 3))
+        }
+    }
+
+    static func usage(of name: String) -> String { catalog.first { $0.name == name }?.usage ?? name }
+
+    /// Removes `--flag VALUE` from `args` and returns VALUE.
+    static func option(_ flag: String, in args: inout [String]) throws(ReplError) -> String? {
+        guard let index = args.firstIndex(of: flag) else { return nil }
+        guard index + 1 < args.count else { throw .usage("\(flag) needs a value") }
+        let value = args[index + 1]
+        args.removeSubrange(index...(index + 1))
+        return value
+    }
+}
