@@ -18,5 +18,12 @@ static inline int b00t_key_resize(void) { return KEY_RESIZE; }
 static inline int b00t_lines(void) { return LINES; }
 static inline int b00t_cols(void) { return COLS; }
 static inline WINDOW *b00t_stdscr(void) { return stdscr; }
+static inline void b00t_attrset(attr_t a) { attrset(a); }
+static inline int b00t_colors(void) { return COLORS; }
+static inline int b00t_color_pairs(void) { return COLOR_PAIRS; }
+static inline int b00t_get_wch(wint_t *ch) { return get_wch(ch); }
+static inline void b00t_timeout(int ms) { timeout(ms); }
+static inline int b00t_move(int y, int x) { return move(y, x); }
+static inline int b00t_addstr(const char *s) { return addstr(s); }
 
 #endif

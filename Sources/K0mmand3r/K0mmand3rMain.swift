@@ -1,0 +1,63 @@
+import ArgumentParser
+import B00tCore
+import Foundation
+import K0mmand3rKit
+
+/// k0mmand3r: the crew REPL. A split-pane TUI on a terminal, `--line` for a plain prompt, plain lines from a
+/// pipe, or a replay file.
+@main
+struct K0mmand3rMain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "k0mmand3r", abstract: "Steer a crew of agents: services, bus events, votes, ahoys and skills.")
+
+    @Flag(help: "A plain prompt (libedit) instead of the split-pane screen.") var line = false
+    @Option(help: "Run a replay file (*.k0) and exit; non-zero at the first failed @expect.") var replay: String?
+    @Option(help: "Colour theme (default $B00T_THEME or default).") var theme: String?
+    @Option(name: .customLong("as"), help: "Agent id to speak as (default $B00T_AGENT or $USER).") var agent: String?
+    @Option(help: "memory, sqlite[:PATH] (the embedded default) or socket.") var bus: String?
+    @Option(help: "When to colour plain output: auto, always or never.") var color = "auto"
+    @Option(help: "Crew stream lines kept in memory.") var scrollback = 20_000
+
+    func run() async throws {
+        let me = agent ?? BusChoice.defaultAgent()
+        let choice: BusChoice
+        do { choice = try BusChoice.parse(bus ?? (replay != nil ? "memory" : "sqlite")) } catch { throw ValidationError(error.description) }
+        let themeName = theme ?? ProcessInfo.processInfo.environment["B00T_THEME"] ?? "default"
+        let opened: (bus: any CrewBus, reconnect: (@Sendable (String) async throws -> any CrewBus)?)
+        do {
+            opened = try await choice.open(agent: me)
+        } catch {
+            throw ValidationError("cannot open the bus: \(error)")
+        }
+        let session = Session(bus: opened.bus, agent: me, theme: themeName, reconnect: opened.reconnect)
+
+        if let replay {
+            do {
+                let report = try await ReplayRunner(session: session).run(file: replay)
+                print("ok \(replay): \(report.commands) commands, \(report.expectations) expectations")
+            } catch let failure as ReplayRunner.Failure {
+                FileHandle.standardError.write(Data("replay failed at \(failure)\n".utf8))
+                throw ExitCode(1)
+            }
+            return
+        }
+        try await session.start()
+        let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
+        if !interactive {
+            try await PipeMode(session: session, color: colourWanted(tty: isatty(STDOUT_FILENO) == 1)).run()
+        } else if line {
+            try await LineMode(session: session, color: colourWanted(tty: true)).run()
+        } else {
+            try await TUIApp(session: session, themeName: themeName, scrollback: scrollback).run()
+        }
+    }
+
+    func colourWanted(tty: Bool) -> Bool {
+        if ProcessInfo.processInfo.environment["NO_COLOR"].map({ !$0.isEmpty }) == true && color != "always" { return false }
+        switch color {
+        case "always": return true
+        case "never": return false
+        default: return tty
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import K0mmand3rKit
+
+/// Writes output lines as plain text, with ANSI colours only when asked.
+struct PlainOutput {
+    let color: Bool
+
+    func write(_ lines: [OutputLine]) {
+        var text = ""
+        for line in lines {
+            if color, let code = Self.ansi[line.role.hasPrefix("event") ? "event" : line.role] {
+                text += "\u{1B}[\(code)m\(line.text)\u{1B}[0m\n"
+            } else {
+                text += line.text + "\n"
+            }
+        }
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static let ansi = ["ok": "32", "error": "1;31", "warn": "33", "title": "1", "dim": "2", "event": "36"]
+}
+
+/// stdin is not a terminal: one command a line, plain output, errors keep going (scripts see them).
+struct PipeMode {
+    let session: Session
+    let color: Bool
+
+    func run() async throws {
+        let out = PlainOutput(color: color)
+        while let line = readLine(strippingNewline: true) {
+            let outcome = await session.run(line)
+            out.write(outcome.lines)
+            if outcome.quit { return }
+        }
+    }
+}

@@ -1,0 +1,310 @@
+import B00tCore
+import Foundation
+
+/// A run of text drawn in one theme role.
+public struct Span: Equatable, Sendable {
+    public var text: String
+    public var role: String
+    public init(_ text: String, _ role: String = "text") {
+        self.text = text
+        self.role = role
+    }
+}
+
+/// The whole screen as rows of spans, each row exactly `columns` wide: what the curses layer draws.
+public struct Frame: Equatable, Sendable {
+    public var columns: Int
+    public var rows: [[Span]]
+    public var cursorRow: Int
+    public var cursorColumn: Int
+
+    /// Plain text of a row (tests and `capture` read this).
+    public func text(_ row: Int) -> String { rows[row].map(\.text).joined() }
+    public var lines: [String] { rows.indices.map(text) }
+
+    /// Rows that differ from `previous` (all of them when the size changed): only these are redrawn.
+    public func changedRows(since previous: Frame?) -> [Int] {
+        guard let previous, previous.columns == columns, previous.rows.count == rows.count else { return Array(rows.indices) }
+        return rows.indices.filter { rows[$0] != previous.rows[$0] }
+    }
+}
+
+public enum Pane: String, CaseIterable, Sendable {
+    case services, agents, stream
+}
+
+/// Everything the screen shows, gathered by the app; `ScreenModel.render` turns it into a `Frame`.
+public struct ScreenState: Sendable {
+    public var columns: Int
+    public var rows: Int
+    public var services: [ServiceStatus] = []
+    public var agents: [BusAgent] = []
+    public var stream: Scrollback
+    public var busLabel = "memory"
+    public var agent = "human"
+    public var crew: String? = nil
+    public var openAhoys = 0
+    public var theme = "default"
+    public var recording = false
+    public var input = LineEditor()
+    public var prompt = "› "
+    /// One line under the panes for the last error or completion list.
+    public var notice: OutputLine? = nil
+    public var collapsed: Set<Pane> = []
+    public var now = Date()
+
+    public init(columns: Int, rows: Int, stream: Scrollback = Scrollback()) {
+        self.columns = columns
+        self.rows = rows
+        self.stream = stream
+    }
+
+    /// The stream pane's text height for this layout (PgUp/PgDn scroll by it).
+    public var streamHeight: Int { ScreenModel.layout(self).stream.map { $0.height - 2 } ?? 1 }
+}
+
+/// Computes the screen from state: pure and cheap (only visible scrollback lines are touched).
+public enum ScreenModel {
+    public struct Box: Equatable, Sendable {
+        public var top: Int, left: Int, width: Int, height: Int
+    }
+
+    public struct Layout: Equatable, Sendable {
+        public var services: Box?
+        public var agents: Box?
+        public var stream: Box?
+        /// Rows showing a collapsed pane's one-line title.
+        public var collapsedRows: [(pane: Pane, row: Int)]
+        public var noticeRow: Int?
+        public var statusRow: Int
+        public var inputRow: Int
+        public var wide: Bool
+
+        public static func == (a: Layout, b: Layout) -> Bool {
+            a.services == b.services && a.agents == b.agents && a.stream == b.stream && a.statusRow == b.statusRow
+                && a.inputRow == b.inputRow && a.wide == b.wide && a.noticeRow == b.noticeRow
+                && a.collapsedRows.map { "\($0.pane)\($0.row)" } == b.collapsedRows.map { "\($0.pane)\($0.row)" }
+        }
+    }
+
+    /// Wide (≥ 80 columns): services and agents side by side above the stream. Narrow: stacked.
+    public static func layout(_ s: ScreenState) -> Layout {
+        let wide = s.columns >= 80
+        let inputRow = max(0, s.rows - 1)
+        let statusRow = max(0, s.rows - 2)
+        let noticeRow: Int? = s.notice != nil && s.rows >= 8 ? statusRow - 1 : nil
+        let bottom = noticeRow ?? statusRow  // first row below the panes
+        var layout = Layout(services: nil, agents: nil, stream: nil, collapsedRows: [], noticeRow: noticeRow,
+                            statusRow: statusRow, inputRow: inputRow, wide: wide)
+        var top = 0
+        let available = bottom
+        guard available >= 3 else { return layout }
+        let showServices = !s.collapsed.contains(.services) && available >= 10
+        let showAgents = !s.collapsed.contains(.agents) && available >= 10
+        for pane in [Pane.services, .agents] where s.collapsed.contains(pane) && available >= 6 {
+            layout.collapsedRows.append((pane, top))
+            top += 1
+        }
+        if wide && (showServices || showAgents) {
+            let needed = max(showServices ? s.services.count : 0, showAgents ? s.agents.count : 0) + 2
+            let height = min(max(needed, 4), max(4, (available - top) / 3))
+            if showServices && showAgents {
+                let servicesWidth = s.columns * 3 / 5
+                layout.services = Box(top: top, left: 0, width: servicesWidth, height: height)
+                layout.agents = Box(top: top, left: servicesWidth, width: s.columns - servicesWidth, height: height)
+            } else if showServices {
+                layout.services = Box(top: top, left: 0, width: s.columns, height: height)
+            } else {
+                layout.agents = Box(top: top, left: 0, width: s.columns, height: height)
+            }
+            top += height
+        } else {
+            if showServices {
+                let height = min(max(s.services.count + 2, 3), max(3, (available - top) / 4))
+                layout.services = Box(top: top, left: 0, width: s.columns, height: height)
+                top += height
+            }
+            if showAgents {
+                let height = min(max(s.agents.count + 2, 3), max(3, (available - top) / 4))
+                layout.agents = Box(top: top, left: 0, width: s.columns, height: height)
+                top += height
+            }
+        }
+        if bottom - top >= 3 && !s.collapsed.contains(.stream) {
+            layout.stream = Box(top: top, left: 0, width: s.columns, height: bottom - top)
+        }
+        return layout
+    }
+
+    public static func render(_ s: ScreenState) -> Frame {
+        let cols = max(1, s.columns)
+        var grid = Canvas(columns: cols, rows: max(1, s.rows))
+        let layout = layout(s)
+        for (pane, row) in layout.collapsedRows {
+            let count = pane == .services ? s.services.count : s.agents.count
+            grid.put(row: row, column: 0, width: cols, Span("▸ \(pane.rawValue) (\(count)) — /pane \(pane.rawValue) to show", "dim"))
+        }
+        if let box = layout.services { drawServices(s, box, &grid) }
+        if let box = layout.agents { drawAgents(s, box, &grid) }
+        if let box = layout.stream { drawStream(s, box, &grid) }
+        if let row = layout.noticeRow, let notice = s.notice {
+            grid.put(row: row, column: 0, width: cols, Span(notice.text, notice.role))
+        }
+        drawStatus(s, row: layout.statusRow, &grid)
+        let (inputText, cursorColumn) = inputLine(s, columns: cols)
+        if s.rows >= 1 {
+            grid.put(row: layout.inputRow, column: 0, width: cols, Span(inputText, "input"))
+        }
+        return Frame(columns: cols, rows: grid.rows, cursorRow: layout.inputRow, cursorColumn: min(cursorColumn, cols - 1))
+    }
+
+    static func drawBox(_ box: Box, title: String, footer: String? = nil, _ grid: inout Canvas) {
+        guard box.width >= 4, box.height >= 2 else { return }
+        let inner = box.width - 2
+        let label = TextWidth.fit(" \(title) ", columns: max(0, inner - 1), pad: false)
+        let topLine = "┌─" + label + String(repeating: "─", count: max(0, inner - 1 - TextWidth.width(of: label))) + "┐"
+        grid.put(row: box.top, column: box.left, width: box.width, Span(topLine, "border"))
+        grid.put(row: box.top, column: box.left + 2, width: TextWidth.width(of: label), Span(label, "title"))
+        for r in 1..<(box.height - 1) {
+            grid.put(row: box.top + r, column: box.left, width: 1, Span("│", "border"))
+            grid.put(row: box.top + r, column: box.left + box.width - 1, width: 1, Span("│", "border"))
+        }
+        var bottomLine = "└" + String(repeating: "─", count: inner) + "┘"
+        if let footer {
+            let tag = TextWidth.fit(" \(footer) ", columns: max(0, inner - 2), pad: false)
+            let dashes = max(0, inner - 1 - TextWidth.width(of: tag))
+            bottomLine = "└" + String(repeating: "─", count: dashes) + tag + "─┘"
+            grid.put(row: box.top + box.height - 1, column: box.left, width: box.width, Span(bottomLine, "border"))
+            grid.put(row: box.top + box.height - 1, column: box.left + 1 + dashes, width: TextWidth.width(of: tag), Span(tag, "warn"))
+            return
+        }
+        grid.put(row: box.top + box.height - 1, column: box.left, width: box.width, Span(bottomLine, "border"))
+    }
+
+    static func stateRole(_ status: ServiceStatus) -> String {
+        switch status.state {
+        case .running: return status.health == "unhealthy" ? "warn" : "ok"
+        case .crashed: return "error"
+        case .stopped: return "dim"
+        case .unknown: return "warn"
+        }
+    }
+
+    static func drawServices(_ s: ScreenState, _ box: Box, _ grid: inout Canvas) {
+        drawBox(box, title: "services", _: &grid)
+        let inner = box.width - 4
+        let rows = box.height - 2
+        if s.services.isEmpty, rows > 0 {
+            grid.put(row: box.top + 1, column: box.left + 2, width: inner, Span("none yet — /up NAME starts one", "dim"))
+        }
+        for (i, status) in s.services.prefix(rows).enumerated() {
+            let glyph = status.state == .running ? "●" : (status.state == .crashed ? "✖" : "○")
+            let uptime = status.uptime(now: s.now).map(formatUptime) ?? "-"
+            let detail = "\(pad(status.id, 18)) \(pad(status.runtime, 7)) \(pad(status.state.rawValue, 8)) \(pad(status.health ?? "-", 9)) \(pad(status.ports.isEmpty ? "-" : status.ports, 6)) \(uptime)"
+            grid.put(row: box.top + 1 + i, column: box.left + 2, width: 2, Span(glyph + " ", stateRole(status)))
+            grid.put(row: box.top + 1 + i, column: box.left + 4, width: max(0, inner - 2), Span(detail))
+        }
+    }
+
+    static func drawAgents(_ s: ScreenState, _ box: Box, _ grid: inout Canvas) {
+        drawBox(box, title: "agents", _: &grid)
+        let inner = box.width - 4
+        let rows = box.height - 2
+        if s.agents.isEmpty, rows > 0 {
+            grid.put(row: box.top + 1, column: box.left + 2, width: inner, Span("nobody yet — /as NAME", "dim"))
+        }
+        for (i, agent) in s.agents.prefix(rows).enumerated() {
+            let top = agent.skills.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(2)
+            var text = pad(agent.id, 10) + " " + pad(agent.role, 10)
+            for (skill, level) in top { text += " \(skill) \(Session.bar(level, width: 5)) \(String(format: "%.2f", level))" }
+            grid.put(row: box.top + 1 + i, column: box.left + 2, width: inner, Span(text, agent.id == s.agent ? "title" : "text"))
+        }
+    }
+
+    static func drawStream(_ s: ScreenState, _ box: Box, _ grid: inout Canvas) {
+        let footer = s.stream.newBelow > 0 ? "\(s.stream.newBelow) new below ▾ End" : (s.stream.offset > 0 ? "scrolled ↑\(s.stream.offset)" : nil)
+        drawBox(box, title: "crew stream" + (s.crew.map { " @\($0)" } ?? ""), footer: footer, &grid)
+        let inner = box.width - 4
+        let height = box.height - 2
+        let lines = s.stream.visible(height: height)
+        let first = height - lines.count
+        for (i, line) in lines.enumerated() {
+            let indent = String(repeating: " ", count: min(line.indent, 8))
+            grid.put(row: box.top + 1 + first + i, column: box.left + 2, width: inner, Span(indent + line.text, line.role))
+        }
+    }
+
+    static func drawStatus(_ s: ScreenState, row: Int, _ grid: inout Canvas) {
+        var parts = [" \(s.busLabel)", "as \(s.agent)", "crew \(s.crew ?? "-")", "ahoys \(s.openAhoys)", "theme \(s.theme)"]
+        if s.recording { parts.append("● rec") }
+        grid.put(row: row, column: 0, width: s.columns, Span(parts.joined(separator: " │ "), "status"))
+    }
+
+    /// The input line, scrolled horizontally so the cursor is always visible.
+    static func inputLine(_ s: ScreenState, columns: Int) -> (String, Int) {
+        let prompt = s.input.search.map { "(search '\($0)') " } ?? s.prompt
+        let promptWidth = TextWidth.width(of: prompt)
+        let room = max(1, columns - promptWidth - 1)
+        let chars = s.input.text
+        var start = 0
+        var beforeCursor = TextWidth.width(of: String(chars[0..<s.input.cursor]))
+        while beforeCursor > room && start < s.input.cursor {
+            beforeCursor -= TextWidth.width(of: chars[start])
+            start += 1
+        }
+        let visible = String(chars[start...])
+        return (prompt + visible, promptWidth + beforeCursor)
+    }
+
+    static func pad(_ text: String, _ width: Int) -> String { TextWidth.fit(text, columns: max(width, 1)) }
+}
+
+/// A grid of cells built row by row; wide characters occupy two columns.
+struct Canvas {
+    let columns: Int
+    private(set) var cells: [[(Character, String)]]
+
+    init(columns: Int, rows: Int) {
+        self.columns = columns
+        cells = Array(repeating: Array(repeating: (" ", "text"), count: columns), count: rows)
+    }
+
+    /// Writes `span` at (row, column), clipped to `width` columns (and the screen).
+    mutating func put(row: Int, column: Int, width: Int, _ span: Span) {
+        guard row >= 0, row < cells.count, column < columns else { return }
+        var col = max(0, column)
+        let limit = min(columns, column + width)
+        for c in span.text {
+            let w = TextWidth.width(of: c)
+            if w == 0 { continue }
+            if col + w > limit { break }
+            cells[row][col] = (c, span.role)
+            if w == 2 { cells[row][col + 1] = ("\u{0}", span.role) }  // placeholder: the wide char covers it
+            col += w
+        }
+        // Pad the rest of the requested width in this role (so backgrounds fill).
+        while col < limit {
+            cells[row][col] = (" ", span.role)
+            col += 1
+        }
+    }
+
+    /// Rows as spans: consecutive cells of one role merged; wide-char placeholders dropped.
+    var rows: [[Span]] {
+        cells.map { row in
+            var spans: [Span] = []
+            var text = ""
+            var role = row.first?.1 ?? "text"
+            for (c, r) in row {
+                if r != role {
+                    spans.append(Span(text, role))
+                    text = ""
+                    role = r
+                }
+                if c != "\u{0}" { text.append(c) }
+            }
+            spans.append(Span(text, role))
+            return spans
+        }
+    }
+}
