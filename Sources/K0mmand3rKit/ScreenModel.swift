@@ -200,7 +200,7 @@ public enum ScreenModel {
         for (i, status) in s.services.prefix(rows).enumerated() {
             let glyph = status.state == .running ? "●" : (status.state == .crashed ? "✖" : "○")
             let uptime = status.uptime(now: s.now).map(formatUptime) ?? "-"
-            let detail = "\(pad(status.id, 18)) \(pad(status.runtime, 7)) \(pad(status.state.rawValue, 8)) \(pad(status.health ?? "-", 9)) \(pad(status.ports.isEmpty ? "-" : status.ports, 6)) \(uptime)"
+            let detail = "\(pad(status.id, 16)) \(pad(status.runtime, 7)) \(pad(status.state.rawValue, 7)) \(pad(status.health ?? "-", 9)) \(pad(status.ports.isEmpty ? "-" : status.ports, 5)) \(uptime)"
             grid.put(row: box.top + 1 + i, column: box.left + 2, width: 2, Span(glyph + " ", stateRole(status)))
             grid.put(row: box.top + 1 + i, column: box.left + 4, width: max(0, inner - 2), Span(detail))
         }

@@ -11,7 +11,7 @@ public actor Session {
     let reconnect: (@Sendable (String) async throws -> any CrewBus)?
     let catalog: @Sendable () -> DatumCatalog
     let orchestrator: @Sendable () -> Orchestrator
-    private var recording: (path: String, lines: [String])?
+    private var recording: (path: String, agent: String, lines: [String])?
 
     /// - Parameters:
     ///   - reconnect: for buses bound to one identity (a socket), how to connect as another agent on `/as`.
@@ -79,13 +79,13 @@ public actor Session {
 
     func toggleRecording(_ path: String?) throws -> String {
         if let recording {
-            let text = "# recorded by k0mmand3r\n@as \(agent)\n" + recording.lines.joined(separator: "\n") + "\n"
+            let text = "# recorded by k0mmand3r\n@as \(recording.agent)\n" + recording.lines.joined(separator: "\n") + "\n"
             try text.write(toFile: recording.path, atomically: true, encoding: .utf8)
             self.recording = nil
             return "saved \(recording.lines.count) commands to \(recording.path)"
         }
         guard let path else { throw ReplError.usage("usage: /record FILE (run /record again to stop)") }
-        recording = (path, [])
+        recording = (path, agent, [])
         return "recording to \(path); /record again to stop"
     }
 
