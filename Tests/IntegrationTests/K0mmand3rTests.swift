@@ -1,0 +1,128 @@
+import B00tCore
+import Foundation
+import Testing
+
+/// The real k0mmand3r binary under tmux, in pipe mode, and every shipped example under `b00t replay`.
+@Suite(.serialized) struct K0mmand3rTests {
+    static let tmuxAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")
+
+    @Test func everyExampleReplaysUnderB00tReplay() throws {
+        let examples = try FileManager.default.contentsOfDirectory(atPath: packageRoot + "/examples").filter { $0.hasSuffix(".k0") }.sorted()
+        #expect(examples.count >= 3)
+        for example in examples {
+            let result = try run(Binaries.path("b00t"), ["replay", packageRoot + "/examples/" + example],
+                                 environment: ["HOME": TempDir().path, "B00T_STATE_DIR": TempDir().path])
+            #expect(result.status == 0, "\(example): \(result.stdout)\(result.stderr)")
+            #expect(result.stdout.hasPrefix("ok "))
+        }
+    }
+
+    @Test func replayFailureExitsNonZeroWithFileAndLine() throws {
+        let dir = TempDir()
+        let file = dir.write("bad.k0", "@as a\n/ahoy dev --budget 5\n@expect posted ahoy-9\n")
+        for (binary, args) in [("b00t", ["replay", file]), ("k0mmand3r", ["--replay", file])] {
+            let result = try run(Binaries.path(binary), args, environment: ["HOME": dir.path, "B00T_STATE_DIR": dir.path])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("\(file):3: expected output containing 'posted ahoy-9'"), "\(result.stderr)")
+        }
+    }
+
+    @Test func pipeModeIsPlainText() throws {
+        let dir = TempDir()
+        let result = try run(Binaries.path("k0mmand3r"), ["--bus", "memory", "--as", "piper"],
+                             environment: ["HOME": dir.path, "B00T_STATE_DIR": dir.path],
+                             input: "/agents\n/vote nope yes\nhello\n/quit\n/agents\n")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("* piper (human)"))
+        #expect(result.stdout.contains("error: no proposal 'nope'"))
+        #expect(result.stdout.contains("piper: hello"))
+        #expect(!result.stdout.contains("\u{1B}["))  // no escape codes on a pipe
+        let coloured = try run(Binaries.path("k0mmand3r"), ["--bus", "memory", "--color", "always"],
+                               environment: ["HOME": dir.path, "B00T_STATE_DIR": dir.path], input: "/vote x yes\n")
+        #expect(coloured.stdout.contains("\u{1B}[1;31m"))
+    }
+
+    @Test(.enabled(if: tmuxAvailable, "tmux is not installed")) func tuiUnderTmux() throws {
+        let dir = TempDir("k0-tmux")
+        let tmux = Tmux(socket: "b00t-test-\(getpid())")
+        defer { tmux.kill() }
+        let command = "LANG=C.UTF-8 HOME=\(dir.path) B00T_STATE_DIR=\(dir.path) \(Binaries.path("k0mmand3r")) --bus memory --as captain; echo EXIT=$?; sleep 60"
+        try tmux.run(["new-session", "-d", "-s", "k0", "-x", "100", "-y", "30", command])
+        try tmux.waitFor("captain joined")
+        #expect(try tmux.capture().contains("┌─ services"))
+        #expect(try tmux.capture().contains("memory │ as captain"))
+
+        // The ahoy flow.
+        for line in ["/as dev1", "/as captain", "/ahoy backend --skills rust --budget 100 build it"] { try tmux.type(line) }
+        try tmux.waitFor("posted ahoy-3: backend [rust] budget 100")
+        try tmux.type("/as dev1")
+        try tmux.type("/apply ahoy-3 pick me")
+        try tmux.waitFor("applied to ahoy-3")
+        try tmux.type("/as captain")
+        // Tab completion: /awa → /award, then the ahoy id.
+        try tmux.keys("/awa", "Tab")
+        try tmux.waitFor("› /award")  // capture-pane trims the trailing space
+        try tmux.keys("ahoy-3 dev1", "Enter")
+        try tmux.waitFor("awarded ahoy-3 to dev1 (budget 100)")
+
+        // Resize to 60x15 and back: stacked layout, nothing lost from the input line.
+        try tmux.keys("/agen")
+        try tmux.run(["resize-window", "-t", "k0", "-x", "60", "-y", "15"])
+        try tmux.waitFor("› /agen", lines: 15)
+        let small = try tmux.capture()
+        #expect(small.split(separator: "\n").allSatisfy { $0.count <= 60 })
+        try tmux.run(["resize-window", "-t", "k0", "-x", "100", "-y", "30"])
+        try tmux.waitFor("┌─ agents")
+        try tmux.keys("ts", "Enter")
+        try tmux.waitFor("* captain (human)")
+
+        // History: Up recalls the last command.
+        try tmux.keys("Up")
+        try tmux.waitFor("› /agents")
+        try tmux.keys("C-u")
+
+        // /quit exits 0 and restores the terminal (no frame left on screen).
+        try tmux.type("/quit")
+        try tmux.waitFor("EXIT=0")
+        #expect(!(try tmux.capture().contains("┌─")))
+    }
+}
+
+/// A private tmux server for one test.
+struct Tmux {
+    let socket: String
+
+    /// Runs tmux (argv, no shell) with its output in a file: the tmux server it may fork inherits the
+    /// descriptor, and a pipe held open by the server would never reach end-of-file.
+    @discardableResult
+    func run(_ args: [String]) throws -> String {
+        let outPath = NSTemporaryDirectory() + "tmux-out-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: outPath) }
+        let pid = try Spawn.start(["/usr/bin/tmux", "-u", "-L", socket] + args, options: .init(outputPath: outPath))
+        let status = Spawn.wait(pid, timeout: .seconds(10))
+        let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        guard status == 0 else { throw TimedOut(what: "tmux \(args.joined(separator: " ")) (exit \(status.map(String.init) ?? "timeout")): \(text)") }
+        return text
+    }
+
+    func capture() throws -> String { try run(["capture-pane", "-t", "k0", "-p"]) }
+
+    func keys(_ keys: String...) throws { try run(["send-keys", "-t", "k0"] + keys) }
+
+    func type(_ line: String) throws {
+        try run(["send-keys", "-t", "k0", "-l", line])
+        try run(["send-keys", "-t", "k0", "Enter"])
+        Thread.sleep(forTimeInterval: 0.15)
+    }
+
+    func waitFor(_ text: String, lines: Int = 30) throws {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if try capture().contains(text) { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw TimedOut(what: "'\(text)' on screen; screen was:\n\(try capture())")
+    }
+
+    func kill() { _ = try? run(["kill-server"]) }
+}
