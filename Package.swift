@@ -38,6 +38,7 @@ let package = Package(
             name: "B00tCore",
             dependencies: [
                 "CB00tSystem",
+                "CHiredis",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -17,6 +17,7 @@ struct AgentRun: AsyncParsableCommand {
     @Option(help: "An agent datum (alpha or alpha.agent) for role, skills, personality and policy.") var datum: String?
     @Option(help: "Policy TOML file (vote, apply_threshold, accept_handshakes, teach_method).") var policy: String?
     @Option(help: "Role.") var role: String?
+    @Option(help: "Use a Redis bus directly (redis://host:port/db; also $B00T_BUS_URL) instead of the daemon.") var bus: String?
 
     func run() async throws {
         var profile = BusAgent(id: id ?? "")
@@ -42,8 +43,8 @@ struct AgentRun: AsyncParsableCommand {
         let log: @Sendable (String) -> Void = { line in
             FileHandle.standardOutput.write(Data("[\(BusEventFormatter.clock(Date()))] \(agentID): \(line)\n".utf8))
         }
-        let bus = try await connectBus(agent: profile.id)
-        let runner = AgentRunner(bus: bus, profile: profile, policy: agentPolicy, log: log)
+        let crewBus = try await connectBus(agent: profile.id, url: bus)
+        let runner = AgentRunner(bus: crewBus, profile: profile, policy: agentPolicy, log: log)
         let work = Task { try await runner.run() }
         let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
         let waiter = Task {
@@ -57,7 +58,7 @@ struct AgentRun: AsyncParsableCommand {
             log("bus connection closed")
         }
         waiter.cancel()
-        await bus.close()
+        if let remote = crewBus as? RemoteBus { await remote.close() }
         log("stopped")
     }
 

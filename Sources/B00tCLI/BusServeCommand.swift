@@ -9,7 +9,7 @@ struct BusServe: AsyncParsableCommand {
         commandName: "serve", abstract: "Host the crew bus on a Unix socket (newline-delimited JSON; see docs/protocol.md).")
     @Option(help: "Socket path (default $B00T_BUS_SOCKET, else $XDG_RUNTIME_DIR/b00t/bus.sock, else the state dir).")
     var socket: String?
-    @Option(help: "sqlite (durable, the default) or memory.") var store = "sqlite"
+    @Option(help: "sqlite (durable, the default), memory, or redis://host:port/db (also $B00T_BUS_URL).") var store: String?
     @Option(help: "SQLite file (default <state dir>/bus.sqlite).") var db: String?
     @Option(help: "Messages per second per connection (0 = unlimited).") var rate = 200.0
     @Option(help: "Burst allowed above the rate.") var burst = 400.0
@@ -19,10 +19,13 @@ struct BusServe: AsyncParsableCommand {
         var endpoint = BusEndpoint.standard(paths: paths)
         if let socket, !socket.isEmpty { endpoint.socketPath = socket }
         let backend: any BusBackend
-        switch store {
+        let chosen = store ?? ProcessInfo.processInfo.environment["B00T_BUS_URL"] ?? "sqlite"
+        switch chosen {
         case "sqlite": backend = try SQLiteBusBackend(path: db ?? paths.stateDirectory + "/bus.sqlite")
         case "memory": backend = MemoryBusBackend()
-        default: throw ValidationError("--store must be sqlite or memory (got '\(store)')")
+        case let url where url.hasPrefix("redis://"):
+            do { backend = try RedisBusBackend(url) } catch { throw CLIError(error.description) }
+        default: throw ValidationError("--store must be sqlite, memory or redis://host:port/db (got '\(chosen)')")
         }
         let bus = try await MessageBus(backend: backend)
         let server = BusServer(bus: bus, endpoint: endpoint, limits: .init(rate: rate, burst: burst))
@@ -41,9 +44,10 @@ struct BusTail: AsyncParsableCommand {
     @Flag(help: "One JSON event per line.") var json = false
     @Flag(help: "Print what is there and exit instead of following.") var noFollow = false
     @Option(help: "Agent id to connect as.") var agent = "tail-\(getpid())"
+    @Option(help: "Read a Redis bus directly (redis://host:port/db; also $B00T_BUS_URL) instead of the daemon.") var bus: String?
 
     func run() async throws {
-        let bus = try await connectBus(agent: agent)
+        let bus = try await connectBus(agent: agent, url: self.bus)
         let start = from ?? 0
         if noFollow {
             for event in try await bus.events(after: start, limit: .max) { try printEvent(event) }
@@ -68,6 +72,15 @@ struct BusPing: AsyncParsableCommand {
         print("pong from \(bus.label) in \(elapsed.formatted(.units(allowed: [.milliseconds], width: .abbreviated))), last event #\(await bus.state.lastSeq)")
         await bus.close()
     }
+}
+
+/// A Redis URL (given, or `$B00T_BUS_URL`) opens that bus directly; otherwise connects to the daemon through
+/// the orchestrator (cold: starts it). Failures become clean CLI errors.
+func connectBus(agent: String, url: String?) async throws -> any CrewBus {
+    if let url = url ?? ProcessInfo.processInfo.environment["B00T_BUS_URL"], url.hasPrefix("redis://") {
+        do { return try await MessageBus(backend: try RedisBusBackend(url)) } catch let error as BusError { throw CLIError(error.description) }
+    }
+    return try await connectBus(agent: agent)
 }
 
 /// Connects through the orchestrator (cold: starts the daemon), turning failures into clean CLI errors.

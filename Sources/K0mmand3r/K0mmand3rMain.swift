@@ -14,14 +14,14 @@ struct K0mmand3rMain: AsyncParsableCommand {
     @Option(help: "Run a replay file (*.k0) and exit; non-zero at the first failed @expect.") var replay: String?
     @Option(help: "Colour theme (default $B00T_THEME or default).") var theme: String?
     @Option(name: .customLong("as"), help: "Agent id to speak as (default $B00T_AGENT or $USER).") var agent: String?
-    @Option(help: "memory, sqlite[:PATH] (the embedded default) or socket.") var bus: String?
+    @Option(help: "memory, sqlite[:PATH] (the embedded default), socket or redis://host:port/db (also $B00T_BUS_URL).") var bus: String?
     @Option(help: "When to colour plain output: auto, always or never.") var color = "auto"
     @Option(help: "Crew stream lines kept in memory.") var scrollback = 20_000
 
     func run() async throws {
         let me = agent ?? BusChoice.defaultAgent()
         let choice: BusChoice
-        do { choice = try BusChoice.parse(bus ?? (replay != nil ? "memory" : "sqlite")) } catch { throw ValidationError(error.description) }
+        do { choice = try BusChoice.parse(bus ?? ProcessInfo.processInfo.environment["B00T_BUS_URL"] ?? (replay != nil ? "memory" : "sqlite")) } catch { throw ValidationError(error.description) }
         let themeName = theme ?? ProcessInfo.processInfo.environment["B00T_THEME"] ?? "default"
         let opened: (bus: any CrewBus, reconnect: (@Sendable (String) async throws -> any CrewBus)?)
         do {

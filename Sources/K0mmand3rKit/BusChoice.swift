@@ -7,6 +7,7 @@ public enum BusChoice: Equatable, Sendable {
     case memory
     case sqlite(String?)
     case socket
+    case redis(String)
 
     public static func parse(_ text: String) throws(ReplError) -> BusChoice {
         switch text {
@@ -14,8 +15,9 @@ public enum BusChoice: Equatable, Sendable {
         case "sqlite", "embedded": return .sqlite(nil)
         case "socket", "daemon": return .socket
         default:
+            if text.hasPrefix("redis://") { return .redis(text) }
             if text.hasPrefix("sqlite:") { return .sqlite(String(text.dropFirst(7))) }
-            throw .usage("--bus must be memory, sqlite[:PATH] or socket (got '\(text)')")
+            throw .usage("--bus must be memory, sqlite[:PATH], socket or redis://host:port/db (got '\(text)')")
         }
     }
 
@@ -28,6 +30,8 @@ public enum BusChoice: Equatable, Sendable {
             return (try await MessageBus(backend: MemoryBusBackend()), nil)
         case .sqlite(let path):
             return (try await MessageBus(backend: try SQLiteBusBackend(path: path ?? paths.stateDirectory + "/bus.sqlite")), nil)
+        case .redis(let url):
+            return (try await MessageBus(backend: try RedisBusBackend(url)), nil)
         case .socket:
             let bus = try await BusConnector.connect(agent: agent, paths: paths)
             return (bus, { id in try await BusConnector.connect(agent: id, paths: paths) })

@@ -1,0 +1,203 @@
+import Foundation
+
+/// The bus log in a Redis Stream, for crews on several machines.
+///
+/// Layout: `b00t:{BUS}:log` holds one stream entry per event, id `SEQ-0`, with readable fields (`seq`, `ts`,
+/// `from`, `conversation_id`, `reply_to`, `kind`, `body` as JSON), so `redis-cli XRANGE b00t:{default}:log - +`
+/// shows the crew's history. `b00t:{BUS}:seq` holds the last sequence number.
+///
+/// Atomic validate-and-append uses a Lua script rather than WATCH/MULTI: the script checks that the log still
+/// ends at the writer's expected sequence and appends every event of the batch in one server-side step. Redis
+/// runs scripts one at a time, so two writers on two machines can never both append after the same state (one
+/// gets "conflict", folds the newcomer, re-validates — and is refused if the ahoy is now awarded or the vote
+/// already cast). WATCH would need the same check plus a client-side retry loop per contended key, and an
+/// optimistic transaction re-sends the whole batch on every conflict; the script costs one round trip.
+///
+/// Each use of a connection is serialized on a private queue (hiredis is blocking); subscribers park in
+/// `XREAD BLOCK` on their own connection and thread. After a Redis restart, commands reconnect with backoff; an
+/// append whose reply was lost is checked against the log before it is retried, so nothing is written twice.
+public final class RedisBusBackend: BusBackend, @unchecked Sendable {
+    public let url: RedisURL
+    let logKey: String
+    let seqKey: String
+    private let queue = DispatchQueue(label: "b00t.redis")
+    private var connection: RedisConnection?
+    private let waitQueue = DispatchQueue(label: "b00t.redis.wait")
+    private var waitConnection: RedisConnection?
+    private let lock = NSLock()
+
+    public var label: String { url.description }
+
+    static let appendScript = """
+    local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+    if last ~= tonumber(ARGV[1]) then return -1 - last end
+    local n = tonumber(ARGV[2])
+    local i = 3
+    for e = 1, n do
+      redis.call('XADD', KEYS[1], ARGV[i], 'seq', ARGV[i+1], 'ts', ARGV[i+2], 'from', ARGV[i+3],
+                 'conversation_id', ARGV[i+4], 'reply_to', ARGV[i+5], 'kind', ARGV[i+6], 'body', ARGV[i+7])
+      i = i + 8
+    end
+    redis.call('SET', KEYS[2], tonumber(ARGV[1]) + n)
+    return n
+    """
+
+    public init(url: RedisURL) throws(BusError) {
+        self.url = url
+        logKey = "b00t:{\(url.bus)}:log"
+        seqKey = "b00t:{\(url.bus)}:seq"
+        connection = try RedisConnection(url)
+    }
+
+    public convenience init(_ text: String) throws(BusError) { try self.init(url: try RedisURL(parsing: text)) }
+
+    /// Runs `body` with a live connection on the private queue, reconnecting with backoff (up to ~10 s) when
+    /// Redis went away.
+    private func withConnection<T: Sendable>(_ body: @escaping @Sendable (RedisConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result { try self.onQueue(body) })
+            }
+        }
+    }
+
+    private func onQueue<T>(_ body: (RedisConnection) throws -> T) throws -> T {
+        var delay = 0.05
+        var lastError: Error = BusError.storage("no connection to \(url)")
+        for _ in 0..<12 {
+            do {
+                if connection == nil { connection = try RedisConnection(url) }
+                return try body(connection!)
+            } catch let error as BusError {
+                lastError = error
+                connection = nil
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 1.0)
+            }
+        }
+        throw lastError
+    }
+
+    public func append(_ events: [BusEvent], expectedLastSeq: UInt64) async throws -> Bool {
+        var args = ["EVAL", Self.appendScript, "2", logKey, seqKey, String(expectedLastSeq), String(events.count)]
+        args.reserveCapacity(args.count + events.count * 8)
+        for e in events {
+            args += ["\(e.seq)-0", String(e.seq), String(BusTime.milliseconds(e.timestamp)), e.from, e.conversationID,
+                     e.replyTo.map(String.init) ?? "", e.body.kind, Self.bodyJSON(e.body)]
+        }
+        let command = args
+        let first = events.first
+        let count = UInt64(events.count)
+        return try await withConnection { connection in
+            let reply: RedisValue
+            do {
+                reply = try connection.command(command)
+            } catch {
+                // The reply was lost: did the script run? Look before retrying, so nothing is appended twice.
+                let fresh = try RedisConnection(self.url)
+                if case .string(let bytes) = try fresh.command(["GET", self.seqKey]),
+                   let last = UInt64(String(decoding: bytes, as: UTF8.self)), last >= expectedLastSeq + count,
+                   let first, try self.entryMatches(first, on: fresh) {
+                    return true
+                }
+                throw error
+            }
+            switch reply {
+            case .integer(let n) where n >= 0: return true
+            case .integer: return false
+            case .error(let message): throw BusError.storage("Redis append failed: \(message)")
+            default: throw BusError.storage("Redis append: unexpected reply \(reply)")
+            }
+        }
+    }
+
+    private func entryMatches(_ event: BusEvent, on connection: RedisConnection) throws -> Bool {
+        guard case .array(let entries) = try connection.command(["XRANGE", logKey, "\(event.seq)-0", "\(event.seq)-0"]),
+              let entry = entries.first, let decoded = try? Self.decode(entry) else { return false }
+        return decoded == event
+    }
+
+    public func read(after seq: UInt64, limit: Int) async throws -> [BusEvent] {
+        let key = logKey
+        return try await withConnection { connection in
+            let reply = try connection.command(["XRANGE", key, "\(seq + 1)-0", "+", "COUNT", String(max(1, limit))])
+            guard case .array(let entries) = reply else {
+                if case .error(let e) = reply { throw BusError.storage("Redis XRANGE failed: \(e)") }
+                return []
+            }
+            return try entries.map(Self.decode)
+        }
+    }
+
+    public func lastSequence() async throws -> UInt64 {
+        let key = seqKey
+        return try await withConnection { connection in
+            switch try connection.command(["GET", key]) {
+            case .string(let bytes): return UInt64(String(decoding: bytes, as: UTF8.self)) ?? 0
+            default: return 0
+            }
+        }
+    }
+
+    /// Parks in `XREAD BLOCK` on its own connection (one waiter at a time; others poll briefly).
+    public func waitForEvents(after seq: UInt64, timeout: Duration) async {
+        let ms = max(1, Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
+        let acquired = lock.withLock { () -> Bool in
+            if waiting { return false }
+            waiting = true
+            return true
+        }
+        guard acquired else {
+            try? await Task.sleep(for: .milliseconds(min(ms, 10)))
+            return
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            waitQueue.async {
+                defer {
+                    self.lock.withLock { self.waiting = false }
+                    continuation.resume()
+                }
+                do {
+                    if self.waitConnection == nil { self.waitConnection = try RedisConnection(self.url) }
+                    self.waitConnection!.setTimeout(.milliseconds(ms + 2_000))
+                    _ = try self.waitConnection!.command(["XREAD", "BLOCK", String(ms), "COUNT", "1", "STREAMS", self.logKey, "\(seq)-0"])
+                } catch {
+                    self.waitConnection = nil
+                    Thread.sleep(forTimeInterval: 0.05)
+                }
+            }
+        }
+    }
+    private var waiting = false
+
+    static func bodyJSON(_ body: BusEventBody) -> String {
+        var writer = JSONWriter()
+        EventJSON.body(body, &writer)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// `[id, [field, value, …]]` → event.
+    static func decode(_ entry: RedisValue) throws -> BusEvent {
+        guard case .array(let parts) = entry, parts.count == 2, case .array(let flat) = parts[1] else {
+            throw BusError.storage("unreadable stream entry")
+        }
+        var fields: [String: String] = [:]
+        var i = 0
+        while i + 1 < flat.count {
+            if let k = flat[i].text, let v = flat[i + 1].text { fields[k] = v }
+            i += 2
+        }
+        guard let seqText = fields["seq"], let seq = UInt64(seqText) else { throw BusError.storage("stream entry without seq") }
+        guard let ts = fields["ts"].flatMap(Int64.init), let from = fields["from"], let conversation = fields["conversation_id"],
+              let bodyText = fields["body"]
+        else { throw BusError.corruptLog(seq: seq, detail: "missing fields") }
+        let body: BusEventBody
+        do {
+            body = try WireProtocol.decoder.decode(BusEventBody.self, from: Data(bodyText.utf8))
+        } catch {
+            throw BusError.corruptLog(seq: seq, detail: "body is not a valid event")
+        }
+        return BusEvent(seq: seq, timestamp: BusTime.date(milliseconds: ts), from: from, conversationID: conversation,
+                        replyTo: fields["reply_to"].flatMap { UInt64($0) }, body: body)
+    }
+}

@@ -1,0 +1,117 @@
+import CHiredis
+import Foundation
+
+/// A reply from Redis, copied out of hiredis's memory.
+public indirect enum RedisValue: Sendable, Equatable {
+    case string([UInt8])
+    case integer(Int64)
+    case array([RedisValue])
+    case null
+    case status(String)
+    case error(String)
+
+    public var text: String? {
+        switch self {
+        case .string(let bytes): return String(decoding: bytes, as: UTF8.self)
+        case .status(let s): return s
+        case .integer(let i): return String(i)
+        default: return nil
+        }
+    }
+}
+
+/// One blocking hiredis connection. Commands are sent with `redisCommandArgv` (argv arrays, binary-safe; never a
+/// formatted command string). Not thread-safe: callers serialize use.
+final class RedisConnection {
+    let url: RedisURL
+    private var context: UnsafeMutablePointer<redisContext>?
+
+    init(_ url: RedisURL, timeout: Duration = .seconds(2)) throws(BusError) {
+        self.url = url
+        let seconds = timeout.components.seconds
+        let tv = timeval(tv_sec: Int(seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
+        guard let ctx = redisConnectWithTimeout(url.host, Int32(url.port), tv) else {
+            throw .storage("cannot allocate a Redis connection")
+        }
+        if ctx.pointee.err != 0 {
+            let message = Self.errorText(ctx)
+            redisFree(ctx)
+            throw .storage("cannot connect to \(url): \(message)")
+        }
+        context = ctx
+        if let password = url.password {
+            if case .error(let e) = try command(["AUTH", password]) { throw .storage("Redis AUTH failed: \(e)") }
+        }
+        if url.db != 0, case .error(let e) = try command(["SELECT", String(url.db)]) {
+            throw .storage("Redis SELECT \(url.db) failed: \(e)")
+        }
+    }
+
+    deinit { if let context { redisFree(context) } }
+
+    /// Sets how long a blocking read may wait (XREAD BLOCK needs longer than its own timeout).
+    func setTimeout(_ timeout: Duration) {
+        guard let context else { return }
+        let tv = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
+        redisSetTimeout(context, tv)
+    }
+
+    /// Runs one command. An I/O failure (Redis gone) throws; a Redis error reply is returned as `.error`.
+    func command(_ args: [String]) throws(BusError) -> RedisValue {
+        guard let context else { throw .storage("Redis connection is closed") }
+        let buffers = args.map { Array($0.utf8) }
+        var lengths = buffers.map { $0.count }
+        let reply: UnsafeMutableRawPointer? = withArrayOfCStrings(buffers) { argvPointers in
+            var pointers = argvPointers
+            return pointers.withUnsafeMutableBufferPointer { argv in
+                lengths.withUnsafeMutableBufferPointer { lens in
+                    redisCommandArgv(context, Int32(args.count), argv.baseAddress, lens.baseAddress)
+                }
+            }
+        }
+        guard let reply else {
+            let message = Self.errorText(context)
+            redisFree(context)
+            self.context = nil
+            throw .storage("Redis at \(url) did not answer: \(message)")
+        }
+        defer { freeReplyObject(reply) }
+        return Self.convert(reply.assumingMemoryBound(to: redisReply.self))
+    }
+
+    private static func convert(_ r: UnsafeMutablePointer<redisReply>) -> RedisValue {
+        let reply = r.pointee
+        switch reply.type {
+        case REDIS_REPLY_STRING:
+            return .string(Array(UnsafeRawBufferPointer(start: reply.str, count: reply.len)))
+        case REDIS_REPLY_STATUS:
+            return .status(String(decoding: UnsafeRawBufferPointer(start: reply.str, count: reply.len), as: UTF8.self))
+        case REDIS_REPLY_ERROR:
+            return .error(String(decoding: UnsafeRawBufferPointer(start: reply.str, count: reply.len), as: UTF8.self))
+        case REDIS_REPLY_INTEGER: return .integer(reply.integer)
+        case REDIS_REPLY_ARRAY:
+            return .array((0..<reply.elements).map { convert(reply.element[$0]!) })
+        default: return .null
+        }
+    }
+
+    private static func errorText(_ ctx: UnsafeMutablePointer<redisContext>) -> String {
+        withUnsafeBytes(of: ctx.pointee.errstr) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+}
+
+private func withArrayOfCStrings<R>(_ buffers: [[UInt8]], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    var pointers: [UnsafeMutablePointer<CChar>?] = []
+    pointers.reserveCapacity(buffers.count)
+    for buffer in buffers {
+        let p = UnsafeMutablePointer<CChar>.allocate(capacity: max(1, buffer.count))
+        buffer.withUnsafeBytes { raw in
+            if let base = raw.baseAddress { UnsafeMutableRawPointer(p).copyMemory(from: base, byteCount: buffer.count) }
+        }
+        pointers.append(p)
+    }
+    defer { for p in pointers { p?.deallocate() } }
+    return body(pointers.map { UnsafePointer($0) })
+}
