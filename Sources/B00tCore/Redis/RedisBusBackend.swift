@@ -104,7 +104,12 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
             }
             switch reply {
             case .integer(let n) where n >= 0: return true
-            case .integer: return false
+            case .integer(let n):
+                // A conflict — unless the events there are ours: an earlier attempt whose reply was lost in a
+                // Redis restart did run. Appending them again would duplicate them.
+                let actual = UInt64(-1 - n)
+                if actual >= expectedLastSeq + count, let first, try self.entryMatches(first, on: connection) { return true }
+                return false
             case .error(let message): throw BusError.storage("Redis append failed: \(message)")
             default: throw BusError.storage("Redis append: unexpected reply \(reply)")
             }

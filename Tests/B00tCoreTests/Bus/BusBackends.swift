@@ -7,6 +7,10 @@ import Testing
 enum BackendKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case memory
     case sqlite
+    case redis
+
+    /// Every backend that can run here: Redis only where a redis-server binary is installed.
+    static var allCases: [BackendKind] { RedisTestServer.available ? [.memory, .sqlite, .redis] : [.memory, .sqlite] }
 
     var testDescription: String { rawValue }
 
@@ -19,6 +23,9 @@ enum BackendKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
             let dir = ScratchDir()
             let path = dir.path + "/bus.sqlite"
             return BusStore(backend: try SQLiteBusBackend(path: path), reopen: { _ = dir; return try SQLiteBusBackend(path: path) })
+        case .redis:
+            let url = RedisTestServer.url()
+            return BusStore(backend: try RedisBusBackend(url), reopen: { try RedisBusBackend(url) })
         }
     }
 }
