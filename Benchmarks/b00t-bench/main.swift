@@ -28,6 +28,11 @@ do {
 } catch {
     FileHandle.standardError.write(Data("ipc bench failed: \(error)\n".utf8))
 }
+do {
+    for (key, value) in try await RedisBenchmark.run() { figures[key] = value }
+} catch {
+    FileHandle.standardError.write(Data("redis bench failed: \(error)\n".utf8))
+}
 let keys = figures.keys.sorted()
 let body = keys.map { key -> String in
     let value = figures[key]!

@@ -79,6 +79,38 @@ final class RedisConnection {
         return Self.convert(reply.assumingMemoryBound(to: redisReply.self))
     }
 
+    /// Sends every command before reading any reply (one round trip), replies in order.
+    func pipeline(_ commands: [[String]]) throws(BusError) -> [RedisValue] {
+        guard let context else { throw .storage("Redis connection is closed") }
+        for args in commands {
+            let buffers = args.map { Array($0.utf8) }
+            var lengths = buffers.map { $0.count }
+            let rc: Int32 = withArrayOfCStrings(buffers) { argvPointers in
+                var pointers = argvPointers
+                return pointers.withUnsafeMutableBufferPointer { argv in
+                    lengths.withUnsafeMutableBufferPointer { lens in
+                        redisAppendCommandArgv(context, Int32(args.count), argv.baseAddress, lens.baseAddress)
+                    }
+                }
+            }
+            guard rc == REDIS_OK else { throw .storage("Redis at \(url): cannot queue a command") }
+        }
+        var replies: [RedisValue] = []
+        replies.reserveCapacity(commands.count)
+        for _ in commands {
+            var raw: UnsafeMutableRawPointer? = nil
+            guard redisGetReply(context, &raw) == REDIS_OK, let reply = raw else {
+                let message = Self.errorText(context)
+                redisFree(context)
+                self.context = nil
+                throw .storage("Redis at \(url) did not answer: \(message)")
+            }
+            replies.append(Self.convert(reply.assumingMemoryBound(to: redisReply.self)))
+            freeReplyObject(reply)
+        }
+        return replies
+    }
+
     private static func convert(_ r: UnsafeMutablePointer<redisReply>) -> RedisValue {
         let reply = r.pointee
         switch reply.type {
