@@ -94,16 +94,10 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
                     if last >= expectedLastSeq + count, let first, try self.entryMatches(first, on: connection) { return true }
                     return false
                 }
-                let replies = try connection.pipeline(transaction)
-                switch replies.last {
-                case .array(let results)?:
-                    if let failure = results.first(where: { if case .error = $0 { return true } else { return false } }) {
-                        throw BusError.storage("Redis append failed: \(failure)")
-                    }
-                    return true
-                case .null?: return false  // the sequence key changed under our WATCH: another writer won
-                case .error(let message)?: throw BusError.storage("Redis append failed: \(message)")
-                default: throw BusError.storage("Redis append: unexpected reply")
+                switch try connection.transact(transaction) {
+                case .committed: return true
+                case .aborted: return false  // the sequence key changed under our WATCH: another writer won
+                case .failed(let message): throw BusError.storage("Redis append failed: \(message)")
                 }
             } catch let error as BusError {
                 // The reply was lost: did the transaction run? Look before retrying, so nothing is appended twice.
