@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import B00tCore
 
 /// Paths to the package's built executables (built next to the test bundle by `swift test`).
 enum Binaries {
@@ -75,23 +76,7 @@ final class TempDir: @unchecked Sendable {
     }
 }
 
-/// A TCP port on 127.0.0.1 that nothing listens on right now (the kernel picks it).
-func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-    }
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
+func freePort() -> Int { LoopbackPort.free() }
 
 /// Pids whose command line contains every one of `needles` (a /proc scan; no shell, no pgrep).
 func pids(matching needles: [String]) -> [Int32] {
