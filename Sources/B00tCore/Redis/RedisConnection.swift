@@ -57,7 +57,10 @@ final class RedisConnection {
     }
 
     /// Runs one command. An I/O failure (Redis gone) throws; a Redis error reply is returned as `.error`.
-    func command(_ args: [String]) throws(BusError) -> RedisValue {
+    func command(_ args: [String]) throws(BusError) -> RedisValue { try command(bytes: args.map { Array($0.utf8) }) }
+
+    /// The same with binary arguments (event JSON goes in without a detour through String).
+    func command(bytes args: [[UInt8]]) throws(BusError) -> RedisValue {
         guard let context else { throw .storage("Redis connection is closed") }
         let reply: UnsafeMutableRawPointer? = withArgv(args) { argv, lens in
             redisCommandArgv(context, Int32(args.count), argv, lens)
@@ -70,65 +73,6 @@ final class RedisConnection {
         }
         defer { freeReplyObject(reply) }
         return Self.convert(reply.assumingMemoryBound(to: redisReply.self))
-    }
-
-    enum TransactionOutcome: Equatable { case committed, aborted, failed(String) }
-
-    /// Pipelines `MULTI … EXEC` (the caller's commands) in one round trip and reads the replies without copying
-    /// them: a batch of a thousand XADDs returns a thousand ids nobody needs.
-    func transact(_ commands: [[String]]) throws(BusError) -> TransactionOutcome {
-        guard let context else { throw .storage("Redis connection is closed") }
-        for args in commands {
-            let rc: Int32 = withArgv(args) { argv, lens in redisAppendCommandArgv(context, Int32(args.count), argv, lens) }
-            guard rc == REDIS_OK else { throw .storage("Redis at \(url): cannot queue a command") }
-        }
-        var outcome = TransactionOutcome.committed
-        for index in commands.indices {
-            var raw: UnsafeMutableRawPointer? = nil
-            guard redisGetReply(context, &raw) == REDIS_OK, let pointer = raw else {
-                let message = Self.errorText(context)
-                redisFree(context)
-                self.context = nil
-                throw .storage("Redis at \(url) did not answer: \(message)")
-            }
-            defer { freeReplyObject(pointer) }
-            let reply = pointer.assumingMemoryBound(to: redisReply.self).pointee
-            if reply.type == REDIS_REPLY_ERROR {
-                outcome = .failed(String(decoding: UnsafeRawBufferPointer(start: reply.str, count: reply.len), as: UTF8.self))
-            } else if index == commands.count - 1 {
-                if reply.type == REDIS_REPLY_NIL { return .aborted }
-                for i in 0..<reply.elements where reply.element[i]!.pointee.type == REDIS_REPLY_ERROR {
-                    let e = reply.element[i]!.pointee
-                    outcome = .failed(String(decoding: UnsafeRawBufferPointer(start: e.str, count: e.len), as: UTF8.self))
-                }
-            }
-        }
-        return outcome
-    }
-
-    /// Sends every command before reading any reply (one round trip), replies in order.
-    func pipeline(_ commands: [[String]]) throws(BusError) -> [RedisValue] {
-        guard let context else { throw .storage("Redis connection is closed") }
-        for args in commands {
-            let rc: Int32 = withArgv(args) { argv, lens in
-                redisAppendCommandArgv(context, Int32(args.count), argv, lens)
-            }
-            guard rc == REDIS_OK else { throw .storage("Redis at \(url): cannot queue a command") }
-        }
-        var replies: [RedisValue] = []
-        replies.reserveCapacity(commands.count)
-        for _ in commands {
-            var raw: UnsafeMutableRawPointer? = nil
-            guard redisGetReply(context, &raw) == REDIS_OK, let reply = raw else {
-                let message = Self.errorText(context)
-                redisFree(context)
-                self.context = nil
-                throw .storage("Redis at \(url) did not answer: \(message)")
-            }
-            replies.append(Self.convert(reply.assumingMemoryBound(to: redisReply.self)))
-            freeReplyObject(reply)
-        }
-        return replies
     }
 
     private static func convert(_ r: UnsafeMutablePointer<redisReply>) -> RedisValue {
@@ -154,18 +98,22 @@ final class RedisConnection {
     }
 }
 
+private func withArgv<R>(_ args: [String], _ body: (UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafeMutablePointer<Int>) -> R) -> R {
+    withArgv(args.map { Array($0.utf8) }, body)
+}
+
 /// All of a command's arguments in one byte buffer, with pointers and lengths into it: binary-safe (lengths,
 /// not NUL terminators) and one allocation per command instead of one per argument.
-private func withArgv<R>(_ args: [String], _ body: (UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafeMutablePointer<Int>) -> R) -> R {
+private func withArgv<R>(_ args: [[UInt8]], _ body: (UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafeMutablePointer<Int>) -> R) -> R {
     var storage: [UInt8] = []
-    storage.reserveCapacity(args.reduce(0) { $0 + $1.utf8.count + 1 })
+    storage.reserveCapacity(args.reduce(0) { $0 + $1.count + 1 })
     var offsets: [Int] = []
     var lengths: [Int] = []
     offsets.reserveCapacity(args.count)
     lengths.reserveCapacity(args.count)
     for arg in args {
         offsets.append(storage.count)
-        storage.append(contentsOf: arg.utf8)
+        storage.append(contentsOf: arg)
         lengths.append(storage.count - offsets.last!)
         storage.append(0)
     }
