@@ -18,6 +18,17 @@ enum BusBenchmark {
         return Double(total) / seconds
     }
 
+    /// The bulk-writer path: groups of `depth` batches handed to the backend pipelined.
+    static func pipelinedRate(backend: any BusBackend, total: Int, batch: Int, depth: Int) async throws -> Double {
+        let bus = try await MessageBus(backend: backend)
+        try await bus.register(BusAgent(id: "bench"))
+        let groups = (0..<(total / (batch * depth))).map { _ in (0..<depth).map { _ in commands(batch, from: "bench") } }
+        let start = DispatchTime.now().uptimeNanoseconds
+        for group in groups { try await bus.submitPipelined(group) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return Double(total) / seconds
+    }
+
     /// Opening a bus over an existing 100k-event SQLite log and folding it, in ms.
     static func recoverMs(path: String) async throws -> Double {
         var samples: [Double] = []

@@ -12,4 +12,19 @@ public protocol BusBackend: Sendable {
     func waitForEvents(after seq: UInt64, timeout: Duration) async
     /// `memory`, `sqlite:/path`, `redis://host:port/db`: shown in status bars and `bus tail`.
     var label: String { get }
+    /// Several appends in order, each expecting the one before it to have landed. A networked backend sends
+    /// them without waiting for each reply, so the writer prepares the next batch while the server stores the
+    /// last. Once one conflicts, every later one conflicts too.
+    func appendPipelined(_ batches: [(events: [BusEvent], expectedLastSeq: UInt64)]) async throws -> [Bool]
+}
+
+extension BusBackend {
+    public func appendPipelined(_ batches: [(events: [BusEvent], expectedLastSeq: UInt64)]) async throws -> [Bool] {
+        var results: [Bool] = []
+        for batch in batches {
+            let ok = results.last == false ? false : try await append(batch.events, expectedLastSeq: batch.expectedLastSeq)
+            results.append(ok)
+        }
+        return results
+    }
 }

@@ -68,6 +68,42 @@ public actor MessageBus: CrewBus {
         }
     }
 
+    /// Bulk writers (importers, load tools): validates every batch against the state the previous ones leave and
+    /// hands them to the backend pipelined. Each batch is still all-or-nothing; if one conflicts with another
+    /// writer, the bus folds what landed and submits the rest again one by one (re-validated).
+    @discardableResult
+    public func submitPipelined(_ batches: [[BusCommand]]) async throws -> [BusEvent] {
+        let expected = state.lastSeq
+        var scratch = state
+        var prepared: [(events: [BusEvent], expectedLastSeq: UInt64)] = []
+        let timestamp = BusTime.quantize(now())
+        for commands in batches {
+            let before = scratch.lastSeq
+            var events: [BusEvent] = []
+            for command in commands {
+                for draft in try scratch.validate(command, now: timestamp) {
+                    let seq = scratch.lastSeq + 1
+                    let event = BusEvent(seq: seq, timestamp: timestamp, from: draft.from,
+                                         conversationID: draft.conversationID ?? "evt-\(seq)", replyTo: draft.replyTo, body: draft.body)
+                    scratch.apply(event)
+                    events.append(event)
+                }
+            }
+            if !events.isEmpty { prepared.append((events, before)) }
+        }
+        let results = try await backend.appendPipelined(prepared)
+        if results.allSatisfy({ $0 }) {
+            if state.lastSeq == expected { state = scratch } else { try await catchUp() }
+            return prepared.flatMap(\.events)
+        }
+        try await catchUp()
+        var all: [BusEvent] = []
+        for (index, ok) in results.enumerated() {
+            if ok { all += prepared[index].events } else { all += try await submit(batches[index]) }
+        }
+        return all
+    }
+
     /// Events with `seq > after` from the store (not just this process's).
     public func events(after seq: UInt64, limit: Int) async throws -> [BusEvent] {
         var result: [BusEvent] = []

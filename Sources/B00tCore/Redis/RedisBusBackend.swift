@@ -122,6 +122,51 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
         }
     }
 
+    /// Sends each batch's script as soon as it is built and reads the replies afterwards, so Redis stores batch k
+    /// while we encode batch k+1. A batch that lands after a lost reply is recognised as ours, as in `append`.
+    public func appendPipelined(_ batches: [(events: [BusEvent], expectedLastSeq: UInt64)]) async throws -> [Bool] {
+        guard batches.count > 1 else {
+            guard let only = batches.first else { return [] }
+            return [try await append(only.events, expectedLastSeq: only.expectedLastSeq)]
+        }
+        let logKey = self.logKey, seqKey = self.seqKey
+        return try await withConnection { connection in
+            if self.scriptSHA == nil, case .string(let sha) = try connection.command(["SCRIPT", "LOAD", Self.appendScript]) {
+                self.scriptSHA = String(decoding: sha, as: UTF8.self)
+            }
+            let head: [[UInt8]] = [Array("EVALSHA".utf8), Array((self.scriptSHA ?? "").utf8), Array("2".utf8),
+                                   Array(logKey.utf8), Array(seqKey.utf8)]
+            for batch in batches {
+                var args = head
+                args.reserveCapacity(head.count + 2 + batch.events.count * 3)
+                args.append(Array(String(batch.expectedLastSeq).utf8))
+                args.append(Array(String(batch.events.count).utf8))
+                for e in batch.events { args += [Array("\(e.seq)-0".utf8), Array(e.body.kind.utf8), EventJSON.encode(e)] }
+                try connection.send(bytes: args)
+            }
+            // Read every reply before asking anything else on this connection.
+            let replies = try batches.map { _ in try connection.receive() }
+            var results: [Bool] = []
+            for (batch, reply) in zip(batches, replies) {
+                switch reply {
+                case .integer(let n) where n >= 0 && results.last != false: results.append(true)
+                case .integer(let n) where n < 0:
+                    let actual = UInt64(-1 - n)
+                    let count = UInt64(batch.events.count)
+                    var ours = false
+                    if actual >= batch.expectedLastSeq + count, let first = batch.events.first {
+                        ours = try self.entryMatches(first, on: connection)
+                    }
+                    results.append(ours && results.last != false)
+                case .error(let message) where !message.hasPrefix("NOSCRIPT"):
+                    throw BusError.storage("Redis append failed: \(message)")
+                default: results.append(false)  // NOSCRIPT after a restart: resubmitted one by one
+                }
+            }
+            return results
+        }
+    }
+
     private func entryMatches(_ event: BusEvent, on connection: RedisConnection) throws -> Bool {
         guard case .array(let entries) = try connection.command(["XRANGE", logKey, "\(event.seq)-0", "\(event.seq)-0"]),
               let entry = entries.first, let decoded = try? Self.decode(entry) else { return false }

@@ -75,6 +75,36 @@ final class RedisConnection {
         return Self.convert(reply.assumingMemoryBound(to: redisReply.self))
     }
 
+    /// Queues a command and pushes it to the socket at once (Redis starts on it while we prepare the next).
+    func send(bytes args: [[UInt8]]) throws(BusError) {
+        guard let context else { throw .storage("Redis connection is closed") }
+        let rc: Int32 = withArgv(args) { argv, lens in redisAppendCommandArgv(context, Int32(args.count), argv, lens) }
+        var done: Int32 = 0
+        while rc == REDIS_OK && done == 0 {
+            guard redisBufferWrite(context, &done) == REDIS_OK else { break }
+        }
+        guard rc == REDIS_OK, context.pointee.err == 0 else {
+            let message = Self.errorText(context)
+            redisFree(context)
+            self.context = nil
+            throw .storage("Redis at \(url) did not take a command: \(message)")
+        }
+    }
+
+    /// The next reply to a command sent with `send`.
+    func receive() throws(BusError) -> RedisValue {
+        guard let context else { throw .storage("Redis connection is closed") }
+        var raw: UnsafeMutableRawPointer? = nil
+        guard redisGetReply(context, &raw) == REDIS_OK, let reply = raw else {
+            let message = Self.errorText(context)
+            redisFree(context)
+            self.context = nil
+            throw .storage("Redis at \(url) did not answer: \(message)")
+        }
+        defer { freeReplyObject(reply) }
+        return Self.convert(reply.assumingMemoryBound(to: redisReply.self))
+    }
+
     private static func convert(_ r: UnsafeMutablePointer<redisReply>) -> RedisValue {
         let reply = r.pointee
         switch reply.type {
