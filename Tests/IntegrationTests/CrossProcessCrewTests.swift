@@ -35,6 +35,9 @@ import Testing
         let (betaProcess, _) = try agent("beta", "docker:0.8,deploy:0.7")
         defer {
             for p in [alphaProcess, betaProcess] where p.isRunning { p.terminate() }
+            // Whatever happened above, the daemon this test started does not outlive it.
+            _ = try? Orchestrator(catalog: BuiltinDatums.adding(to: DatumCatalog()), paths: paths, environment: env)
+                .stop("b00t-bus.process", force: true)
         }
 
         // Cold or warm, connect() gets a working bus (the orchestrator starts the daemon at most once).
