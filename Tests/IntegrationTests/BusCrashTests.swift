@@ -113,3 +113,30 @@ import Testing
         #expect(await bus.state.lastSeq == 603)
     }
 }
+
+@Suite struct SQLiteRecoveryTests {
+    /// Large reads decode on several cores: the fold must come out identical and a bad row still names its seq.
+    @Test func largeLogFoldsTheSameAndNamesABadRow() async throws {
+        let dir = TempDir("b00t-recover")
+        let db = dir.path + "/bus.sqlite"
+        let live: BusState
+        do {
+            let bus = try await MessageBus(backend: try SQLiteBusBackend(path: db))
+            try await bus.register(BusAgent(id: "a"))
+            for batch in 0..<10 {
+                try await bus.submit((0..<1_000).map { BusCommand.say(from: "a", crew: nil, to: nil, text: "m\(batch)-\($0)") })
+            }
+            live = await bus.state
+        }
+        let reopened = try await MessageBus(backend: try SQLiteBusBackend(path: db))
+        #expect(await reopened.state == live)
+        _ = try run("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"update events set body='{oops' where seq=7000\"); c.commit()", db])
+        do {
+            _ = try await MessageBus(backend: try SQLiteBusBackend(path: db))
+            Issue.record("expected a corrupt-log error")
+        } catch let error as BusError {
+            guard case .corruptLog(let seq, _) = error else { Issue.record("\(error)"); return }
+            #expect(seq == 7000)
+        }
+    }
+}

@@ -92,20 +92,23 @@ public final class SQLiteBusBackend: BusBackend, @unchecked Sendable {
     }
 
     public func read(after seq: UInt64, limit: Int) async throws -> [BusEvent] {
+        let rows: [StoredRow]
         do {
-            return try await pool.read { db in
-                let rows = try Row.fetchCursor(
+            rows = try await pool.read { db in
+                let cursor = try Row.fetchCursor(
                     db, sql: "SELECT seq, ts, sender, conversation, reply_to, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
                     arguments: [Int64(seq), limit])
-                var events: [BusEvent] = []
-                while let row = try rows.next() { events.append(try EventRow.decode(row)) }
-                return events
+                var rows: [StoredRow] = []
+                while let row = try cursor.next() {
+                    rows.append(StoredRow(seq: row["seq"], ts: row["ts"], sender: row["sender"], conversation: row["conversation"],
+                                          replyTo: row["reply_to"], body: row["body"] ?? Data()))
+                }
+                return rows
             }
-        } catch let error as BusError {
-            throw error
         } catch {
             throw BusError.storage("read from \(path) failed: \(Self.describe(error))")
         }
+        return try EventRow.decode(rows)
     }
 
     public func lastSequence() async throws -> UInt64 {
@@ -161,18 +164,54 @@ struct EventRow: Sendable {
         body = try EventCoding.encoder.encode(event.body)
     }
 
-    static func decode(_ row: Row) throws -> BusEvent {
-        let seq: Int64 = row["seq"]
-        guard let data: Data = row["body"] else { throw BusError.corruptLog(seq: UInt64(seq), detail: "empty body") }
+    /// Decodes rows into events; large reads (recovery) are split across the cores, since JSON decoding of the
+    /// bodies is most of the time it takes to fold a long log.
+    static func decode(_ rows: [StoredRow]) throws -> [BusEvent] {
+        guard rows.count >= 4_096 else { return try rows.map(decode) }
+        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let size = (rows.count + chunks - 1) / chunks
+        let results = DecodedChunks(count: chunks)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let range = (chunk * size)..<min(rows.count, (chunk + 1) * size)
+            results.set(chunk, Result { try rows[range].map(decode) })
+        }
+        return try results.joined()
+    }
+
+    static func decode(_ row: StoredRow) throws -> BusEvent {
+        let seq = UInt64(row.seq)
+        guard !row.body.isEmpty else { throw BusError.corruptLog(seq: seq, detail: "empty body") }
         let body: BusEventBody
         do {
-            body = try EventCoding.decoder.decode(BusEventBody.self, from: data)
+            body = try EventCoding.decoder.decode(BusEventBody.self, from: row.body)
         } catch {
-            throw BusError.corruptLog(seq: UInt64(seq), detail: "body is not a valid event: \("\(error)".prefix(120))")
+            throw BusError.corruptLog(seq: seq, detail: "body is not a valid event: \("\(error)".prefix(120))")
         }
-        return BusEvent(seq: UInt64(seq), timestamp: BusTime.date(milliseconds: row["ts"]), from: row["sender"],
-                        conversationID: row["conversation"], replyTo: (row["reply_to"] as Int64?).map { UInt64($0) },
-                        body: body)
+        return BusEvent(seq: seq, timestamp: BusTime.date(milliseconds: row.ts), from: row.sender,
+                        conversationID: row.conversation, replyTo: row.replyTo.map { UInt64($0) }, body: body)
+    }
+}
+
+/// An `events` row as read, before its body is decoded.
+struct StoredRow: Sendable {
+    var seq: Int64
+    var ts: Int64
+    var sender: String
+    var conversation: String
+    var replyTo: Int64?
+    var body: Data
+}
+
+/// Per-chunk results of a parallel decode, joined in order; the first error wins.
+private final class DecodedChunks: @unchecked Sendable {
+    private let lock = NSLock()
+    private var parts: [Result<[BusEvent], Error>?]
+    init(count: Int) { parts = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ result: Result<[BusEvent], Error>) { lock.withLock { parts[index] = result } }
+    func joined() throws -> [BusEvent] {
+        var all: [BusEvent] = []
+        for part in parts { all += try part?.get() ?? [] }
+        return all
     }
 }
 
