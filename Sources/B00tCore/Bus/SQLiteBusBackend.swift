@@ -92,16 +92,16 @@ public final class SQLiteBusBackend: BusBackend, @unchecked Sendable {
     }
 
     public func read(after seq: UInt64, limit: Int) async throws -> [BusEvent] {
-        let rows: [StoredRow]
+        let rows: [EventRow]
         do {
             rows = try await pool.read { db in
                 let cursor = try Row.fetchCursor(
-                    db, sql: "SELECT seq, ts, sender, conversation, reply_to, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                    db, sql: "SELECT seq, ts, sender, conversation, reply_to, kind, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
                     arguments: [Int64(seq), limit])
-                var rows: [StoredRow] = []
+                var rows: [EventRow] = []
                 while let row = try cursor.next() {
-                    rows.append(StoredRow(seq: row["seq"], ts: row["ts"], sender: row["sender"], conversation: row["conversation"],
-                                          replyTo: row["reply_to"], body: row["body"] ?? Data()))
+                    rows.append(EventRow(seq: row["seq"], ts: row["ts"], sender: row["sender"], conversation: row["conversation"],
+                                         replyTo: row["reply_to"], kind: row["kind"], body: row["body"] ?? Data()))
                 }
                 return rows
             }
@@ -144,7 +144,8 @@ public final class SQLiteBusBackend: BusBackend, @unchecked Sendable {
     }
 }
 
-/// One `events` row: envelope columns plus the body as JSON (so `sqlite3` shows readable events).
+/// One `events` row, as written or as read before its body is decoded: envelope columns plus the body as JSON
+/// (so `sqlite3` shows readable events).
 struct EventRow: Sendable {
     var seq: Int64
     var ts: Int64
@@ -153,6 +154,16 @@ struct EventRow: Sendable {
     var replyTo: Int64?
     var kind: String
     var body: Data
+
+    init(seq: Int64, ts: Int64, sender: String, conversation: String, replyTo: Int64?, kind: String, body: Data) {
+        self.seq = seq
+        self.ts = ts
+        self.sender = sender
+        self.conversation = conversation
+        self.replyTo = replyTo
+        self.kind = kind
+        self.body = body
+    }
 
     init(_ event: BusEvent) throws {
         seq = Int64(event.seq)
@@ -166,7 +177,7 @@ struct EventRow: Sendable {
 
     /// Decodes rows into events; large reads (recovery) are split across the cores, since JSON decoding of the
     /// bodies is most of the time it takes to fold a long log.
-    static func decode(_ rows: [StoredRow]) throws -> [BusEvent] {
+    static func decode(_ rows: [EventRow]) throws -> [BusEvent] {
         guard rows.count >= 4_096 else { return try rows.map(decode) }
         let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
         let size = (rows.count + chunks - 1) / chunks
@@ -178,7 +189,7 @@ struct EventRow: Sendable {
         return try results.joined()
     }
 
-    static func decode(_ row: StoredRow) throws -> BusEvent {
+    static func decode(_ row: EventRow) throws -> BusEvent {
         let seq = UInt64(row.seq)
         guard !row.body.isEmpty else { throw BusError.corruptLog(seq: seq, detail: "empty body") }
         let body: BusEventBody
@@ -190,16 +201,6 @@ struct EventRow: Sendable {
         return BusEvent(seq: seq, timestamp: BusTime.date(milliseconds: row.ts), from: row.sender,
                         conversationID: row.conversation, replyTo: row.replyTo.map { UInt64($0) }, body: body)
     }
-}
-
-/// An `events` row as read, before its body is decoded.
-struct StoredRow: Sendable {
-    var seq: Int64
-    var ts: Int64
-    var sender: String
-    var conversation: String
-    var replyTo: Int64?
-    var body: Data
 }
 
 /// Per-chunk results of a parallel decode, joined in order; the first error wins.

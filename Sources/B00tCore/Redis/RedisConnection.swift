@@ -61,18 +61,8 @@ final class RedisConnection {
 
     /// The same with binary arguments (event JSON goes in without a detour through String).
     func command(bytes args: [[UInt8]]) throws(BusError) -> RedisValue {
-        guard let context else { throw .storage("Redis connection is closed") }
-        let reply: UnsafeMutableRawPointer? = withArgv(args) { argv, lens in
-            redisCommandArgv(context, Int32(args.count), argv, lens)
-        }
-        guard let reply else {
-            let message = Self.errorText(context)
-            redisFree(context)
-            self.context = nil
-            throw .storage("Redis at \(url) did not answer: \(message)")
-        }
-        defer { freeReplyObject(reply) }
-        return Self.convert(reply.assumingMemoryBound(to: redisReply.self))
+        try send(bytes: args)
+        return try receive()
     }
 
     /// Queues a command and pushes it to the socket at once (Redis starts on it while we prepare the next).
@@ -83,26 +73,24 @@ final class RedisConnection {
         while rc == REDIS_OK && done == 0 {
             guard redisBufferWrite(context, &done) == REDIS_OK else { break }
         }
-        guard rc == REDIS_OK, context.pointee.err == 0 else {
-            let message = Self.errorText(context)
-            redisFree(context)
-            self.context = nil
-            throw .storage("Redis at \(url) did not take a command: \(message)")
-        }
+        guard rc == REDIS_OK, context.pointee.err == 0 else { throw drop(context, "did not take a command") }
     }
 
     /// The next reply to a command sent with `send`.
     func receive() throws(BusError) -> RedisValue {
         guard let context else { throw .storage("Redis connection is closed") }
         var raw: UnsafeMutableRawPointer? = nil
-        guard redisGetReply(context, &raw) == REDIS_OK, let reply = raw else {
-            let message = Self.errorText(context)
-            redisFree(context)
-            self.context = nil
-            throw .storage("Redis at \(url) did not answer: \(message)")
-        }
+        guard redisGetReply(context, &raw) == REDIS_OK, let reply = raw else { throw drop(context, "did not answer") }
         defer { freeReplyObject(reply) }
         return Self.convert(reply.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// Closes a connection hiredis reports broken (the next use reconnects) and says why.
+    private func drop(_ context: UnsafeMutablePointer<redisContext>, _ what: String) -> BusError {
+        let message = Self.errorText(context)
+        redisFree(context)
+        self.context = nil
+        return .storage("Redis at \(url) \(what): \(message)")
     }
 
     private static func convert(_ r: UnsafeMutablePointer<redisReply>) -> RedisValue {
@@ -126,10 +114,6 @@ final class RedisConnection {
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }
     }
-}
-
-private func withArgv<R>(_ args: [String], _ body: (UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafeMutablePointer<Int>) -> R) -> R {
-    withArgv(args.map { Array($0.utf8) }, body)
 }
 
 /// All of a command's arguments in one byte buffer, with pointers and lengths into it: binary-safe (lengths,
