@@ -67,7 +67,7 @@ struct BusPing: AsyncParsableCommand {
     func run() async throws {
         let start = ContinuousClock.now
         let bus = try await connectBus(agent: "ping-\(getpid())")
-        try await bus.client.request("ping")
+        _ = try await bus.request("ping")
         let elapsed = ContinuousClock.now - start
         print("pong from \(bus.label) in \(elapsed.formatted(.units(allowed: [.milliseconds], width: .abbreviated))), last event #\(await bus.state.lastSeq)")
         await bus.close()
