@@ -113,6 +113,9 @@ struct Tmux {
 
     func capture() throws -> String { try run(["capture-pane", "-t", "k0", "-p"]) }
 
+    /// The screen's last rows (status bar and input line).
+    func bottom(_ rows: Int = 2) throws -> String { try capture().split(separator: "\n", omittingEmptySubsequences: false).suffix(rows + 1).joined(separator: "\n") }
+
     func keys(_ keys: String...) throws { try run(["send-keys", "-t", "k0"] + keys) }
 
     func type(_ line: String) throws {
@@ -121,8 +124,8 @@ struct Tmux {
         Thread.sleep(forTimeInterval: 0.15)
     }
 
-    func waitFor(_ text: String, lines: Int = 30) throws {
-        let deadline = Date().addingTimeInterval(10)
+    func waitFor(_ text: String, lines: Int = 30, seconds: Double = 10) throws {
+        let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try capture().contains(text) { return }
             Thread.sleep(forTimeInterval: 0.05)

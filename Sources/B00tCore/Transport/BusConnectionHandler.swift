@@ -93,8 +93,8 @@ final class BusConnectionHandler: ChannelInboundHandler {
             case .reply(let text):
                 reply = text
             case .hello(let id, let agent, let released):
-                if let released { context.presence.changed(released) }
-                context.presence.changed(agent)
+                if let released { await context.presence.settle(released, reason: "switched to \(agent)") }
+                await context.presence.settle(agent)
                 let seq = (try? await bus.backend.lastSequence()) ?? 0
                 reply = WireProtocol.ok(id, op: "hello", extra: "\"agent\":\(WireProtocol.jsonString(agent)),\"last_seq\":\(seq)")
             case .commands(let id, let op, let commands):

@@ -8,25 +8,36 @@ import Foundation
 /// difference. Whatever the interleaving, the log ends where the registry is.
 final class PresenceKeeper: Sendable {
     private let bus: MessageBus
-    private let queue: AsyncStream<(agent: String, reason: String)>.Continuation
+    private typealias Change = (agent: String, reason: String, done: CheckedContinuation<Void, Never>?)
+    private let queue: AsyncStream<Change>.Continuation
     private let worker: Task<Void, Never>
 
     init(bus: MessageBus, registry: AgentRegistry) {
         self.bus = bus
-        let (stream, continuation) = AsyncStream<(agent: String, reason: String)>.makeStream()
+        let (stream, continuation) = AsyncStream<Change>.makeStream()
         queue = continuation
         worker = Task {
             for await change in stream {
                 let held = registry.isHeld(change.agent)
-                guard let state = try? await bus.currentState(), state.isOnline(change.agent) != held else { continue }
-                _ = try? await bus.submit(.presence(agent: change.agent, online: held, reason: held ? nil : change.reason))
+                if let state = try? await bus.currentState(), state.isOnline(change.agent) != held {
+                    _ = try? await bus.submit(.presence(agent: change.agent, online: held, reason: held ? nil : change.reason))
+                }
+                change.done?.resume()
             }
         }
     }
 
     /// `agent`'s connection opened or closed: bring the log in line (in the background, in order).
     func changed(_ agent: String, reason: String = "connection closed") {
-        queue.yield((agent, reason))
+        queue.yield((agent, reason, nil))
+    }
+
+    /// The same, returning once the log is in line (a hello is answered after its presence is written, so the
+    /// client reads its own arrival).
+    func settle(_ agent: String, reason: String = "connection closed") async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            if case .terminated = queue.yield((agent, reason, done)) { done.resume() }
+        }
     }
 
     /// After a (re)start no connection survives: agents the log still shows online are marked offline.

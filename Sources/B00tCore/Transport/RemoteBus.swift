@@ -228,7 +228,9 @@ public actor RemoteBus: CrewBus {
         var fields: [String: Any] = ["agent": id]
         if let token = endpoint.token { fields["token"] = token }
         do {
-            _ = try await request("hello", fields)
+            let reply = try await request("hello", fields)
+            // The reply comes after the daemon wrote our presence: wait until we have folded it.
+            if let last = (reply.object["last_seq"] as? NSNumber)?.uint64Value { await waitUntilFolded(last) }
         } catch let error as BusClientError {
             if case .refused(let code, let message, let busError) = error { throw busError ?? Self.busError(code: code, message: message) }
             throw error
@@ -297,8 +299,8 @@ public actor RemoteBus: CrewBus {
     private func attach(_ id: UUID, after seq: UInt64, _ continuation: AsyncThrowingStream<BusEvent, Error>.Continuation) async {
         var cursor = seq
         // History older than what we keep comes from the server; the rest from our recent events.
-        if let first = recent.first?.seq, cursor + 1 < first || recent.isEmpty && cursor < state.lastSeq {
-            let upTo = recent.first.map { $0.seq - 1 } ?? state.lastSeq
+        let upTo = (recent.first?.seq).map { $0 - 1 } ?? state.lastSeq
+        if cursor < upTo {
             while cursor < upTo {
                 guard let page = try? await events(after: cursor, limit: Int(min(10_000, upTo - cursor))),
                       let last = page.last else { break }
