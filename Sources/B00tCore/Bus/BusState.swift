@@ -50,6 +50,7 @@ public struct BusState: Codable, Sendable, Equatable {
             agents[agent.id] = agent
         case .agentDeregistered(let id):
             agents[id] = nil
+            online.remove(id)
             for name in crews.keys { removeMember(id, from: name) }
         case .handshakeRequested(let id, let to, let proposal, let expiresAt):
             handshakes[id] = Handshake(id: id, from: from, to: to, proposal: proposal, accepted: nil, seq: event.seq,

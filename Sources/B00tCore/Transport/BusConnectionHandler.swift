@@ -100,6 +100,11 @@ final class BusConnectionHandler: ChannelInboundHandler {
             case .commands(let id, let op, let commands):
                 do {
                     let events = try await bus.submit(commands)
+                    // Presence covers registered agents only (a `bus tail` or `ping` connection is nobody): the
+                    // first registration of a connected agent brings it online before the reply.
+                    for command in commands {
+                        if case .register(let agent) = command { await context.presence.settle(agent.id) }
+                    }
                     if op == "batch" {
                         // Bulk writers get the range, not the events back (they can subscribe to see them).
                         let first = events.first?.seq ?? 0, last = events.last?.seq ?? 0

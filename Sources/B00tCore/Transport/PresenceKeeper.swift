@@ -18,8 +18,10 @@ final class PresenceKeeper: Sendable {
         queue = continuation
         worker = Task {
             for await change in stream {
-                let held = registry.isHeld(change.agent)
-                if let state = try? await bus.currentState(), state.isOnline(change.agent) != held {
+                // Online means registered and connected: connections that never register (tail, ping) stay silent.
+                if let state = try? await bus.currentState() {
+                    let held = registry.isHeld(change.agent) && state.agents[change.agent] != nil
+                    guard state.isOnline(change.agent) != held else { change.done?.resume(); continue }
                     _ = try? await bus.submit(.presence(agent: change.agent, online: held, reason: held ? nil : change.reason))
                 }
                 change.done?.resume()
