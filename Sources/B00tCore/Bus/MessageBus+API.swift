@@ -58,7 +58,7 @@ extension CrewBus {
             // the expiry is refused and a timeout returns that answer instead.
             let expiry = Task { try await self.submit(.expireHandshake(from: from, handshake: id)) }
             do {
-                try await expiry.value
+                _ = try await expiry.value
             } catch BusError.closed {
                 if !(error is CancellationError), let answered = try? await currentState().handshakes[id]?.accepted {
                     return HandshakeReply(handshake: id, accept: answered, reason: nil)

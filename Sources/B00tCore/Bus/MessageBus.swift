@@ -7,6 +7,8 @@ public actor MessageBus: CrewBus {
     public let backend: any BusBackend
     public private(set) var state: BusState
     private let now: @Sendable () -> Date
+    /// Set once the store is found to end before what we folded: every later write is refused with it.
+    public private(set) var rewound: BusError?
 
     /// Opens a bus over `backend`, folding its log (after `snapshot`, when given).
     public init(backend: any BusBackend = MemoryBusBackend(), snapshot: BusState? = nil,
@@ -66,6 +68,7 @@ public actor MessageBus: CrewBus {
     @discardableResult
     public func submit(_ commands: [BusCommand]) async throws -> [BusEvent] {
         while true {
+            if let rewound { throw rewound }
             let expected = state.lastSeq
             var scratch = state
             let events: [BusEvent]
@@ -80,16 +83,39 @@ public actor MessageBus: CrewBus {
                 if state.lastSeq == expected { state = scratch } else { try await catchUp() }
                 return events
             }
+            try await checkNotRewound()
             try await catchUp()
         }
+    }
+
+    /// A conflict normally means someone appended; if instead the store ends before what we folded, retrying
+    /// would spin forever (an emptied Redis, a deleted SQLite WAL): stop writing and say what happened.
+    private func checkNotRewound(end known: UInt64? = nil) async throws {
+        let end: UInt64
+        if let known { end = known } else { end = try await backend.lastSequence() }
+        guard end < state.lastSeq else { return }
+        let error = BusError.logRewound(store: backend.label, seen: state.lastSeq, now: end)
+        rewound = error
+        throw error
     }
 
     /// True (after folding the newcomers) when the log or our state moved past `seq` since we validated on it.
     private func isBehind(_ seq: UInt64) async throws -> Bool {
         let end = try await backend.lastSequence()
+        try await checkNotRewound(end: end)
         guard end > seq || state.lastSeq != seq else { return false }
         try await catchUp()
         return true
+    }
+
+    /// For subscribers parked at `cursor` with nothing new: a store that now ends before it has rewound.
+    func checkStore(at cursor: UInt64) async throws {
+        let end = try await backend.lastSequence()
+        if end < cursor {
+            let error = BusError.logRewound(store: backend.label, seen: max(cursor, state.lastSeq), now: end)
+            rewound = error
+            throw error
+        }
     }
 
     /// Validates `commands` in order on `scratch` and numbers the events they become (one shared timestamp).
@@ -114,6 +140,7 @@ public actor MessageBus: CrewBus {
     /// writer, the bus folds what landed and submits the rest again one by one (re-validated).
     @discardableResult
     public func submitPipelined(_ batches: [[BusCommand]]) async throws -> [BusEvent] {
+        if let rewound { throw rewound }
         let expected = state.lastSeq
         var scratch = state
         var prepared: [(events: [BusEvent], expectedLastSeq: UInt64)] = []
@@ -133,6 +160,7 @@ public actor MessageBus: CrewBus {
             if state.lastSeq == expected { state = scratch } else { try await catchUp() }
             return prepared.flatMap(\.events)
         }
+        try await checkNotRewound()
         try await catchUp()
         var all: [BusEvent] = []
         for (index, ok) in results.enumerated() {
@@ -162,10 +190,16 @@ public actor MessageBus: CrewBus {
         return AsyncThrowingStream { continuation in
             let task = Task {
                 var cursor = seq
+                var checked = ContinuousClock.now
                 do {
                     while !Task.isCancelled {
                         let batch = try await backend.read(after: cursor, limit: 1_000)
                         if batch.isEmpty {
+                            // Idle: at most once a second, make sure the store has not gone backwards under us.
+                            if ContinuousClock.now - checked >= .seconds(1) {
+                                checked = .now
+                                try await self.checkStore(at: cursor)
+                            }
                             await backend.waitForEvents(after: cursor, timeout: .seconds(1))
                             continue
                         }
