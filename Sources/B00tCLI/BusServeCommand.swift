@@ -53,7 +53,15 @@ struct BusTail: AsyncParsableCommand {
             for event in try await bus.events(after: start, limit: .max) { try printEvent(event) }
             return
         }
-        for try await event in bus.subscribe(after: start) { try printEvent(event) }
+        let events = bus.follow(after: start) { trouble in
+            switch trouble {
+            case .retrying(let why, let attempt) where attempt == 1:
+                FileHandle.standardError.write(Data("b00t bus tail: \(why); retrying…\n".utf8))
+            case .recovered: FileHandle.standardError.write(Data("b00t bus tail: reachable again\n".utf8))
+            default: break
+            }
+        }
+        for try await event in events { try printEvent(event) }
     }
 
     func printEvent(_ event: BusEvent) throws {

@@ -113,7 +113,13 @@ final class TUIApp {
         let bus = self.bus, inbox = self.inbox, session = self.session
         let follow = Task.detached {
             do {
-                for try await event in bus.subscribe(after: seq) { inbox.push(event) }
+                let events = bus.follow(after: seq) { trouble in
+                    switch trouble {
+                    case .retrying(let why, let attempt): inbox.setTrouble("⟳ unreachable (try \(attempt)): \(why)")
+                    case .recovered: inbox.setTrouble(nil)
+                    }
+                }
+                for try await event in events { inbox.push(event) }
             } catch {
                 inbox.fail("\(error)")
             }
@@ -148,7 +154,7 @@ final class TUIApp {
             case .reconnecting(let attempt, let since, _)?:
                 state.connection = "⟳ reconnecting… \(Int(Date().timeIntervalSince(since)))s (try \(attempt))"
             case .closed?: state.connection = "✖ closed"
-            default: state.connection = nil
+            default: state.connection = inbox.trouble.map { TextWidth.fit($0, columns: 60, pad: false) }
             }
             apply(info)
         }
@@ -486,6 +492,10 @@ final class EventInbox: @unchecked Sendable {
     private var snapshot: (BusState, RemoteBus.Connection?, SessionInfo)?
     private var datums: [String]?
     private var completions: [Completion] = []
+    private var troubleText: String?
+    /// The store could not be read (direct backends); nil once it answers again.
+    var trouble: String? { lock.withLock { troubleText } }
+    func setTrouble(_ text: String?) { lock.withLock { troubleText = text } }
 
     func push(_ event: BusEvent) { lock.withLock { events.append(event) } }
     func drain() -> [BusEvent] { lock.withLock { defer { events.removeAll() }; return events } }

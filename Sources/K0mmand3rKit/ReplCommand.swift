@@ -91,7 +91,13 @@ public enum ReplCommand: Equatable, Sendable {
             let sub = args.removeFirst()
             switch sub {
             case "form":
-                let purpose = try option("--purpose", in: &args) ?? ""
+                // The purpose is the rest of the line (quotes optional): `--purpose Build the API`.
+                var purpose = ""
+                if let index = args.firstIndex(of: "--purpose") {
+                    purpose = args[(index + 1)...].joined(separator: " ")
+                    guard !purpose.isEmpty else { throw .usage("--purpose needs a text") }
+                    args.removeSubrange(index...)
+                }
                 guard args.count >= 2 else { throw .usage("usage: /crew form NAME AGENT… [--purpose TEXT]") }
                 return .crewForm(name: args[0], members: Array(args.dropFirst()), purpose: purpose)
             case "leave": return .crewLeave(args.first)

@@ -181,12 +181,13 @@ public struct ReplayRunner {
     }
 }
 
-/// The bus events a replay has seen, for `@await` (each match consumes the events up to it) and `-v`.
+/// The bus events a replay has seen, for `@await` and `-v`. Each `@await` consumes the one event it matched
+/// (agents answer in any order, so earlier unmatched events stay available to later `@await`s).
 final class EventFeed: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
-    /// Index of the first line `@await` has not consumed.
-    private var cursor = 0
+    /// Lines an `@await` already matched.
+    private var consumed = Set<Int>()
     private var shown = 0
     private var waiter: CheckedContinuation<Void, Never>?
     private var task: Task<Void, Never>?
@@ -194,7 +195,7 @@ final class EventFeed: @unchecked Sendable {
     init(bus: any CrewBus, after seq: UInt64) {
         task = Task { [weak self] in
             do {
-                for try await event in bus.subscribe(after: seq) { self?.add(BusEventFormatter.line(event)) }
+                for try await event in bus.follow(after: seq) { self?.add(BusEventFormatter.line(event)) }
             } catch {}
         }
     }
@@ -216,13 +217,13 @@ final class EventFeed: @unchecked Sendable {
         }
     }
 
-    /// True once a line after the cursor contains `text` (the cursor moves past it); false after `timeout`.
+    /// True once an unconsumed line contains `text` (it is consumed); false after `timeout`.
     func waitFor(_ text: String, timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while true {
             let found = lock.withLock { () -> Bool in
-                guard let index = lines[cursor...].firstIndex(where: { $0.contains(text) }) else { return false }
-                cursor = index + 1
+                guard let index = lines.indices.first(where: { !consumed.contains($0) && lines[$0].contains(text) }) else { return false }
+                consumed.insert(index)
                 return true
             }
             if found { return true }

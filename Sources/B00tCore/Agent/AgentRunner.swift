@@ -43,7 +43,16 @@ public actor AgentRunner {
         for request in state.learningRequests.values.sorted(by: { $0.seq < $1.seq }) where request.teacher == id && request.status == .pending {
             await teach(request.learner, request.skill, request: request.id)
         }
-        for try await event in bus.subscribe(after: state.lastSeq) {
+        let log = self.log
+        let events = bus.follow(after: state.lastSeq) { trouble in
+            switch trouble {
+            case .retrying(let why, let attempt) where attempt == 1 || attempt % 10 == 0:
+                log("bus unreachable (\(why)); retrying, will resume from the last event seen")
+            case .recovered: log("bus reachable again; resuming")
+            default: break
+            }
+        }
+        for try await event in events {
             try Task.checkCancellation()
             await react(to: event)
         }
