@@ -127,6 +127,30 @@ struct CrossHostTests {
         #expect(abs((state.agents["l-practice"]?.skills["rust"] ?? 0) - 0.09) < 1e-9)
     }
 
+    // `b00t bus doctor` from each host: reachable, password accepted, clocks agree, log persisted; a wrong
+    // password and an unreachable port are failures with a fix (exit 1).
+    @Test func doctorFromEachHost() async throws {
+        let crew = try await Crew()
+        try await crew.observer.register(BusAgent(id: "captain"))
+        for host in [2, 3] {
+            let result = try crew.lab.run(host, [Binaries.path("b00t"), "bus", "doctor", "--bus", crew.url])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            for line in ["✓ \(crew.lab.address(1)):6379 answered", "✓ password accepted", "✓ clocks agree", "✓ append-only file on",
+                         "✓ bus '\(crew.bus)' holds events up to #1"] {
+                #expect(result.stdout.contains(line), "\(line) in \(result.stdout)")
+            }
+        }
+        let wrong = try crew.lab.run(2, [Binaries.path("b00t"), "bus", "doctor", "--json", "--bus", crew.lab.redisURL(host: 1, password: "nope", bus: crew.bus)])
+        #expect(wrong.status == 1)
+        #expect(wrong.stdout.contains("\"name\":\"redis.auth\"") && wrong.stdout.contains("\"status\":\"fail\""), "\(wrong.stdout)")
+        let closed = try crew.lab.run(3, [Binaries.path("b00t"), "bus", "doctor", "--bus", crew.lab.redisURL(host: 1, port: 6390, bus: crew.bus)])
+        #expect(closed.status == 1)
+        #expect(closed.stdout.contains("✗ cannot reach \(crew.lab.address(1)):6390"))
+        #expect(RedisDoctor.skewCheck(server: 1_000, local: 1_002.5).status == .warn)
+        #expect(RedisDoctor.skewCheck(server: 1_000, local: 1_002.5).summary == "this host's clock is 2.5 s ahead of Redis's")
+        #expect(RedisDoctor.skewCheck(server: 1_000.4, local: 1_000).status == .ok)
+    }
+
     // Two captains on two hosts race to award the same ahoys: exactly one award each.
     @Test func twoCaptainsOnTwoHostsRaceToAward() async throws {
         let crew = try await Crew()
