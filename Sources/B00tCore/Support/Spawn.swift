@@ -18,8 +18,10 @@ public enum Spawn {
         public var workingDirectory: String? = nil
         public var environment: [String: String]? = nil
         public init(newSession: Bool = false, outputPath: String? = nil, inheritOutput: Bool = false,
-                    workingDirectory: String? = nil, environment: [String: String]? = nil) {
+                    outputDescriptor: Int32? = nil, workingDirectory: String? = nil,
+                    environment: [String: String]? = nil) {
             self.newSession = newSession
+            self.outputDescriptor = outputDescriptor
             self.outputPath = outputPath
             self.inheritOutput = inheritOutput
             self.workingDirectory = workingDirectory

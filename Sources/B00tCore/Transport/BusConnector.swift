@@ -7,7 +7,7 @@ public enum BusConnector {
         agent: String, paths: B00tPaths = .standard(),
         environment: [String: String] = ProcessInfo.processInfo.environment, catalog: DatumCatalog? = nil
     ) async throws -> RemoteBus {
-        let endpoint = BusEndpoint.standard(paths: paths, environment: environment)
+        let endpoint = try BusEndpoint.standard(paths: paths, environment: environment)
         var env = environment
         env["B00T_BUS_SOCKET"] = endpoint.socketPath
         var delay = Duration.milliseconds(50)
