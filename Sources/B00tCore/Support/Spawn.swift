@@ -13,15 +13,18 @@ public enum Spawn {
         public var outputPath: String? = nil
         /// Keep the caller's stdout/stderr (for commands that print to the user, like `tail -F`).
         public var inheritOutput = false
-        /// A descriptor (a pipe's write end) that becomes the child's stdout and stderr.
+        /// A descriptor (a pipe's write end) that becomes the child's stdout (and stderr, unless
+        /// `errorDescriptor` is given).
         public var outputDescriptor: Int32? = nil
+        public var errorDescriptor: Int32? = nil
         public var workingDirectory: String? = nil
         public var environment: [String: String]? = nil
         public init(newSession: Bool = false, outputPath: String? = nil, inheritOutput: Bool = false,
-                    outputDescriptor: Int32? = nil, workingDirectory: String? = nil,
+                    outputDescriptor: Int32? = nil, errorDescriptor: Int32? = nil, workingDirectory: String? = nil,
                     environment: [String: String]? = nil) {
             self.newSession = newSession
             self.outputDescriptor = outputDescriptor
+            self.errorDescriptor = errorDescriptor
             self.outputPath = outputPath
             self.inheritOutput = inheritOutput
             self.workingDirectory = workingDirectory
@@ -38,7 +41,7 @@ public enum Spawn {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         if let descriptor = options.outputDescriptor {
             posix_spawn_file_actions_adddup2(&actions, descriptor, 1)
-            posix_spawn_file_actions_adddup2(&actions, descriptor, 2)
+            posix_spawn_file_actions_adddup2(&actions, options.errorDescriptor ?? descriptor, 2)
         } else if let outputPath = options.outputPath {
             // O_NOFOLLOW: a symlink planted at a log path must not redirect a service's output elsewhere.
             posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0o600)

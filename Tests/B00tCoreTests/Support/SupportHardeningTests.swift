@@ -152,3 +152,33 @@ import Testing
         _ = try FileLock(path: path, timeout: .milliseconds(50))
     }
 }
+
+@Suite struct CommandRunnerTests {
+    @Test func capturesBothStreamsAndTheStatus() throws {
+        let output = try CommandRunner.run(["sh", "-c", "echo out; echo err >&2; exit 3"])
+        #expect(output.status == 3)
+        #expect(output.stdout == "out\n")
+        #expect(output.stderr == "err\n")
+    }
+
+    /// A container CLI whose daemon hangs held `up` and `ps` forever; now the whole group is killed in time.
+    @Test func hangingCommandIsKilledWithItsChildren() throws {
+        let marker = "3\(UInt32.random(in: 100...999)).\(UInt32.random(in: 100_000...999_999))"
+        let began = ContinuousClock.now
+        #expect(throws: CommandTimeout.self) {
+            try CommandRunner.run(["sh", "-c", "sleep \(marker) & sleep \(marker)"], timeout: .milliseconds(300))
+        }
+        #expect(ContinuousClock.now - began < .seconds(3))
+        usleep(100_000)
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) }.filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                  String(decoding: data, as: UTF8.self).contains("sleep\u{0}\(marker)") else { return false }
+            return ProcFS.isAlive(pid)
+        } ?? []
+        #expect(left.isEmpty)
+    }
+
+    @Test func missingProgramThrows() {
+        #expect(throws: SpawnError.self) { try CommandRunner.run(["b00t-no-such-program-\(getpid())"]) }
+    }
+}
