@@ -126,7 +126,7 @@ struct BusDoctor: AsyncParsableCommand {
             let data = try encoder.encode(["checks": checks])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            for check in checks { print(check.line) }  // TODO(merge): sanitize with the shared terminal sanitizer
+            for check in checks { print(TerminalText.line(check.line)) }
         }
         if checks.contains(where: { $0.status == .fail }) { throw ExitCode(1) }
     }

@@ -16,7 +16,8 @@ struct BusServe: AsyncParsableCommand {
 
     func run() async throws {
         let paths = B00tPaths.standard()
-        var endpoint = BusEndpoint.standard(paths: paths)
+        var endpoint: BusEndpoint
+        do { endpoint = try BusEndpoint.standard(paths: paths) } catch { throw CLIError(error.description) }
         if let socket, !socket.isEmpty { endpoint.socketPath = socket }
         let backend: any BusBackend
         let chosen = store ?? ProcessInfo.processInfo.environment["B00T_BUS_URL"] ?? "sqlite"

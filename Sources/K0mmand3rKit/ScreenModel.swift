@@ -192,7 +192,7 @@ public enum ScreenModel {
         case .running: return status.health == "unhealthy" ? "warn" : "ok"
         case .crashed: return "error"
         case .stopped: return "dim"
-        case .unknown: return "warn"
+        case .unknown, .leaderExited: return "warn"
         }
     }
 
