@@ -17,7 +17,7 @@ struct AgentRun: AsyncParsableCommand {
     @Option(help: "An agent datum (alpha or alpha.agent) for role, skills, personality and policy.") var datum: String?
     @Option(help: "Policy TOML file (vote, apply_threshold, accept_handshakes, teach_method).") var policy: String?
     @Option(help: "Role.") var role: String?
-    @Option(help: "Use a Redis bus directly (redis://host:port/db; also $B00T_BUS_URL) instead of the daemon.") var bus: String?
+    @Option(help: "The bus: socket (the daemon, default), sqlite[:PATH], memory or redis://host:port/db (also $B00T_BUS_URL).") var bus: String?
 
     func run() async throws {
         var profile = BusAgent(id: id ?? "")

@@ -122,6 +122,7 @@ extension BusState {
             try requireAgent(from)
             guard !role.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalid("an ahoy needs a role") }
             guard budget >= 0 else { throw .invalid("budget \(budget) must not be negative") }
+            guard budget <= Self.maximumBudget else { throw .invalid("budget \(budget) is larger than the \(Self.maximumBudget) a bus accepts") }
             if let replyBy, replyBy <= now { throw .invalid("reply_by is in the past") }
             let id = "ahoy-\(next)"
             return [EventDraft(from: from, body: .ahoyPosted(id: id, role: role, description: description,
@@ -255,6 +256,9 @@ extension BusState {
     static func checkSkillName(_ skill: String) throws(BusError) {
         if let problem = IdentifierRules.skillNameProblem(skill) { throw .invalid("skill '\(skill)': \(problem)") }
     }
+
+    /// Budgets are counted in whole units; a trillion is far beyond any crew and keeps sums exact.
+    public static let maximumBudget = 1_000_000_000_000
 
     static func checkName(_ name: String, what: String) throws(BusError) {
         guard !name.isEmpty, name.count <= 64,
