@@ -1,10 +1,10 @@
 import Foundation
 
-/// The knowledge base: chunks go in (`digest`, `learn`), questions come out ranked (`ask`). Ranking fuses
-/// up to three lists with reciprocal rank fusion (score = Σ 1/(60 + rank)): words (SQLite FTS5 BM25), meaning
-/// (cosine of the sentence vectors) and, when the question holds identifiers (`b00t_chunks`, `qdrant.docker`,
-/// `6333`), the chunks that contain them verbatim. So a question sharing no word with its answer is found
-/// through meaning, and an exact identifier still wins. Without the model it ranks by words alone.
+/// The knowledge base: chunks go in (`digest`, `learn`), questions come out ranked (`ask`). Ranking blends
+/// three signals over the union of their candidates: meaning (the cosine of the sentence vectors), words
+/// (SQLite FTS5 BM25, scaled by the question's best word match) and, when the question holds identifiers
+/// (`b00t_chunks`, `qdrant.docker`, `6333`), whether a chunk contains them verbatim. A question sharing no word
+/// with its answer is found through meaning; an exact identifier still wins. Without the model: words alone.
 public final class Grok: @unchecked Sendable {
     public let backend: any GrokBackend
     public let embedder: (any TextEmbedder)?
@@ -13,7 +13,10 @@ public final class Grok: @unchecked Sendable {
     public let modelDirectory: String
     /// Texts embedded per batch while learning.
     static let embedBatch = 32
-    static let rrfK = 60.0
+    /// Weight of the BM25 signal (relative to the best word match of the question) next to the cosine.
+    public var keywordWeight = 0.1
+    /// Added when a chunk contains an identifier of the question verbatim: more than any cosine can give.
+    public var exactBonus = 1.0
 
     public init(backend: any GrokBackend, embedder: (any TextEmbedder)?, modelProblem: EmbeddingError? = nil,
                 modelDirectory: String = ModelManifest.standardDirectory()) {
@@ -236,47 +239,74 @@ public final class Grok: @unchecked Sendable {
 
     // MARK: asking
 
-    public func ask(_ question: String, topic: String? = nil, limit: Int = 10) throws -> [GrokHit] {
+    /// Which signals `ask` fuses: both (the default), words only (BM25 + exact identifiers, as without the
+    /// model), or meaning only (cosine). The single-signal modes exist to measure what fusion adds.
+    public enum Ranking: String, Sendable, CaseIterable {
+        case hybrid, words, meaning
+    }
+
+    public func ask(_ question: String, topic: String? = nil, limit: Int = 10, ranking: Ranking = .hybrid) throws -> [GrokHit] {
         guard !question.trimmingWhitespace().isEmpty else { throw GrokError.badArgument("the question is empty") }
         guard limit > 0, limit <= 1_000 else { throw GrokError.badArgument("--limit must be 1…1000 (got \(limit))") }
         let depth = max(limit * 4, 50)
-        var lists: [[GrokChunk]] = []
+        var candidates: [String: GrokChunk] = [:]
         var keywordRanks: [String: Int] = [:]
+        var keywordScores: [String: Double] = [:]
+        var exact: [String: Double] = [:]
         var vectorRanks: [String: Int] = [:]
         var cosines: [String: Double] = [:]
-        if backend.supportsKeywordSearch {
+        let words = backend.supportsKeywordSearch && ranking != .meaning
+        let meaning = ranking != .words && embedder != nil
+        if words {
             let keyword = try backend.keywordSearch(question, topic: topic, limit: depth)
-            for (rank, chunk) in keyword.enumerated() { keywordRanks[chunk.id] = rank + 1 }
-            lists.append(keyword)
-            let needles = Self.identifiers(in: question)
-            if !needles.isEmpty { lists.append(try backend.exactMatches(needles, topic: topic, limit: depth)) }
+            let top = keyword.first?.bm25 ?? 0
+            for (rank, hit) in keyword.enumerated() {
+                keywordRanks[hit.chunk.id] = rank + 1
+                keywordScores[hit.chunk.id] = top > 0 ? max(0, hit.bm25 / top) : 0
+                candidates[hit.chunk.id] = hit.chunk
+            }
+            // An identifier found in n chunks gives each of them 1/n of the bonus: a rare one decides, a
+            // common one (the product's own name) barely counts.
+            for needle in Self.identifiers(in: question).prefix(8) {
+                let matches = try backend.exactMatches([needle], topic: topic, limit: depth)
+                for chunk in matches {
+                    exact[chunk.id, default: 0] += 1 / Double(matches.count)
+                    candidates[chunk.id] = chunk
+                }
+            }
         }
-        if let embedder, let query = embedder.embed([question]).first {
+        if meaning, let embedder, let query = embedder.embed([question]).first {
             let nearest = try backend.vectorSearch(query, topic: topic, limit: depth)
             for (rank, hit) in nearest.enumerated() {
                 vectorRanks[hit.chunk.id] = rank + 1
                 cosines[hit.chunk.id] = Double(hit.cosine)
+                candidates[hit.chunk.id] = hit.chunk
             }
-            lists.append(nearest.map(\.chunk))
+            // Word matches outside the nearest list still get their real cosine.
+            let missing = candidates.keys.filter { cosines[$0] == nil }
+            for (id, cosine) in try backend.cosines(of: missing, to: query) { cosines[id] = Double(cosine) }
         }
-        let best = 1 / (Self.rrfK + 1)
-        let ceiling = best * Double(max(lists.count, 1))
-        var scores: [String: Double] = [:]
-        var chunks: [String: GrokChunk] = [:]
-        for list in lists {
-            for (rank, chunk) in list.enumerated() {
-                scores[chunk.id, default: 0] += 1 / (Self.rrfK + Double(rank + 1))
-                chunks[chunk.id] = chunk
+        // The blend: cosine + keywordWeight × BM25 (relative to the best word match) + exactBonus when the chunk
+        // holds an identifier of the question verbatim. Scaled so a perfect hit on every signal used scores 1.
+        let ceiling = (meaning ? 1 : 0) + (words ? keywordWeight : 0) + (words && !exact.isEmpty ? exactBonus : 0)
+        var scored: [(id: String, score: Double)] = candidates.keys.map { id in
+            var score = 0.0
+            if meaning { score += cosines[id] ?? 0 }
+            if words {
+                score += keywordWeight * (keywordScores[id] ?? 0)
+                score += exactBonus * min(exact[id] ?? 0, 1)
             }
+            return (id, score / max(ceiling, 1e-9))
         }
-        let ordered = scores.sorted { a, b in
-            if a.value != b.value { return a.value > b.value }
-            return (keywordRanks[a.key] ?? Int.max, vectorRanks[a.key] ?? Int.max, a.key)
-                < (keywordRanks[b.key] ?? Int.max, vectorRanks[b.key] ?? Int.max, b.key)
+        scored.sort { a, b in
+            if a.score != b.score { return a.score > b.score }
+            return (keywordRanks[a.id] ?? Int.max, vectorRanks[a.id] ?? Int.max, a.id)
+                < (keywordRanks[b.id] ?? Int.max, vectorRanks[b.id] ?? Int.max, b.id)
         }
-        return ordered.prefix(limit).compactMap { id, score in
-            chunks[id].map {
-                GrokHit(chunk: $0, score: score / ceiling, cosine: cosines[id], keywordRank: keywordRanks[id], vectorRank: vectorRanks[id])
+        return scored.prefix(limit).compactMap { entry in
+            candidates[entry.id].map {
+                GrokHit(chunk: $0, score: entry.score, cosine: cosines[entry.id], keywordRank: keywordRanks[entry.id],
+                        vectorRank: vectorRanks[entry.id])
             }
         }
     }

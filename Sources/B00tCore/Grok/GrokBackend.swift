@@ -7,12 +7,14 @@ public protocol GrokBackend: AnyObject, Sendable {
     var supportsKeywordSearch: Bool { get }
     /// Runs `body` as one transaction where the backend has them: all of it is stored, or none.
     func write(_ body: (any GrokWriter) throws -> Void) throws
-    /// Chunks matching the words of `query`, best (BM25) first.
-    func keywordSearch(_ query: String, topic: String?, limit: Int) throws -> [GrokChunk]
+    /// Chunks matching the words of `query`, best first, with their BM25 score (higher is better).
+    func keywordSearch(_ query: String, topic: String?, limit: Int) throws -> [(chunk: GrokChunk, bm25: Double)]
     /// Chunks containing any of `needles` verbatim (case-insensitive), in the order of the keyword ranking.
     func exactMatches(_ needles: [String], topic: String?, limit: Int) throws -> [GrokChunk]
     /// The `limit` chunks whose vectors are closest to `vector` (cosine, best first).
     func vectorSearch(_ vector: [Float], topic: String?, limit: Int) throws -> [(chunk: GrokChunk, cosine: Float)]
+    /// The cosine of `vector` with each of these chunks' vectors (chunks without a vector are left out).
+    func cosines(of ids: [String], to vector: [Float]) throws -> [String: Float]
     func topics() throws -> [TopicCount]
     /// Removes every chunk of `topic`; returns how many.
     func forget(topic: String) throws -> Int

@@ -141,7 +141,9 @@ public final class QdrantGrokStore: GrokBackend, @unchecked Sendable {
         try writer.upload()
     }
 
-    public func keywordSearch(_ query: String, topic: String?, limit: Int) throws -> [GrokChunk] { [] }
+    public func keywordSearch(_ query: String, topic: String?, limit: Int) throws -> [(chunk: GrokChunk, bm25: Double)] { [] }
+    /// Every candidate comes from `vectorSearch`, which already carries its cosine.
+    public func cosines(of ids: [String], to vector: [Float]) throws -> [String: Float] { [:] }
     public func exactMatches(_ needles: [String], topic: String?, limit: Int) throws -> [GrokChunk] { [] }
 
     public func vectorSearch(_ vector: [Float], topic: String?, limit: Int) throws -> [(chunk: GrokChunk, cosine: Float)] {

@@ -180,12 +180,24 @@ public final class SQLiteGrokStore: GrokBackend, @unchecked Sendable {
     }
 
     /// An FTS5 query matching any of the words of `text` (each quoted, so no word is read as an operator).
+    /// Common English function words are left out when anything else remains: in an OR query they only
+    /// pull in chunks that share "how" or "the" with the question.
     static func ftsQuery(_ text: String) -> String? {
-        let words = text.split { !($0.isLetter || $0.isNumber) }.prefix(64).map { "\"\($0)\"" }
+        let all = text.split { !($0.isLetter || $0.isNumber) }.prefix(64).map { $0.lowercased() }
+        let content = all.filter { !stopWords.contains($0) }
+        let words = (content.isEmpty ? all : content).map { "\"\($0)\"" }
         return words.isEmpty ? nil : words.joined(separator: " OR ")
     }
 
-    public func keywordSearch(_ query: String, topic: String?, limit: Int) throws -> [GrokChunk] {
+    static let stopWords: Set<String> = [
+        "a", "about", "after", "all", "an", "and", "any", "are", "as", "at", "be", "before", "being", "but", "by", "can",
+        "could", "did", "do", "does", "doing", "for", "from", "get", "had", "has", "have", "how", "i", "if", "in", "into",
+        "is", "it", "its", "may", "me", "might", "must", "my", "no", "not", "of", "on", "or", "our", "should", "so", "some",
+        "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "up", "us", "was",
+        "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your",
+    ]
+
+    public func keywordSearch(_ query: String, topic: String?, limit: Int) throws -> [(chunk: GrokChunk, bm25: Double)] {
         guard let match = Self.ftsQuery(query), limit > 0 else { return [] }
         return try guarded {
             try pool.read { db in
@@ -193,11 +205,13 @@ public final class SQLiteGrokStore: GrokBackend, @unchecked Sendable {
                 var arguments: StatementArguments = [match]
                 if let topic { arguments += [topic] }
                 arguments += [limit]
+                // FTS5's bm25() is lower-is-better (negative); flip it so higher is better like a cosine.
                 return try Row.fetchAll(db, sql: """
-                    SELECT \(Self.chunkColumns) FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
+                    SELECT \(Self.chunkColumns), -bm25(chunks_fts, 1.0, 0.5) AS score
+                    FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
                     WHERE chunks_fts MATCH ? \(topicClause)
-                    ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?
-                    """, arguments: arguments).map(Self.chunk)
+                    ORDER BY score DESC LIMIT ?
+                    """, arguments: arguments).map { (Self.chunk($0), $0[7] as Double) }
             }
         }
     }
@@ -241,6 +255,15 @@ public final class SQLiteGrokStore: GrokBackend, @unchecked Sendable {
         }
         let byID = Dictionary(chunks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         return best.compactMap { hit in byID[String(hit.id)].map { ($0, hit.cosine) } }
+    }
+
+    public func cosines(of ids: [String], to vector: [Float]) throws -> [String: Float] {
+        let index = try currentIndex()
+        var result: [String: Float] = [:]
+        for id in ids {
+            if let row = Int64(id), let cosine = index.cosine(ofID: row, with: vector) { result[id] = cosine }
+        }
+        return result
     }
 
     /// The vectors as of the store's current generation (loaded once, then only when another writer moved it).

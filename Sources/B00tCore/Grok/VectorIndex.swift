@@ -10,6 +10,7 @@ struct VectorIndex: Sendable {
     private(set) var topicIDs: [Int32] = []
     private(set) var topicNames: [String] = []
     private var topicLookup: [String: Int32] = [:]
+    private var rowOfID: [Int64: Int] = [:]
     private(set) var matrix: [Float] = []
 
     init(dimension: Int) { self.dimension = dimension }
@@ -48,8 +49,20 @@ struct VectorIndex: Sendable {
             topicNames.append(topic)
             topicLookup[topic] = topicID
         }
+        rowOfID[id] = ids.count
         ids.append(id)
         topicIDs.append(topicID)
+    }
+
+    /// The cosine of one stored vector with `query` (nil when `id` has no vector).
+    func cosine(ofID id: Int64, with query: [Float]) -> Float? {
+        guard let row = rowOfID[id], query.count == dimension else { return nil }
+        var dot: Float = 0
+        matrix.withUnsafeBufferPointer { m in
+            let base = row * dimension
+            for j in 0..<dimension { dot += m[base + j] * query[j] }
+        }
+        return dot
     }
 
     /// (row id, cosine) of the best `limit` rows, best first; `topic` restricts the rows considered.
