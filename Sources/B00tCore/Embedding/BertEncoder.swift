@@ -7,11 +7,13 @@ import Foundation
 /// sentence. Thread-safe: every call allocates its own scratch memory; the weights are read-only.
 final class BertEncoder: @unchecked Sendable {
     let weights: BertWeights
+    let blas: BLAS
     /// Tokens per internal slice of a big batch: bounds the scratch memory (about 40 KB a token).
     static let tokensPerSlice = 4_096
 
-    init(weights: BertWeights) {
+    init(weights: BertWeights, blas: BLAS) {
         self.weights = weights
+        self.blas = blas
     }
 
     /// One normalised vector per token sequence (each at most `maxPositions` long and non-empty).
@@ -71,33 +73,33 @@ final class BertEncoder: @unchecked Sendable {
         let headSize = config.headSize
         let scale = 1 / Float(headSize).squareRoot()
         for layer in weights.layers {
-            Kernels.linear(x, rows: total, inputs: h, weight: layer.query, bias: layer.queryBias, outputs: h, into: q)
-            Kernels.linear(x, rows: total, inputs: h, weight: layer.key, bias: layer.keyBias, outputs: h, into: k)
-            Kernels.linear(x, rows: total, inputs: h, weight: layer.value, bias: layer.valueBias, outputs: h, into: v)
+            Kernels.linear(blas, x, rows: total, inputs: h, weight: layer.query, bias: layer.queryBias, outputs: h, into: q)
+            Kernels.linear(blas, x, rows: total, inputs: h, weight: layer.key, bias: layer.keyBias, outputs: h, into: k)
+            Kernels.linear(blas, x, rows: total, inputs: h, weight: layer.value, bias: layer.valueBias, outputs: h, into: v)
             var offset = 0
             for n in lengths {
                 for head in 0..<config.heads {
                     let column = offset * h + head * headSize
                     // scores = Q_h K_hᵀ / √d  (n × n)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(headSize),
+                    blas.sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(headSize),
                                 scale, q + column, Int32(h), k + column, Int32(h), 0, scores, Int32(n))
                     Kernels.softmaxRows(scores, rows: n, width: n)
                     // context_h = softmax(scores) V_h  (n × d), written into its head's columns
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(headSize), Int32(n),
+                    blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(headSize), Int32(n),
                                 1, scores, Int32(n), v + column, Int32(h), 0, context + column, Int32(h))
                 }
                 offset += n
             }
             // x = LayerNorm(context W_oᵀ + b_o + x)
-            Kernels.linear(context, rows: total, inputs: h, weight: layer.attentionOut, bias: layer.attentionOutBias,
+            Kernels.linear(blas, context, rows: total, inputs: h, weight: layer.attentionOut, bias: layer.attentionOutBias,
                            outputs: h, into: x, accumulate: true)
             Kernels.layerNorm(x, rows: total, width: h, gain: layer.attentionNormGain, bias: layer.attentionNormBias,
                               epsilon: config.layerNormEpsilon)
             // x = LayerNorm(GELU(x W_iᵀ + b_i) W_2ᵀ + b_2 + x)
-            Kernels.linear(x, rows: total, inputs: h, weight: layer.intermediate, bias: layer.intermediateBias,
+            Kernels.linear(blas, x, rows: total, inputs: h, weight: layer.intermediate, bias: layer.intermediateBias,
                            outputs: inner, into: hidden)
             Kernels.gelu(hidden, count: total * inner)
-            Kernels.linear(hidden, rows: total, inputs: inner, weight: layer.output, bias: layer.outputBias,
+            Kernels.linear(blas, hidden, rows: total, inputs: inner, weight: layer.output, bias: layer.outputBias,
                            outputs: h, into: x, accumulate: true)
             Kernels.layerNorm(x, rows: total, width: h, gain: layer.outputNormGain, bias: layer.outputNormBias,
                               epsilon: config.layerNormEpsilon)

@@ -7,8 +7,8 @@ enum Kernels {
     /// `output = input · weightᵀ + bias` (`accumulate`: `output += …`, for a residual already in `output`).
     /// `weight` is `[outputs, inputs]` as stored in the file.
     static func linear(
-        _ input: UnsafePointer<Float>, rows: Int, inputs: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-        outputs: Int, into output: UnsafeMutablePointer<Float>, accumulate: Bool = false
+        _ blas: BLAS, _ input: UnsafePointer<Float>, rows: Int, inputs: Int, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>, outputs: Int, into output: UnsafeMutablePointer<Float>, accumulate: Bool = false
     ) {
         for r in 0..<rows {
             let out = output + r * outputs
@@ -18,7 +18,7 @@ enum Kernels {
                 out.update(from: bias, count: outputs)
             }
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs),
+        blas.sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs),
                     1, input, Int32(inputs), weight, Int32(inputs), 1, output, Int32(outputs))
     }
 

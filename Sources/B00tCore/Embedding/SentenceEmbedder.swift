@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 
 /// Turns texts into unit-length vectors whose dot product is their cosine similarity. The seam grok's store
@@ -23,28 +22,18 @@ public final class MiniLMEmbedder: TextEmbedder, @unchecked Sendable {
     public init(directory: String = ModelManifest.standardDirectory(), manifest: ModelManifest = .miniLM) throws {
         self.directory = directory
         try manifest.verify(directory: directory)
-        BLASThreads.configureOnce()
+        let blas = try BLAS.get()
         tokenizer = try WordPieceTokenizer(vocabularyFile: directory + "/vocab.txt", maxTokens: 256)
         let file = try SafeTensorsFile(path: directory + "/model.safetensors")
-        encoder = BertEncoder(weights: try BertWeights(file: file, config: BertConfig()))
+        encoder = BertEncoder(weights: try BertWeights(file: file, config: BertConfig()), blas: blas)
     }
 
     public func tokenize(_ text: String) -> [Int32] { tokenizer.encode(text) }
 
+    /// The OpenBLAS kernels in use ("SkylakeX", "Haswell", …).
+    public var blasCore: String { encoder.blas.coreName }
+
     public func embed(_ texts: [String]) -> [[Float]] {
         encoder.encode(texts.map { tokenizer.encode($0) })
     }
-}
-
-/// OpenBLAS's thread count, set once per process: `$B00T_BLAS_THREADS`, else every core (measured best for
-/// batches on this 2-core machine; small products stay single-threaded inside OpenBLAS anyway).
-enum BLASThreads {
-    private static let configured: Bool = {
-        let environment = ProcessInfo.processInfo.environment
-        let requested = environment["B00T_BLAS_THREADS"].flatMap(Int32.init) ?? Int32(ProcessInfo.processInfo.activeProcessorCount)
-        openblas_set_num_threads(max(1, min(requested, 64)))
-        return true
-    }()
-
-    static func configureOnce() { _ = configured }
 }

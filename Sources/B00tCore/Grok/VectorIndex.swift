@@ -77,8 +77,16 @@ struct VectorIndex: Sendable {
         matrix.withUnsafeBufferPointer { m in
             query.withUnsafeBufferPointer { q in
                 scores.withUnsafeMutableBufferPointer { s in
-                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(count), Int32(dimension), 1, m.baseAddress, Int32(dimension),
-                                q.baseAddress, 1, 0, s.baseAddress, 1)
+                    if let blas = try? BLAS.get() {
+                        blas.sgemv(CblasRowMajor, CblasNoTrans, Int32(count), Int32(dimension), 1, m.baseAddress, Int32(dimension),
+                                   q.baseAddress, 1, 0, s.baseAddress, 1)
+                    } else {
+                        for row in 0..<count {
+                            var dot: Float = 0
+                            for j in 0..<dimension { dot += m[row * dimension + j] * q[j] }
+                            s[row] = dot
+                        }
+                    }
                 }
             }
         }
