@@ -34,7 +34,7 @@ test: deps
 	$(SWIFT) test $(SWIFT_FLAGS)
 
 ## bench: release build, then one JSON object of figures
-bench: release
+bench: release pyenv
 	"$$($(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path)/b00t-bench"
 
 ## check: validate the shipped datums

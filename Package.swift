@@ -78,7 +78,7 @@ let package = Package(
         ),
         .testTarget(
             name: "B00tCoreTests",
-            dependencies: ["B00tCore"]
+            dependencies: ["B00tCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "K0mmand3rKitTests",

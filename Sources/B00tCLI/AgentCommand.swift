@@ -44,6 +44,15 @@ struct AgentRun: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data("[\(BusEventFormatter.clock(Date()))] \(agentID): \(line)\n".utf8))
         }
         let crewBus = try await connectBus(agent: profile.id, url: bus)
+        if let remote = crewBus as? RemoteBus {
+            await remote.observeConnection { connection in
+                switch connection {
+                case .reconnecting: log("bus connection lost; reconnecting…")
+                case .connected: log("reconnected to the bus; resuming from the last event seen")
+                case .closed: break
+                }
+            }
+        }
         let runner = AgentRunner(bus: crewBus, profile: profile, policy: agentPolicy, log: log)
         let work = Task { try await runner.run() }
         let stop = SignalWaiter(signals: [SIGTERM, SIGINT])

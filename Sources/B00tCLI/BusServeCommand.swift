@@ -53,7 +53,15 @@ struct BusTail: AsyncParsableCommand {
             for event in try await bus.events(after: start, limit: .max) { try printEvent(event) }
             return
         }
-        for try await event in bus.subscribe(after: start) { try printEvent(event) }
+        let events = bus.follow(after: start) { trouble in
+            switch trouble {
+            case .retrying(let why, let attempt) where attempt == 1:
+                FileHandle.standardError.write(Data("b00t bus tail: \(why); retrying…\n".utf8))
+            case .recovered: FileHandle.standardError.write(Data("b00t bus tail: reachable again\n".utf8))
+            default: break
+            }
+        }
+        for try await event in events { try printEvent(event) }
     }
 
     func printEvent(_ event: BusEvent) throws {
@@ -67,7 +75,7 @@ struct BusPing: AsyncParsableCommand {
     func run() async throws {
         let start = ContinuousClock.now
         let bus = try await connectBus(agent: "ping-\(getpid())")
-        try await bus.client.request("ping")
+        _ = try await bus.request("ping")
         let elapsed = ContinuousClock.now - start
         print("pong from \(bus.label) in \(elapsed.formatted(.units(allowed: [.milliseconds], width: .abbreviated))), last event #\(await bus.state.lastSeq)")
         await bus.close()

@@ -20,17 +20,23 @@ struct PlainOutput {
     static let ansi = ["ok": "32", "error": "1;31", "warn": "33", "title": "1", "dim": "2", "event": "36"]
 }
 
-/// stdin is not a terminal: one command a line, plain output, errors keep going (scripts see them).
+/// stdin is not a terminal: one command a line, plain output, errors keep going (scripts see them) — and
+/// the exit status is 1 when any command failed, so a script cannot pass by accident.
 struct PipeMode {
     let session: Session
     let color: Bool
 
-    func run() async throws {
+    /// Returns how many commands failed.
+    func run() async -> Int {
         let out = PlainOutput(color: color)
+        var failures = 0
         while let line = readLine(strippingNewline: true) {
             let outcome = await session.run(line)
             out.write(outcome.lines)
-            if outcome.quit { return }
+            if outcome.failed { failures += 1 }
+            if outcome.quit { break }
         }
+        out.write(await session.finish())
+        return failures
     }
 }

@@ -21,21 +21,31 @@ public enum BusChoice: Equatable, Sendable {
         }
     }
 
-    /// Opens the bus, speaking as `agent` where that matters (a socket binds one identity per connection).
-    public func open(agent: String, paths: B00tPaths = .standard()) async throws
-        -> (bus: any CrewBus, reconnect: (@Sendable (String) async throws -> any CrewBus)?)
-    {
+    /// Opens the bus, speaking as `agent` where that matters (a socket binds one identity per connection; `/as`
+    /// re-binds it).
+    public func open(agent: String, paths: B00tPaths = .standard()) async throws -> any CrewBus {
         switch self {
         case .memory:
-            return (try await MessageBus(backend: MemoryBusBackend()), nil)
+            return try await MessageBus(backend: MemoryBusBackend())
         case .sqlite(let path):
-            return (try await MessageBus(backend: try SQLiteBusBackend(path: path ?? paths.stateDirectory + "/bus.sqlite")), nil)
+            return try await MessageBus(backend: try SQLiteBusBackend(path: path ?? paths.stateDirectory + "/bus.sqlite"))
         case .redis(let url):
-            return (try await MessageBus(backend: try RedisBusBackend(url)), nil)
+            return try await MessageBus(backend: try RedisBusBackend(url))
         case .socket:
-            let bus = try await BusConnector.connect(agent: agent, paths: paths)
-            return (bus, { id in try await BusConnector.connect(agent: id, paths: paths) })
+            return try await BusConnector.connect(agent: agent, paths: paths)
         }
+    }
+
+    /// A short name for status bars: `memory`, `sqlite`, `socket`, `redis host:port`.
+    public static func shortLabel(_ label: String) -> String {
+        if label.hasPrefix("unix:") { return "socket" }
+        if label.hasPrefix("sqlite:") { return "sqlite" }
+        if label.hasPrefix("redis://") {
+            let rest = label.dropFirst(8)
+            let hostPort = rest.split(separator: "/", maxSplits: 1).first.map(String.init) ?? String(rest)
+            return "redis " + (hostPort.split(separator: "@").last.map(String.init) ?? hostPort)
+        }
+        return label
     }
 
     /// The REPL's own identity when none is given: `$B00T_AGENT`, else the login name.

@@ -11,6 +11,9 @@ public enum BusError: Error, Equatable, Sendable, Codable, CustomStringConvertib
     case corruptLog(seq: UInt64, detail: String)
     case storage(String)
     case timeout(String)
+    /// The store ends before events this process already saw: it was restarted without persistence, or its
+    /// file was deleted. Writing on would reuse sequence numbers others hold, so writes are refused.
+    case logRewound(store: String, seen: UInt64, now: UInt64)
 
     public var description: String {
         switch self {
@@ -27,6 +30,10 @@ public enum BusError: Error, Equatable, Sendable, Codable, CustomStringConvertib
             return "bus log event \(seq) is unreadable (\(detail)); events before it are intact"
         case .storage(let message): return "bus storage: \(message)"
         case .timeout(let message): return "timed out: \(message)"
+        case .logRewound(let store, let seen, let now):
+            return "the bus log at \(store) went backwards: this process has seen events up to #\(seen) but the store now ends at #\(now) "
+                + "(restarted without persistence, or its files deleted?). Writes are refused so no event number is used twice: "
+                + "restore the store, or start every b00t process of this crew afresh on the new log"
         }
     }
 }

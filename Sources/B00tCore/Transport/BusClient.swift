@@ -17,6 +17,10 @@ public enum BusClientError: Error, CustomStringConvertible, Equatable {
     case disconnected
     case badReply(String)
     case tooLarge(Int)
+    /// The connection closed after the request was sent and before its reply: it may have been applied.
+    case lostReply(String)
+    /// A lost connection did not come back in time.
+    case unreachable(String, String)
 
     public var description: String {
         switch self {
@@ -24,6 +28,9 @@ public enum BusClientError: Error, CustomStringConvertible, Equatable {
         case .refused(_, let message, _): return message
         case .disconnected: return "the bus connection closed"
         case .badReply(let why): return "unexpected reply from the bus: \(why)"
+        case .lostReply(let op):
+            return "the bus connection closed before the reply to '\(op)'; it may have been applied — check the stream (reconnecting…)"
+        case .unreachable(let path, let why): return "the bus at \(path) is unreachable: \(why)"
         case .tooLarge(let size):
             return "request of \(size) bytes exceeds the bus's \(WireProtocol.maximumLineLength)-byte line limit; send smaller batches"
         }
@@ -69,7 +76,7 @@ public final class BusClient: Sendable {
 
     /// Sends `{"v":1,"op":op,"id":N,…fields}` and waits for its reply. A refusal throws with the server's words.
     @discardableResult
-    public func request(_ op: String, _ fields: [String: Any] = [:]) async throws -> WireReply {
+    public func request(_ op: String, _ fields: sending [String: Any] = [:]) async throws -> WireReply {
         let id = state.nextID()
         var object = fields
         object["v"] = WireProtocol.version

@@ -20,7 +20,8 @@ final class BusConnectionHandler: ChannelInboundHandler {
     enum WorkItem: Sendable {
         /// An answer already known (ping, refusals): queued so replies keep the order of requests.
         case reply(String)
-        case hello(id: WireID, agent: String)
+        /// `released`: the identity this connection spoke as before (a re-bind), now offline.
+        case hello(id: WireID, agent: String, released: String?)
         case commands(id: WireID, op: String, [BusCommand])
         case state(id: WireID)
         case events(id: WireID, after: UInt64, limit: Int)
@@ -55,7 +56,7 @@ final class BusConnectionHandler: ChannelInboundHandler {
         let bus = server.bus
         worker = Self.startWorker(stream, context: WorkerContext(
             bus: bus, channel: channel, timeout: server.limits.slowConsumerTimeout, lines: server.lines,
-            subscription: subscription))
+            subscription: subscription, presence: server.presence))
         context.fireChannelActive()
     }
 
@@ -69,6 +70,7 @@ final class BusConnectionHandler: ChannelInboundHandler {
         var timeout: Duration
         var lines: EventLineCache
         var subscription: SubscriptionBox
+        var presence: PresenceKeeper
     }
 
     private static func startWorker(_ stream: AsyncStream<WorkItem>, context: WorkerContext) -> Task<Void, Never> {
@@ -90,12 +92,19 @@ final class BusConnectionHandler: ChannelInboundHandler {
                 reply = WireProtocol.ok(id, op: "unsubscribe")
             case .reply(let text):
                 reply = text
-            case .hello(let id, let agent):
+            case .hello(let id, let agent, let released):
+                if let released { await context.presence.settle(released, reason: "switched to \(agent)") }
+                await context.presence.settle(agent)
                 let seq = (try? await bus.backend.lastSequence()) ?? 0
                 reply = WireProtocol.ok(id, op: "hello", extra: "\"agent\":\(WireProtocol.jsonString(agent)),\"last_seq\":\(seq)")
             case .commands(let id, let op, let commands):
                 do {
                     let events = try await bus.submit(commands)
+                    // Presence covers registered agents only (a `bus tail` or `ping` connection is nobody): the
+                    // first registration of a connected agent brings it online before the reply.
+                    for command in commands {
+                        if case .register(let agent) = command { await context.presence.settle(agent.id) }
+                    }
                     if op == "batch" {
                         // Bulk writers get the range, not the events back (they can subscribe to see them).
                         let first = events.first?.seq ?? 0, last = events.last?.seq ?? 0
@@ -118,7 +127,8 @@ final class BusConnectionHandler: ChannelInboundHandler {
                     reply = WireProtocol.error(id, "\(error)", code: "internal")
                 }
             case .state(let id):
-                let state = await bus.state
+                var state = await bus.state
+                if let fresh = try? await bus.currentState() { state = fresh }
                 let json = (try? WireProtocol.encoder.encode(state)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
                 reply = WireProtocol.ok(id, op: "state", extra: "\"state\":\(json)")
             }
@@ -140,7 +150,10 @@ final class BusConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let agent { server.registry.release(agent, by: ObjectIdentifier(self)) }
+        if let agent {
+            server.registry.release(agent, by: ObjectIdentifier(self))
+            server.presence.changed(agent)
+        }
         // Commands already taken finish (their events may be written); only their replies have nowhere to go.
         work?.finish()
         subscription.replace(with: nil)
@@ -237,17 +250,19 @@ final class BusConnectionHandler: ChannelInboundHandler {
         guard let id = request.string("agent"), (try? BusState.checkName(id, what: "agent id")) != nil else {
             return send(WireProtocol.error(request.id, "hello needs \"agent\": an id of 1–64 letters, digits, '-', '_' or '.'", code: "malformed"))
         }
-        if let current = agent {
-            guard current == id else {
-                return send(WireProtocol.error(request.id, "this connection already speaks as '\(current)'", code: "forbidden"))
-            }
-        } else {
+        var released: String? = nil
+        if agent != id {
+            // A connection may change who it speaks as (`/as` in k0mmand3r): the old identity is released first.
             guard server.registry.claim(id, by: ObjectIdentifier(self)) else {
                 return send(WireProtocol.error(request.id, "agent '\(id)' is already connected elsewhere; one live connection per agent", code: "conflict"))
             }
+            if let current = agent {
+                server.registry.release(current, by: ObjectIdentifier(self))
+                released = current
+            }
             agent = id
         }
-        enqueue(.hello(id: request.id, agent: id))
+        enqueue(.hello(id: request.id, agent: id, released: released))
     }
 
     /// Streams event lines after `seq` until cancelled; a reader that leaves the socket full too long is cut off.

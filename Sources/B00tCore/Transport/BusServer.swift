@@ -29,6 +29,7 @@ public final class BusServer: Sendable {
     let group: MultiThreadedEventLoopGroup
     let registry = AgentRegistry()
     let lines: EventLineCache
+    let presence: PresenceKeeper
     private let channelBox = ChannelBox()
 
     public init(bus: MessageBus, endpoint: BusEndpoint, limits: Limits = Limits(), threads: Int = 1) {
@@ -37,6 +38,7 @@ public final class BusServer: Sendable {
         self.limits = limits
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         self.lines = EventLineCache(backend: bus.backend)
+        self.presence = PresenceKeeper(bus: bus, registry: registry)
     }
 
     /// Binds the socket (replacing a stale socket file) and starts accepting.
@@ -59,6 +61,8 @@ public final class BusServer: Sendable {
         let channel = try await bootstrap.bind(unixDomainSocketPath: endpoint.socketPath, cleanupExistingSocketFile: true).get()
         chmod(endpoint.socketPath, 0o600)
         channelBox.set(channel)
+        // Connections do not outlive the process that hosted them: whoever the log shows online is gone.
+        await presence.reconcileAll(reason: "bus daemon restarted")
     }
 
     /// Runs until `shutdown()` (or the listening socket closes).
@@ -70,11 +74,15 @@ public final class BusServer: Sendable {
     public func shutdown() async {
         if let channel = channelBox.get() { try? await channel.close() }
         unlink(endpoint.socketPath)
+        await presence.finish(reason: "bus daemon stopped")
         try? await group.shutdownGracefully()
     }
 
     /// Agents currently bound to a connection.
     public var connectedAgents: Int { registry.count }
+
+    /// Their ids, sorted.
+    public var connectedAgentIDs: [String] { registry.agents }
 }
 
 private final class ChannelBox: @unchecked Sendable {

@@ -75,7 +75,16 @@ extension WireProtocol {
                 personality: try f.optionalString("personality") ?? "",
                 autoAcceptHandshakes: try f.bool("auto_accept_handshakes") ?? true))
         case "deregister": return .deregister(agent: from)
-        case "handshake": return .handshake(from: from, to: try f.string("to"), proposal: try f.optionalString("proposal") ?? "")
+        case "handshake":
+            var expiresAt = try f.integer("expires_at").map { BusTime.date(milliseconds: Int64($0)) }
+            if let timeout = try f.integer("timeout_ms") {
+                guard (1...86_400_000).contains(timeout) else { throw .invalid("handshake: timeout_ms must be 1–86400000 (one day)") }
+                expiresAt = Date().addingTimeInterval(Double(timeout) / 1000)
+            }
+            return .handshake(from: from, to: try f.string("to"), proposal: try f.optionalString("proposal") ?? "", expiresAt: expiresAt)
+        case "expire_handshake": return .expireHandshake(from: from, handshake: try f.string("handshake"))
+        case "decline_learning":
+            return .declineLearning(from: from, request: try f.string("request"), reason: try f.optionalString("reason") ?? "")
         case "reply_handshake":
             guard let accept = try f.bool("accept") else { throw .invalid("reply_handshake: missing field 'accept'") }
             return .replyHandshake(from: from, handshake: try f.string("handshake"), accept: accept, reason: try f.optionalString("reason"))

@@ -59,6 +59,8 @@ public enum WireProtocol {
     static let commandOps: [String: String] = [
         "register": "register", "deregister": "deregister", "handshake": "handshake",
         "reply_handshake": "reply_handshake", "handshake_reply": "reply_handshake",
+        "expire_handshake": "expire_handshake", "cancel_handshake": "expire_handshake",
+        "decline_learning": "decline_learning",
         "form_crew": "form_crew", "crew_form": "form_crew", "leave_crew": "leave_crew", "crew_leave": "leave_crew",
         "disband_crew": "disband_crew", "crew_disband": "disband_crew",
         "propose": "propose", "create_proposal": "propose", "vote": "vote",
