@@ -46,14 +46,13 @@ struct Advice: ParsableCommand {
     func run() throws {
         let book = try grokking { try LessonBook(tool: tool, datumFolder: try datumFolder(options)) }
         let grok = try openGrok(options)
-        // The file is the source of truth (it may come from git): index what grok does not hold yet.
-        try grokking { _ = try book.index(into: grok) }
-        let hits = try grokking { try grok.ask(problem.joined(separator: " "), topic: book.topic, limit: limit) }
+        let (hits, matched) = try grokking { try book.advice(problem.joined(separator: " "), grok: grok, limit: limit) }
         if json { print(try jsonText(hits)); return }
         if hits.isEmpty {
             print("no lessons for \(book.tool) yet; record one: b00t lfmf \(book.tool) \"topic: what you learned\"")
             return
         }
+        if !matched { print("no lesson for \(book.tool) shares a word with that; all of them, newest first:") }
         for line in TerminalText.hitLines(hits) { print(line) }
     }
 }

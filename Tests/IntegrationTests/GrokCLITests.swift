@@ -250,3 +250,27 @@ import B00tCore
         #expect(topics.stdout.contains("vector-db\t1") && topics.stdout.contains("lfmf:qdrant\t2"))
     }
 }
+
+@Suite struct GrokReplayTests {
+    /// /lfmf and /advice from a replay file, through `b00t replay`: the lesson lands in the datum folder's
+    /// learn/TOOL.md and advice finds it.
+    @Test func lfmfAndAdviceInAReplay() throws {
+        let dir = TempDir("grok-replay")
+        try FileManager.default.createDirectory(atPath: dir.path + "/_b00t_", withIntermediateDirectories: true)
+        let script = dir.write("lessons.k0", """
+            /lfmf redis port: another redis held 6379, stop it or pass --port
+            @expect lesson recorded
+            /advice redis the server says address already in use
+            @expect another redis held 6379
+            /lfmf redis no colon here
+            @expect-error no `topic:`
+            /grok ask which port -t lfmf:redis
+            @expect [lfmf:redis]
+            """)
+        let env = GrokCLITests.env(dir, model: dir.path + "/none")
+        let result = try GrokCLITests.b00t(["replay", script], env, in: dir)
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        let file = try String(contentsOfFile: dir.path + "/_b00t_/learn/redis.md", encoding: .utf8)
+        #expect(file == "---\nport: another redis held 6379, stop it or pass --port\n")
+    }
+}

@@ -133,6 +133,21 @@ public struct LessonBook: Sendable {
         return (guide, lessons)
     }
 
+    /// The lessons most relevant to `problem` (the file is indexed first, so lessons pulled with git count).
+    /// When none matches — words only and no word in common — every lesson is returned, newest first, with
+    /// score 0 and `matched` false: a short list to read beats "nothing found".
+    public func advice(_ problem: String, grok: Grok, limit: Int = 5) throws -> (hits: [GrokHit], matched: Bool) {
+        try index(into: grok)
+        let hits = try grok.ask(problem, topic: topic, limit: limit)
+        if !hits.isEmpty { return (hits, true) }
+        let lessons = try read().lessons
+        let listed = lessons.enumerated().reversed().prefix(limit).map { index, text in
+            GrokHit(chunk: GrokChunk(id: "", topic: topic, source: path, chunkIndex: index, content: text,
+                                     contentHash: "", createdAt: 0), score: 0)
+        }
+        return (Array(listed), false)
+    }
+
     /// Indexes every lesson of the file into grok (already-known ones are skipped by content hash).
     @discardableResult
     public func index(into grok: Grok) throws -> LearnReport {
