@@ -189,6 +189,11 @@ public final class QdrantGrokStore: GrokBackend, @unchecked Sendable {
         return true
     }
 
+    /// Deletes the whole collection (tests; a team resetting its knowledge base).
+    public func dropCollection() throws {
+        try expectOK(request("DELETE", "/collections/\(collection)"))
+    }
+
     public func counts() throws -> (chunks: Int, withoutVectors: Int, bytes: Int?) {
         (try count(nil), 0, nil)
     }
