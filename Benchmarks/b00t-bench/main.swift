@@ -2,7 +2,7 @@ import B00tCore
 import Foundation
 
 /// Prints one JSON object of figures; `make bench` runs it from a release build. `B00T_BENCH_ONLY=a,b` runs
-/// only those sections (tui, datum, orchestrator, bus, ipc, redis, crosshost).
+/// only those sections (tui, datum, orchestrator, bus, ipc, redis, crosshost, grok).
 var figures: [String: Double] = [:]
 let only = ProcessInfo.processInfo.environment["B00T_BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
 func wanted(_ section: String) -> Bool { only?.contains(section) ?? true }
@@ -40,6 +40,11 @@ if wanted("crosshost") { do {
     for (key, value) in try await CrossHostBenchmark.run() { figures[key] = value }
 } catch {
     FileHandle.standardError.write(Data("cross-host bench failed: \(error)\n".utf8))
+} }
+if wanted("grok") { do {
+    for (key, value) in try GrokBenchmark.run() { figures[key] = value }
+} catch {
+    FileHandle.standardError.write(Data("grok bench failed: \(error)\n".utf8))
 } }
 let keys = figures.keys.sorted()
 let body = keys.map { key -> String in

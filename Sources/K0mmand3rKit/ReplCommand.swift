@@ -35,6 +35,7 @@ public enum ReplCommand: Equatable, Sendable {
     case quit
     case say(String)
     case pane(String?)
+    case grok(GrokRequest)
 
     /// name, arguments, what it does — for /help and completion.
     public static let catalog: [(name: String, usage: String, summary: String)] = [
@@ -65,7 +66,7 @@ public enum ReplCommand: Equatable, Sendable {
         ("/record", "/record [FILE]", "record what you type as a replay file (again to stop)"),
         ("/clear", "/clear", "clear the output"),
         ("/quit", "/quit", "leave"),
-    ]
+    ] + GrokRequest.catalog
 
     public static var names: [String] { catalog.map(\.name) }
 
@@ -154,6 +155,7 @@ public enum ReplCommand: Equatable, Sendable {
         case "/record": return .record(args.first)
         case "/clear": return .clear
         case "/quit", "/exit", "/q": return .quit
+        case "/grok", "/lfmf", "/advice": return .grok(try GrokRequest.parse(name, args))
         default:
             throw .unknownCommand(name, suggestion: closestMatch(to: name, in: names, maxDistance: 3))
         }

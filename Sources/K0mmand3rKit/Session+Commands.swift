@@ -110,6 +110,7 @@ extension Session {
             guard let crew else { throw ReplError.usage("join or form a crew first (/crew form, /crew use)") }
             try await bus.shareKnowledge(from: me, crew: crew, topic: topic, content: text, skillImpact: impact)
             say(.ok("shared “\(topic)” with \(crew)"))
+            out.lines += digestShared(crew: crew, topic: topic, text: text)
         case .skills(let who):
             let id = who ?? me
             guard let a = try await bus.currentState().agents[id] else { throw BusError.unknownAgent(id) }
@@ -174,6 +175,8 @@ extension Session {
             out.clear = true
         case .quit:
             out.quit = true
+        case .grok(let request):
+            return try await executeGrok(request)
         case .say(let text):
             try await bus.say(from: me, text, crew: crew)
             say(OutputLine("\(me)\(crew.map { " @\($0)" } ?? ""): \(text)", role: "event.message"))
