@@ -61,24 +61,24 @@ public struct LearnGuide: Sendable, Codable {
     public var text: String {
         var out: [String] = []
         for datum in datums {
-            out.append("## \(datum.id)" + (datum.hint.isEmpty ? "" : " — \(TerminalText.safe(datum.hint, oneLine: true))"))
-            if let learn = datum.learn, !learn.isEmpty { out.append(TerminalText.safe(learn.trimmingWhitespace())) }
-            if let topic = datum.grokTopic { out.append("(grok topic: \(TerminalText.safe(topic, oneLine: true)))") }
+            out.append("## \(datum.id)" + (datum.hint.isEmpty ? "" : " — \(GrokText.safe(datum.hint, oneLine: true))"))
+            if let learn = datum.learn, !learn.isEmpty { out.append(GrokText.safe(learn.trimmingWhitespace())) }
+            if let topic = datum.grokTopic { out.append("(grok topic: \(GrokText.safe(topic, oneLine: true)))") }
             out.append("")
         }
         if let guide, let guidePath {
-            out.append("## \(TerminalText.safe(guidePath, oneLine: true))")
-            out.append(TerminalText.safe(guide))
+            out.append("## \(GrokText.safe(guidePath, oneLine: true))")
+            out.append(GrokText.safe(guide))
             out.append("")
         }
         if !lessons.isEmpty {
             out.append("## Lessons (lfmf)")
-            for lesson in lessons { out.append("- " + TerminalText.safe(lesson).replacingOccurrences(of: "\n", with: "\n  ")) }
+            for lesson in lessons { out.append("- " + GrokText.safe(lesson).replacingOccurrences(of: "\n", with: "\n  ")) }
             out.append("")
         }
         if !hits.isEmpty {
             out.append("## From grok")
-            out += TerminalText.hitLines(hits)
+            out += GrokText.hitLines(hits)
         }
         if digested > 0 { out.append("(digested \(digested) chunk(s) into grok)") }
         return out.joined(separator: "\n")

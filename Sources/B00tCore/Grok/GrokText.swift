@@ -1,26 +1,13 @@
 import Foundation
 
 /// Text from learned files on its way to a terminal: control characters (ESC among them) become visible
-/// `\u{…}` escapes so a chunk can never move the cursor or change colours.
-public enum TerminalText {
+/// escapes so a chunk can never move the cursor or change colours; hits as lines for `ask` and `advice`.
+public enum GrokText {
+    /// Escaped for a terminal (the shared `TerminalText` rules); `oneLine` turns line breaks into spaces first.
     public static func safe(_ text: String, oneLine: Bool = false) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n", "\t":
-                out.unicodeScalars.append(oneLine ? " " : scalar)
-            case "\r":
-                if oneLine { out.append(" ") }
-            default:
-                let category = scalar.properties.generalCategory
-                if category == .control || category == .format && scalar.value == 0x202E {
-                    out += "\\u{\(String(scalar.value, radix: 16))}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
+        guard oneLine else { return TerminalText.block(text) }
+        let flat = String(text.unicodeScalars.map { $0 == "\n" || $0 == "\t" || $0 == "\r" ? " " : Character($0) })
+        return TerminalText.line(flat)
     }
 
     /// The first `length` characters on one line, spaces collapsed, with an ellipsis when cut.
