@@ -78,7 +78,8 @@ let package = Package(
         ),
         .testTarget(
             name: "B00tCoreTests",
-            dependencies: ["B00tCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["B00tCore", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
         .testTarget(
             name: "K0mmand3rKitTests",

@@ -31,6 +31,9 @@ public final class BusServer: Sendable {
     let lines: EventLineCache
     let presence: PresenceKeeper
     private let channelBox = ChannelBox()
+    private let acceptor = TaskBox()
+    /// Connections being served, so a shutdown can close them before it stops the event loops.
+    private let open = ChannelSet()
     /// The flock on `<socket>.lock`, held while this server runs.
     private let ownership = LockBox()
 
@@ -61,18 +64,55 @@ public final class BusServer: Sendable {
             .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
             // A client that sends its requests and then shuts down its write side (socat, nc) still gets every reply.
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(BoundedLineDecoder(maximumLength: server.limits.maximumLineLength)))
-                    try channel.pipeline.syncOperations.addHandler(BusConnectionHandler(server: server))
+        let serverChannel = try await bootstrap.bind(unixDomainSocketPath: endpoint.socketPath, cleanupExistingSocketFile: true) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                // Framing and parsing stay on the event loop; everything after is the async `BusConnection`.
+                try channel.pipeline.syncOperations.addHandler(
+                    ByteToMessageHandler(BoundedLineDecoder(maximumLength: server.limits.maximumLineLength)))
+                try channel.pipeline.syncOperations.addHandler(RequestDecoder())
+                return try NIOAsyncChannel<WireInbound, ByteBuffer>(
+                    wrappingChannelSynchronously: channel,
+                    configuration: .init(backPressureStrategy: .init(lowWatermark: 16, highWatermark: 256)))
+            }
+        }
+        chmod(endpoint.socketPath, 0o600)
+        channelBox.set(serverChannel.channel)
+        let context = ConnectionContext(bus: bus, registry: registry, presence: presence, lines: lines, limits: limits,
+                                        token: endpoint.token)
+        let accepting = Task {
+            _ = try? await serverChannel.executeThenClose { connections in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await connection in connections {
+                        let open = self.open
+                        group.addTask {
+                            let id = open.insert(connection.channel)
+                            defer { open.remove(id) }
+                            await Self.serve(connection, context)
+                        }
+                    }
                 }
             }
-        let channel = try await bootstrap.bind(unixDomainSocketPath: endpoint.socketPath, cleanupExistingSocketFile: true).get()
-        chmod(endpoint.socketPath, 0o600)
-        channelBox.set(channel)
+        }
+        acceptor.set(accepting)
         // Connections do not outlive the process that hosted them: whoever the log shows online is gone.
         await presence.reconcileAll(reason: "bus daemon restarted")
+    }
+
+    /// One accepted connection: the peer's uid first (SO_PEERCRED), then its conversation until it ends.
+    static func serve(_ connection: NIOAsyncChannel<WireInbound, ByteBuffer>, _ context: ConnectionContext) async {
+        let channel = connection.channel
+        if let provider = channel as? SocketOptionProvider {
+            let credentials: PeerCredentials? = try? await provider.unsafeGetSocketOption(
+                level: NIOBSDSocket.OptionLevel(rawValue: SOL_SOCKET), name: NIOBSDSocket.Option(rawValue: SO_PEERCRED)).get()
+            if let credentials, credentials.uid != getuid() {
+                let refusal = WireProtocol.error(.none, "connections from uid \(credentials.uid) are refused; the bus belongs to uid \(getuid())", code: "forbidden")
+                try? await connection.executeThenClose { _, outbound in try await outbound.write(ByteBuffer(string: refusal)) }
+                return
+            }
+        }
+        try? await connection.executeThenClose { inbound, outbound in
+            await BusConnection(context: context).run(inbound, SocketOutput(outbound: outbound, channel: channel))
+        }
     }
 
     /// Runs until `shutdown()` (or the listening socket closes).
@@ -83,6 +123,8 @@ public final class BusServer: Sendable {
 
     public func shutdown() async {
         if let channel = channelBox.get() { try? await channel.close() }
+        for channel in open.all { try? await channel.close() }
+        await acceptor.finish()
         unlink(endpoint.socketPath)
         await presence.finish(reason: "bus daemon stopped")
         ownership.set(nil)
@@ -107,6 +149,42 @@ public enum BusServerError: Error, CustomStringConvertible, Equatable {
                 + "use it (b00t bus ping), or stop it first (b00t stop b00t-bus.process), or pass another --socket"
         }
     }
+}
+
+/// A connection's writer on the socket: `write` suspends while the peer is not reading.
+struct SocketOutput: ConnectionOutput {
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    let channel: any Channel
+    func write(_ buffer: ByteBuffer) async throws { try await outbound.write(buffer) }
+    func close() { channel.close(promise: nil) }
+    func closed() async { try? await channel.closeFuture.get() }
+}
+
+private final class TaskBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: Task<Void, Never>?
+    func set(_ t: Task<Void, Never>) { lock.withLock { task = t } }
+    /// Cancels the task and waits for it (and so for every connection it serves) to end.
+    func finish() async {
+        guard let task = lock.withLock({ task }) else { return }
+        task.cancel()
+        await task.value
+    }
+}
+
+private final class ChannelSet: @unchecked Sendable {
+    private let lock = NSLock()
+    private var channels: [Int: any Channel] = [:]
+    private var next = 0
+    func insert(_ channel: any Channel) -> Int {
+        lock.withLock {
+            next += 1
+            channels[next] = channel
+            return next
+        }
+    }
+    func remove(_ id: Int) { _ = lock.withLock { channels.removeValue(forKey: id) } }
+    var all: [any Channel] { lock.withLock { Array(channels.values) } }
 }
 
 private final class LockBox: @unchecked Sendable {

@@ -17,8 +17,9 @@ struct TokenBucket {
     mutating func take(_ cost: Double = 1, now: ContinuousClock.Instant = .now) -> Bool {
         guard rate > 0 else { return true }
         let elapsed = now - last
-        last = now
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        last = max(last, now)
+        // An instant before the last one (callers passing their own `now`) refills nothing; it never drains.
+        let seconds = max(0, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         tokens = min(burst, tokens + seconds * rate)
         guard tokens >= cost else { return false }
         tokens -= cost

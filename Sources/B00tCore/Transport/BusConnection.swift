@@ -1,0 +1,325 @@
+import Foundation
+import NIOCore
+
+/// Where a connection's bytes go. The socket's is `NIOAsyncChannel`'s writer, whose `write` suspends while the
+/// peer is not reading (back-pressure comes from the writer, not from polling); tests use an in-memory one.
+protocol ConnectionOutput: Sendable {
+    func write(_ buffer: ByteBuffer) async throws
+    /// Ends the connection now (a reader that stopped reading, a client that cannot be served).
+    func close()
+    /// Returns once the connection is closed (by either side).
+    func closed() async
+}
+
+/// What every connection of one server shares.
+struct ConnectionContext: Sendable {
+    var bus: MessageBus
+    var registry: AgentRegistry
+    var presence: PresenceKeeper
+    var lines: EventLineCache
+    var limits: BusServer.Limits
+    var token: String?
+}
+
+/// One client of `b00t bus serve`, from its first request to its last: hello (token, identity), rate limit,
+/// routing of ops, the event stream. Requests are handled one after another, so replies keep request order;
+/// event lines are written beside them by the stream task, never before the subscribe ack.
+///
+/// The transport is only an `AsyncSequence` of `WireInbound` and a `ConnectionOutput`, so a whole conversation
+/// can be tested in memory, without a socket.
+struct BusConnection: Sendable {
+    let context: ConnectionContext
+
+    /// The identity a connection holds in the registry while it speaks as an agent.
+    final class Holder: Sendable {}
+
+    func run<Inbound: AsyncSequence>(_ inbound: Inbound, _ output: some ConnectionOutput) async
+    where Inbound.Element == WireInbound {
+        let holder = Holder()
+        let writer = WatchedWriter(output: output, timeout: context.limits.slowConsumerTimeout)
+        let watchdog = Task { await writer.watch() }
+        var session = Conversation(context: context, holder: ObjectIdentifier(holder), writer: writer)
+        defer {
+            watchdog.cancel()
+            session.end()
+        }
+        do {
+            for try await item in inbound {
+                guard try await session.handle(item) else { return }
+            }
+        } catch {
+            return  // the connection went away
+        }
+        // The client sent everything it will send (a half-close): every reply went out; a subscriber keeps its
+        // stream until it disconnects, anyone else is done.
+        await session.waitForStream(orUntil: output)
+    }
+}
+
+/// A writer that notices when one write has been waiting too long (the peer stopped reading with the socket
+/// buffers full) and ends the connection then, instead of buffering for it.
+final class WatchedWriter: @unchecked Sendable {
+    private let output: any ConnectionOutput
+    private let timeout: Duration
+    private let lock = NSLock()
+    /// Writes under way, and since when the oldest of them has waited (reset whenever one completes: the peer
+    /// is reading then).
+    private var inFlight = 0
+    private var waitingSince: ContinuousClock.Instant?
+    private var closed = false
+
+    init(output: any ConnectionOutput, timeout: Duration) {
+        self.output = output
+        self.timeout = timeout
+    }
+
+    func write(_ buffer: ByteBuffer) async throws {
+        lock.withLock {
+            if inFlight == 0 { waitingSince = .now }
+            inFlight += 1
+        }
+        defer {
+            lock.withLock {
+                inFlight -= 1
+                waitingSince = inFlight == 0 ? nil : .now
+            }
+        }
+        try await output.write(buffer)
+    }
+
+    func write(_ text: String) async throws { try await write(ByteBuffer(string: text)) }
+
+    /// Checks a few times per timeout for writes stuck longer than it.
+    func watch() async {
+        let tick = min(timeout / 4, .milliseconds(250))
+        while !Task.isCancelled {
+            try? await Task.sleep(for: tick)
+            let now = ContinuousClock.now
+            let stuck = lock.withLock { !closed && waitingSince.map { now - $0 > timeout } == true }
+            if stuck { close() }
+        }
+    }
+
+    func close() {
+        lock.withLock { closed = true }
+        output.close()
+    }
+}
+
+/// The per-connection state machine behind `BusConnection.run`.
+struct Conversation {
+    let context: ConnectionContext
+    let holder: ObjectIdentifier
+    let writer: WatchedWriter
+    var bucket: TokenBucket
+    var agent: String?
+    var stream: Task<Void, Never>?
+
+    init(context: ConnectionContext, holder: ObjectIdentifier, writer: WatchedWriter) {
+        self.context = context
+        self.holder = holder
+        self.writer = writer
+        self.bucket = TokenBucket(rate: context.limits.rate, burst: context.limits.burst)
+    }
+
+    /// Handles one inbound item; false when the connection should end.
+    mutating func handle(_ item: WireInbound) async throws -> Bool {
+        switch item {
+        case .tooLong(let length):
+            try await writer.write(WireProtocol.error(.none, "line of \(length) bytes exceeds the \(context.limits.maximumLineLength)-byte limit; it was dropped", code: "too_long"))
+        case .malformed(let why):
+            guard bucket.take() else { try await rateLimited(.none); return true }
+            try await writer.write(WireProtocol.error(.none, why, code: "malformed"))
+        case .request(let request):
+            try await handle(request)
+        }
+        return true
+    }
+
+    private mutating func handle(_ request: WireProtocol.Request) async throws {
+        let batch = request.op == "batch" ? (request.fields["cmds"] as? [Any]) : nil
+        let cost = Double(max(1, batch?.count ?? 1))
+        if cost > context.limits.burst, context.limits.rate > 0 {
+            // Waiting would never help: say what would.
+            return try await writer.write(WireProtocol.error(request.id, "a batch of \(Int(cost)) commands is larger than this bus's burst of \(Int(context.limits.burst)); split it into batches of at most \(Int(context.limits.burst))", code: "too_large"))
+        }
+        guard bucket.take(cost) else { return try await rateLimited(request.id) }
+        switch request.op {
+        case "ping":
+            return try await writer.write(WireProtocol.ok(request.id, op: "pong", extra: "\"agent\":\(agent.map(WireProtocol.jsonString) ?? "null")"))
+        case "hello":
+            return try await hello(request)
+        default:
+            break
+        }
+        guard let agent else {
+            return try await writer.write(WireProtocol.error(request.id, "say hello first: {\"v\":1,\"op\":\"hello\",\"agent\":\"YOUR-ID\"}", code: "no_hello"))
+        }
+        switch request.op {
+        case "subscribe":
+            let from: UInt64
+            do { from = try request.count("from_seq") ?? request.count("after") ?? 0 } catch {
+                return try await writer.write(WireProtocol.error(request.id, "\(error)", code: "malformed"))
+            }
+            // The ack first: no event line ever precedes it.
+            try await writer.write(WireProtocol.ok(request.id, op: "subscribe", extra: "\"from_seq\":\(from)"))
+            stream?.cancel()
+            stream = Self.stream(after: from, lines: context.lines, backend: context.bus.backend, writer: writer)
+        case "unsubscribe":
+            stream?.cancel()
+            stream = nil
+            try await writer.write(WireProtocol.ok(request.id, op: "unsubscribe"))
+        case "state":
+            var state = await context.bus.state
+            if let fresh = try? await context.bus.currentState() { state = fresh }
+            let json = (try? WireProtocol.encoder.encode(state)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+            try await writer.write(WireProtocol.ok(request.id, op: "state", extra: "\"state\":\(json)"))
+        case "events":
+            let after: UInt64, limit: Int
+            do {
+                limit = Int(try request.count("limit", in: 1...10_000) ?? 1_000)
+                after = try request.count("after") ?? 0
+            } catch {
+                return try await writer.write(WireProtocol.error(request.id, "\(error)", code: "malformed"))
+            }
+            do {
+                let events = try await context.bus.backend.read(after: after, limit: limit)
+                try await writer.write(WireProtocol.ok(request.id, op: "events", extra: "\"events\":[\(Self.json(events))]"))
+            } catch let error as BusError {
+                try await writer.write(WireProtocol.error(request.id, error.description, code: error.code, busError: error))
+            }
+        case "batch":
+            guard let batch else {
+                return try await writer.write(WireProtocol.error(request.id, "batch needs \"cmds\": [ {\"op\":…}, … ]", code: "malformed"))
+            }
+            var commands: [BusCommand] = []
+            for (index, item) in batch.enumerated() {
+                guard var fields = item as? [String: Any], let op = fields.removeValue(forKey: "op") as? String else {
+                    return try await writer.write(WireProtocol.error(request.id, "cmds[\(index)] must be an object with an \"op\"", code: "malformed"))
+                }
+                do { commands.append(try WireProtocol.command(op: op, fields: fields, agent: agent)) } catch {
+                    return try await writer.write(WireProtocol.error(request.id, "cmds[\(index)]: \(error.description)", code: error.code))
+                }
+            }
+            try await submit(commands, id: request.id, op: "batch", agent: agent)
+        default:
+            let command: BusCommand
+            do { command = try WireProtocol.command(op: request.op, fields: request.fields, agent: agent) } catch {
+                return try await writer.write(WireProtocol.error(request.id, error.description, code: error.code, busError: error))
+            }
+            try await submit([command], id: request.id, op: request.op, agent: agent)
+        }
+    }
+
+    private func submit(_ commands: [BusCommand], id: WireID, op: String, agent: String) async throws {
+        let reply: String
+        do {
+            let events = try await context.bus.submit(commands)
+            // Presence covers registered agents only (a `bus tail` or `ping` connection is nobody): the first
+            // registration of a connected agent brings it online before the reply.
+            for command in commands {
+                if case .register(let registered) = command { await context.presence.settle(registered.id) }
+            }
+            if op == "batch" {
+                // Bulk writers get the range, not the events back (they can subscribe to see them).
+                let first = events.first?.seq ?? 0, last = events.last?.seq ?? 0
+                reply = WireProtocol.ok(id, op: op, extra: "\"count\":\(events.count),\"first_seq\":\(first),\"last_seq\":\(last)")
+            } else {
+                reply = WireProtocol.ok(id, op: op, extra: "\"events\":[\(Self.json(events))]")
+            }
+        } catch let error as BusError {
+            reply = WireProtocol.error(id, error.description, code: error.code, busError: error)
+        } catch {
+            reply = WireProtocol.error(id, "\(error)", code: "internal")
+        }
+        try await writer.write(reply)
+    }
+
+    private mutating func hello(_ request: WireProtocol.Request) async throws {
+        if let expected = context.token {
+            guard let given = request.string("token"), Self.constantTimeEquals(given, expected) else {
+                return try await writer.write(WireProtocol.error(request.id, "wrong or missing token (set B00T_BUS_TOKEN or read the state dir's bus.token)", code: "unauthorized"))
+            }
+        }
+        guard let id = request.string("agent"), (try? BusState.checkName(id, what: "agent id")) != nil else {
+            return try await writer.write(WireProtocol.error(request.id, "hello needs \"agent\": an id of 1–64 letters, digits, '-', '_' or '.'", code: "malformed"))
+        }
+        if agent != id {
+            // A connection may change who it speaks as (`/as` in k0mmand3r): the old identity is released first.
+            guard context.registry.claim(id, by: holder) else {
+                return try await writer.write(WireProtocol.error(request.id, "agent '\(id)' is already connected elsewhere; one live connection per agent", code: "conflict"))
+            }
+            if let current = agent {
+                context.registry.release(current, by: holder)
+                await context.presence.settle(current, reason: "switched to \(id)")
+            }
+            agent = id
+            await context.presence.settle(id)
+        }
+        let seq = (try? await context.bus.backend.lastSequence()) ?? 0
+        try await writer.write(WireProtocol.ok(request.id, op: "hello", extra: "\"agent\":\(WireProtocol.jsonString(id)),\"last_seq\":\(seq)"))
+    }
+
+    private func rateLimited(_ id: WireID) async throws {
+        try await writer.write(WireProtocol.error(id, "rate limit: \(Int(context.limits.rate)) messages/s (burst \(Int(context.limits.burst))); slow down", code: "rate_limited"))
+    }
+
+    /// After the client's input ended: a subscriber's stream runs until the connection closes.
+    func waitForStream(orUntil output: some ConnectionOutput) async {
+        guard let stream else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await stream.value }
+            group.addTask { await output.closed() }
+            await group.next()
+            stream.cancel()  // not a child of this group: cancelling the group alone would leave it running
+        }
+    }
+
+    /// The connection is over: its identity is released (and goes offline), its stream stops.
+    mutating func end() {
+        stream?.cancel()
+        stream = nil
+        if let agent {
+            context.registry.release(agent, by: holder)
+            context.presence.changed(agent)
+        }
+    }
+
+    /// Streams event lines after `seq` until cancelled or the connection closes; a reader that leaves the socket
+    /// full too long is cut off by the writer's watchdog.
+    static func stream(after seq: UInt64, lines: EventLineCache, backend: any BusBackend, writer: WatchedWriter) -> Task<Void, Never> {
+        Task {
+            var cursor = seq
+            do {
+                while !Task.isCancelled {
+                    guard let (batch, last) = try await lines.lines(after: cursor, limit: 1_000) else {
+                        await backend.waitForEvents(after: cursor, timeout: .seconds(1))
+                        continue
+                    }
+                    var out = ByteBuffer()
+                    out.reserveCapacity(batch.reduce(0) { $0 + $1.readableBytes })
+                    for var line in batch { out.writeBuffer(&line) }
+                    try await writer.write(out)
+                    cursor = last
+                }
+            } catch {
+                // Unsubscribed or disconnected: not an error anyone needs to read (whatever the store wrapped it in).
+                if Task.isCancelled || error is CancellationError { return }
+                if error is BusError {
+                    try? await writer.write(WireProtocol.error(.none, "stream stopped: \(error)", code: "internal"))
+                }
+            }
+        }
+    }
+
+    static func json(_ events: [BusEvent]) -> String {
+        events.map { String(decoding: EventJSON.encode($0), as: UTF8.self) }.joined(separator: ",")
+    }
+
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var diff = UInt8(x.count == y.count ? 0 : 1)
+        for i in 0..<max(x.count, y.count) { diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0) }
+        return diff == 0
+    }
+}

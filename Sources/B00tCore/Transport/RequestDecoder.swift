@@ -1,0 +1,33 @@
+import NIOCore
+
+/// What a connection's pipeline hands the async side: a parsed request, or the reason a line was not one.
+/// Parsing stays on the event loop (cheap, and it keeps a garbage line from costing a task hop).
+enum WireInbound: Sendable {
+    case request(WireProtocol.Request)
+    /// Not a request (not JSON, not an object, no op, wrong version): answered with `malformed`.
+    case malformed(String)
+    /// A line over the limit, dropped up to its newline.
+    case tooLong(Int)
+}
+
+/// Framed lines (from `BoundedLineDecoder`) in, `WireInbound` out.
+final class RequestDecoder: ChannelInboundHandler {
+    typealias InboundIn = InboundFrame
+    typealias InboundOut = WireInbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let item: WireInbound
+        switch unwrapInboundIn(data) {
+        case .tooLong(let length):
+            item = .tooLong(length)
+        case .line(let buffer):
+            guard buffer.readableBytes > 0 else { return }
+            do {
+                item = .request(try WireProtocol.parse(buffer.readableBytesView))
+            } catch {
+                item = .malformed(error.description)
+            }
+        }
+        context.fireChannelRead(wrapInboundOut(item))
+    }
+}
