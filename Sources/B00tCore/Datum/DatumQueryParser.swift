@@ -75,6 +75,7 @@ public struct DatumQueryParser {
     }
 
     private func term(_ text: String, column: Int) throws(DatumQueryError) -> DatumQuery {
+        if text == "*" { return .all }
         guard let colon = text.firstIndex(of: ":") else {
             if ["and", "or", ")", "&&", "||"].contains(text.lowercased()) { throw .unexpected(text, column: column) }
             throw .missingField(text, column: column)
