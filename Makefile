@@ -4,7 +4,7 @@ DEBIAN_PACKAGES := libedit-dev libhiredis-dev libncurses-dev libsqlite3-dev redi
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 
-.PHONY: deps build release run test bench check clean
+.PHONY: deps build release run test bench check clean fuzz fuzz-ci
 
 ## deps: install the Debian packages that are missing (no-op when all are present)
 deps:
@@ -29,9 +29,19 @@ release: deps
 run: build
 	"$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/k0mmand3r" $(ARGS)
 
-## test: every unit and integration test
+## test: every unit and integration test; with CI=true (.ci/run) also the fuzzers, 30 s each
 test: deps
 	$(SWIFT) test $(SWIFT_FLAGS)
+	@if [ "$$CI" = "true" ]; then $(MAKE) fuzz-ci; fi
+
+## fuzz: libFuzzer + ASan over the datum, query, replay, wire and REPL parsers, FUZZ_SECONDS (60) each
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh
+
+## fuzz-ci: each target for 30 s from the committed corpus; fails on a crash, a hang (> 1 s) or a leak
+fuzz-ci:
+	FUZZ_SECONDS=30 Fuzz/run.sh
 
 ## bench: release build, then one JSON object of figures
 bench: release

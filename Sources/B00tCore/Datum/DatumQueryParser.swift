@@ -90,6 +90,7 @@ public struct DatumQueryParser {
         case "skill":
             if let range = value.range(of: ">=") {
                 let skill = String(value[..<range.lowerBound])
+                guard !skill.isEmpty else { throw .emptyValue(field, column: column) }
                 guard let minimum = Double(value[range.upperBound...]), (0...1).contains(minimum) else {
                     throw .badProficiency(value, column: column)
                 }

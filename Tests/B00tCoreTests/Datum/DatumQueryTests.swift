@@ -85,4 +85,9 @@ import Testing
                 == "(type:a or type:b) and not (name:x and name:y)")
         #expect(DatumQuery.all.description == "*")
     }
+
+    /// Found by the query fuzzer: `skill:>=0` parsed to a skill with no name, printed as `skill:`, which does not parse.
+    @Test func skillWithoutANameIsAnError() {
+        #expect(throws: DatumQueryError.emptyValue("skill", column: 1)) { try DatumQueryParser.parse("skill:>=0") }
+    }
 }
