@@ -35,12 +35,18 @@ let package = Package(
             path: "Sources/CHiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
+        .systemLibrary(
+            name: "COpenBLAS",
+            path: "Sources/COpenBLAS",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
         .target(name: "CB00tSystem"),
         .target(
             name: "B00tCore",
             dependencies: [
                 "CB00tSystem",
                 "CHiredis",
+                "COpenBLAS",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -74,7 +80,7 @@ let package = Package(
         ),
         .testTarget(
             name: "B00tCoreTests",
-            dependencies: ["B00tCore"]
+            dependencies: ["B00tCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "K0mmand3rKitTests",

@@ -1,38 +1,51 @@
 import B00tCore
 import Foundation
 
-/// Prints one JSON object of figures; `make bench` runs it from a release build.
+/// Prints one JSON object of figures; `make bench` runs it from a release build. `B00T_BENCH_ONLY=a,b` runs
+/// only those sections (tui, datum, orchestrator, bus, ipc, redis, crosshost, grok).
 var figures: [String: Double] = [:]
+let only = ProcessInfo.processInfo.environment["B00T_BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
+func wanted(_ section: String) -> Bool { only?.contains(section) ?? true }
 // First, so the scrollback's memory is measured on a fresh heap.
-do {
+if wanted("tui") { do {
     for (key, value) in try await TUIBenchmark.run() { figures[key] = value }
 } catch {
     FileHandle.standardError.write(Data("tui bench failed: \(error)\n".utf8))
-}
-figures["datum_load_ms_per_1000"] = DatumLoadBenchmark.run()
-do {
+} }
+if wanted("datum") { figures["datum_load_ms_per_1000"] = DatumLoadBenchmark.run() }
+if wanted("orchestrator") { do {
     let orchestration = try OrchestratorBenchmark.run()
     figures["ensure_warm_overhead_ms"] = orchestration.warmInProcessMs
     figures["ensure_warm_whole_process_ms"] = orchestration.warmWholeProcessMs ?? .nan
     figures["cold_start_overhead_ms"] = orchestration.coldOverheadMs
 } catch {
     FileHandle.standardError.write(Data("orchestrator bench failed: \(error)\n".utf8))
-}
-do {
+} }
+if wanted("bus") { do {
     for (key, value) in try await BusBenchmark.run() { figures[key] = value }
 } catch {
     FileHandle.standardError.write(Data("bus bench failed: \(error)\n".utf8))
-}
-do {
+} }
+if wanted("ipc") { do {
     for (key, value) in try await IPCBenchmark.run() { figures[key] = value }
 } catch {
     FileHandle.standardError.write(Data("ipc bench failed: \(error)\n".utf8))
-}
-do {
+} }
+if wanted("redis") { do {
     for (key, value) in try await RedisBenchmark.run() { figures[key] = value }
 } catch {
     FileHandle.standardError.write(Data("redis bench failed: \(error)\n".utf8))
-}
+} }
+if wanted("crosshost") { do {
+    for (key, value) in try await CrossHostBenchmark.run() { figures[key] = value }
+} catch {
+    FileHandle.standardError.write(Data("cross-host bench failed: \(error)\n".utf8))
+} }
+if wanted("grok") { do {
+    for (key, value) in try GrokBenchmark.run() { figures[key] = value }
+} catch {
+    FileHandle.standardError.write(Data("grok bench failed: \(error)\n".utf8))
+} }
 let keys = figures.keys.sorted()
 let body = keys.map { key -> String in
     let value = figures[key]!

@@ -17,7 +17,7 @@ struct AgentRun: AsyncParsableCommand {
     @Option(help: "An agent datum (alpha or alpha.agent) for role, skills, personality and policy.") var datum: String?
     @Option(help: "Policy TOML file (vote, apply_threshold, accept_handshakes, teach_method).") var policy: String?
     @Option(help: "Role.") var role: String?
-    @Option(help: "Use a Redis bus directly (redis://host:port/db; also $B00T_BUS_URL) instead of the daemon.") var bus: String?
+    @Option(help: "The bus: socket (the daemon, default), sqlite[:PATH], memory or redis://host:port/db (also $B00T_BUS_URL).") var bus: String?
 
     func run() async throws {
         var profile = BusAgent(id: id ?? "")
@@ -44,6 +44,15 @@ struct AgentRun: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data("[\(BusEventFormatter.clock(Date()))] \(agentID): \(line)\n".utf8))
         }
         let crewBus = try await connectBus(agent: profile.id, url: bus)
+        if let remote = crewBus as? RemoteBus {
+            await remote.observeConnection { connection in
+                switch connection {
+                case .reconnecting: log("bus connection lost; reconnecting…")
+                case .connected: log("reconnected to the bus; resuming from the last event seen")
+                case .closed: break
+                }
+            }
+        }
         let runner = AgentRunner(bus: crewBus, profile: profile, policy: agentPolicy, log: log)
         let work = Task { try await runner.run() }
         let stop = SignalWaiter(signals: [SIGTERM, SIGINT])

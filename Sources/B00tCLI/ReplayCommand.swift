@@ -7,9 +7,9 @@ import K0mmand3rKit
 struct Replay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run k0mmand3r replay files (*.k0); exit non-zero at the first failed @expect.")
-    @Option(help: "memory (default: each file gets a fresh bus), sqlite[:PATH] or socket.") var bus = "memory"
+    @Option(help: "memory (default: each file gets a fresh bus), sqlite[:PATH], socket or redis://… (also $B00T_BUS_URL).") var bus: String?
     @Option(name: .customLong("as"), help: "Agent to start as (default $B00T_AGENT or $USER).") var agent: String?
-    @Flag(name: .shortAndLong, help: "Print each command and its output.") var verbose = false
+    @Flag(name: .shortAndLong, help: "Print each command and its output, @as switches and the bus events that arrived.") var verbose = false
     @Argument(help: "Replay files.") var files: [String]
 
     func validate() throws {
@@ -17,20 +17,24 @@ struct Replay: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let choice: BusChoice
-        do { choice = try BusChoice.parse(bus) } catch { throw ValidationError(error.description) }
+        let choice: BusURL
+        do { choice = try BusURL.resolve(bus, fallback: .memory) } catch { throw ValidationError(error.description) }
         for file in files {
-            let me = agent ?? BusChoice.defaultAgent()
-            let (crewBus, reconnect) = try await choice.open(agent: me)
+            let me = agent ?? Session.defaultAgent()
+            let crewBus: any CrewBus
+            do { crewBus = try await choice.open(agent: me) } catch { throw CLIError("cannot open the bus: \(error)") }
             // Replay files say who speaks with @as; nobody is registered behind their back, so ids are reproducible.
-            let session = Session(bus: crewBus, agent: me, reconnect: reconnect)
+            let session = Session(bus: crewBus, agent: me)
             let echo: (@Sendable (String) -> Void)? = verbose ? printLine : nil
             do {
-                let report = try await ReplayRunner(session: session, echo: echo).run(file: file)
-                print("ok \(file): \(report.commands) commands, \(report.expectations) expectations")
+                let report = try await ReplayRunner(session: session, echo: echo, verbose: verbose).run(file: file)
+                print("ok \(file): \(report.commands) commands, \(report.expectations) expectations"
+                      + (report.allowedErrors > 0 ? ", \(report.allowedErrors) allowed errors" : ""))
             } catch let failure as ReplayRunner.Failure {
+                if let remote = crewBus as? RemoteBus { await remote.close() }
                 throw CLIError("replay failed at \(failure)")
             }
+            if let remote = crewBus as? RemoteBus { await remote.close() }
         }
     }
 }

@@ -14,22 +14,31 @@ struct K0mmand3rMain: AsyncParsableCommand {
     @Option(help: "Run a replay file (*.k0) and exit; non-zero at the first failed @expect.") var replay: String?
     @Option(help: "Colour theme (default $B00T_THEME or default).") var theme: String?
     @Option(name: .customLong("as"), help: "Agent id to speak as (default $B00T_AGENT or $USER).") var agent: String?
-    @Option(help: "memory, sqlite[:PATH] (the embedded default), socket or redis://host:port/db (also $B00T_BUS_URL).") var bus: String?
+    @Option(help: "socket (the daemon, started if needed: the default), sqlite[:PATH], memory or redis://host:port/db (also $B00T_BUS_URL).") var bus: String?
     @Option(help: "When to colour plain output: auto, always or never.") var color = "auto"
     @Option(help: "Crew stream lines kept in memory.") var scrollback = 20_000
 
+    func validate() throws {
+        guard ["auto", "always", "never"].contains(color) else { throw ValidationError("--color must be auto, always or never (got '\(color)')") }
+        guard (100...10_000_000).contains(scrollback) else { throw ValidationError("--scrollback must be 100–10000000 lines (got \(scrollback))") }
+    }
+
     func run() async throws {
-        let me = agent ?? BusChoice.defaultAgent()
-        let choice: BusChoice
-        do { choice = try BusChoice.parse(bus ?? ProcessInfo.processInfo.environment["B00T_BUS_URL"] ?? (replay != nil ? "memory" : "sqlite")) } catch { throw ValidationError(error.description) }
+        let me = agent ?? Session.defaultAgent()
+        let choice: BusURL
+        // Default: the daemon for people (one writer, presence, pushed events), a throwaway bus for replays.
+        do { choice = try BusURL.resolve(bus, fallback: replay != nil ? .memory : .daemon) } catch { throw ValidationError(error.description) }
         let themeName = theme ?? ProcessInfo.processInfo.environment["B00T_THEME"] ?? "default"
-        let opened: (bus: any CrewBus, reconnect: (@Sendable (String) async throws -> any CrewBus)?)
+        let crewBus: any CrewBus
         do {
-            opened = try await choice.open(agent: me)
+            crewBus = try await choice.open(agent: me)
         } catch {
-            throw ValidationError("cannot open the bus: \(error)")
+            FileHandle.standardError.write(Data("k0mmand3r: cannot open the bus: \(error)\n".utf8))
+            throw ExitCode(1)
         }
-        let session = Session(bus: opened.bus, agent: me, theme: themeName, reconnect: opened.reconnect)
+        let interactive = replay == nil && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
+        let session = Session(bus: crewBus, agent: me, theme: themeName, interactive: interactive)
+        defer { if let remote = crewBus as? RemoteBus { Task { await remote.close() } } }
 
         if let replay {
             do {
@@ -42,9 +51,12 @@ struct K0mmand3rMain: AsyncParsableCommand {
             return
         }
         try await session.start()
-        let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
         if !interactive {
-            try await PipeMode(session: session, color: colourWanted(tty: isatty(STDOUT_FILENO) == 1)).run()
+            let failures = await PipeMode(session: session, color: colourWanted(tty: isatty(STDOUT_FILENO) == 1)).run()
+            if failures > 0 {
+                FileHandle.standardError.write(Data("k0mmand3r: \(failures) command\(failures == 1 ? "" : "s") failed\n".utf8))
+                throw ExitCode(1)
+            }
         } else if line {
             try await LineMode(session: session, color: colourWanted(tty: true)).run()
         } else {

@@ -35,6 +35,9 @@ struct LineMode {
     let color: Bool
 
     func run() async throws {
+        // libedit decodes the prompt with the C library's locale: in the default "C" locale the UTF-8 prompt
+        // does not decode and el_gets dereferences a null string (the crash this once had).
+        TerminalLocale.ensureUTF8()
         let historyPath = B00tPaths.standard().stateDirectory + "/k0mmand3r_history"
         try? B00tPaths.ensurePrivateDirectory(B00tPaths.standard().stateDirectory)
         let history = b00t_history_open(1000)
@@ -50,16 +53,38 @@ struct LineMode {
             history_end(history)
         }
         let out = PlainOutput(color: color)
-        out.write([.title("k0mmand3r on \(await session.busLabel) as \(await session.agent) — /help, /quit")])
+        out.write([.title("k0mmand3r on \(session.busLabel) as \(await session.agent) — /help, /quit")])
+        let datums = TUIApp.runnableDatums()
+        var seen = (try? await session.bus.currentState().lastSeq) ?? 0
         while true {
-            completionContext = await TUIApp.completionContext(session)
-            var count: Int32 = 0
-            guard let raw = el_gets(el, &count) else { break }
-            let line = String(cString: raw).trimmingCharacters(in: .newlines)
+            let state = (try? await session.bus.currentState()) ?? BusState()
+            completionContext = TUIApp.completionContext(state, datums: datums)
+            // Events from others since the last prompt, so a plain prompt still shows the crew.
+            if let events = try? await session.bus.events(after: seen, limit: 200), let last = events.last {
+                out.write(events.map { OutputLine(StreamFormatter.line($0).text, role: "event") })
+                seen = last.seq
+            }
+            guard let line = readLine(el) else { break }
             if !line.trimmingCharacters(in: .whitespaces).isEmpty { _ = b00t_history_enter(history, line) }
-            let outcome = await session.run(line)
+            var outcome = await session.run(line)
+            if let question = outcome.confirm {
+                out.write([.warn(question.question + " [y/N]")])
+                if let answer = readLine(el), answer.trimmingCharacters(in: .whitespaces).lowercased().hasPrefix("y") {
+                    outcome = await session.run(question.command)
+                } else {
+                    outcome = CommandOutcome(lines: [.dim("not done: \(question.command)")])
+                }
+            }
             out.write(outcome.lines)
+            seen = max(seen, (try? await session.bus.currentState().lastSeq) ?? seen)
             if outcome.quit { break }
         }
+        out.write(await session.finish())
+    }
+
+    private func readLine(_ el: OpaquePointer) -> String? {
+        var count: Int32 = 0
+        guard let raw = el_gets(el, &count) else { return nil }
+        return String(cString: raw).trimmingCharacters(in: .newlines)
     }
 }

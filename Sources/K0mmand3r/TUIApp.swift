@@ -7,8 +7,14 @@ import K0mmand3rKit
 /// The split-pane screen: computes a `Frame` from state with `ScreenModel` and draws only the rows that
 /// changed (`wnoutrefresh` + `doupdate`, so no flicker). Input is read with `get_wch` (wide characters);
 /// history is kept with libedit's history(3).
+///
+/// The input loop never waits on the bus. It runs on the main actor and only reads keys, draws, and takes what
+/// background tasks left in an inbox: commands run as tasks (one at a time, in order; the status bar shows a
+/// spinner and the elapsed time; Esc or ^C cancels), the event stream and a state watcher feed the panes.
+@MainActor
 final class TUIApp {
     let session: Session
+    let bus: any CrewBus
     var state: ScreenState
     var theme: Theme
     private var previous: Frame?
@@ -17,9 +23,26 @@ final class TUIApp {
     private var lastServicesRefresh = Date.distantPast
     private var touched: Set<String> = []
     private var quit = false
+    private var snapshot = BusState()
+    private var datumIDs: [String] = []
 
-    init(session: Session, themeName: String, scrollback: Int) async {
+    /// The command running now, and those typed while it runs.
+    private struct Running {
+        var id: Int
+        var line: String
+        var started: ContinuousClock.Instant
+        var task: Task<Void, Never>
+        /// `stream.totalAppended` right after its echo: output lands under it or under a repeated header.
+        var mark: Int
+    }
+    private var running: Running?
+    private var queued: [String] = []
+    private var nextCommandID = 0
+    private var confirmation: Confirmation?
+
+    init(session: Session, themeName: String, scrollback: Int) {
         self.session = session
+        self.bus = session.bus
         state = ScreenState(columns: 80, rows: 24, stream: Scrollback(capacity: scrollback))
         do {
             theme = try Theme.load(named: themeName)
@@ -28,18 +51,20 @@ final class TUIApp {
             state.notice = .error("theme: \(error.description) — using the built-in default")
         }
         state.theme = theme.name
+        state.busLabel = BusURL.shortLabel(bus.label)
     }
 
-    static func completionContext(_ session: Session) async -> Completer.Context {
-        let bus = await session.bus
-        let s = await bus.state
-        let catalog = BuiltinDatums.adding(to: DatumLoader().load())
-        return Completer.Context(
+    /// Tab completion's view of the bus and datums (also used by line mode).
+    nonisolated static func completionContext(_ s: BusState, datums: [String]) -> Completer.Context {
+        Completer.Context(
             agents: s.agents.keys.sorted(), ahoys: s.listAhoys(.open).map(\.id),
             proposals: s.proposals.values.filter { $0.status == .open }.map(\.id).sorted(),
             skills: Array(Set(s.agents.values.flatMap(\.skills.keys))).sorted(),
-            datums: catalog.all.filter { $0.type.isRunnable }.map(\.id), themes: Theme.available(),
-            crews: s.crews.keys.sorted())
+            datums: datums, themes: Theme.available(), crews: s.crews.keys.sorted())
+    }
+
+    nonisolated static func runnableDatums() -> [String] {
+        BuiltinDatums.adding(to: DatumLoader().load()).all.filter { $0.type.isRunnable }.map(\.id)
     }
 
     func run() async throws {
@@ -54,6 +79,8 @@ final class TUIApp {
             index += 1
         }
         state.input = LineEditor(history: lines)
+        let info = await session.info
+        apply(info)
 
         startCurses()
         defer {
@@ -62,35 +89,180 @@ final class TUIApp {
             chmod(historyPath, 0o600)
             history_end(history)
         }
-        await loadInitialStream()
-        let bus = await session.bus
-        let follow = Task { [inbox] in
+        let start = await loadInitialStream()
+        let background = startBackground(after: start)
+        defer { for task in background { task.cancel() } }
+
+        while !quit {
+            takeInbox()
+            refreshServicesIfDue()
+            updateActivity()
+            draw()
+            if let key = readKey() { handle(key, history: history) }
+            startNextIfIdle()
+            await Task.yield()
+        }
+        running?.task.cancel()
+        for line in await session.finish() { FileHandle.standardError.write(Data((line.text + "\n").utf8)) }
+    }
+
+    // MARK: Background work
+
+    /// The event stream, a watcher of the folded state and connection, and the datum list: all off the input loop.
+    private func startBackground(after seq: UInt64) -> [Task<Void, Never>] {
+        let bus = self.bus, inbox = self.inbox, session = self.session
+        let follow = Task.detached {
             do {
-                for try await event in bus.subscribe(after: await bus.state.lastSeq) { inbox.push(event) }
+                let events = bus.follow(after: seq) { trouble in
+                    switch trouble {
+                    case .retrying(let why, let attempt): inbox.setTrouble("⟳ unreachable (try \(attempt)): \(why)")
+                    case .recovered: inbox.setTrouble(nil)
+                    }
+                }
+                for try await event in events { inbox.push(event) }
             } catch {
                 inbox.fail("\(error)")
             }
         }
-        defer { follow.cancel() }
-
-        while !quit {
-            await refreshFromBus()
-            refreshServicesIfDue()
-            draw()
-            guard let key = readKey() else {
-                await Task.yield()
-                continue
+        let watch = Task.detached {
+            while !Task.isCancelled {
+                let state = await bus.state
+                let connection = await (bus as? RemoteBus)?.connection
+                let info = await session.info
+                inbox.setSnapshot(state, connection: connection, info: info)
+                try? await Task.sleep(for: .milliseconds(150))
             }
-            await handle(key, history: history)
         }
+        let datums = Task.detached {
+            inbox.setDatums(TUIApp.runnableDatums())
+        }
+        return [follow, watch, datums]
+    }
+
+    private func takeInbox() {
+        for event in inbox.drain() { state.stream.append(StreamFormatter.line(event)) }
+        if let failure = inbox.takeFailure() {
+            state.stream.append(Scrollback.Line("bus stream stopped: \(failure)", role: "error"))
+            state.notice = .error("bus: \(failure)")
+        }
+        if let (s, connection, info) = inbox.takeSnapshot() {
+            snapshot = s
+            state.agents = Array(s.agents.values)
+            state.online = s.online
+            state.openAhoys = s.ahoys.values.filter { $0.status == .open }.count
+            switch connection {
+            case .reconnecting(let attempt, let since, _)?:
+                state.connection = "⟳ reconnecting… \(Int(Date().timeIntervalSince(since)))s (try \(attempt))"
+            case .closed?: state.connection = "✖ closed"
+            default: state.connection = inbox.trouble.map { TextWidth.fit($0, columns: 60, pad: false) }
+            }
+            apply(info)
+        }
+        if let datums = inbox.takeDatums() { datumIDs = datums }
+        for completion in inbox.takeCompletions() { finish(completion) }
+    }
+
+    private func apply(_ info: SessionInfo) {
+        state.agent = info.agent
+        state.crew = info.crew
+        state.recording = info.recording
+    }
+
+    private static let spinner = Array("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
+
+    private func updateActivity() {
+        guard let running else {
+            state.activity = queued.isEmpty ? nil : "\(queued.count) queued"
+            return
+        }
+        let elapsed = ContinuousClock.now - running.started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let frame = Self.spinner[Int(seconds * 10) % Self.spinner.count]
+        let label = TextWidth.fit(running.line, columns: 28, pad: false)
+        state.activity = "\(frame) \(label) \(String(format: "%.1f", seconds))s · Esc cancels"
+            + (queued.isEmpty ? "" : " · \(queued.count) queued")
+    }
+
+    // MARK: Commands
+
+    private func submit(_ line: String) {
+        queued.append(line)
+        startNextIfIdle()
+    }
+
+    private func startNextIfIdle() {
+        guard running == nil, !queued.isEmpty, !quit else { return }
+        let line = queued.removeFirst()
+        if let command = try? ReplCommand.parse(line) {
+            switch command {
+            case .up(let n), .stop(let n, _), .restart(let n): touched.insert(n)
+            default: break
+            }
+        }
+        if line.hasPrefix("/") { state.stream.append(Scrollback.Line("› \(line)", role: "dim")) }
+        nextCommandID += 1
+        let id = nextCommandID
+        let session = self.session, inbox = self.inbox
+        let task = Task.detached {
+            let outcome = await session.run(line)
+            inbox.complete(Completion(id: id, line: line, outcome: outcome))
+        }
+        running = Running(id: id, line: line, started: .now, task: task, mark: state.stream.totalAppended)
+    }
+
+    /// Esc or ^C while a command runs: it is cancelled, and the screen moves on at once (a command that does not
+    /// stop right away finishes unseen).
+    private func cancelRunning() {
+        guard let current = running else { return }
+        current.task.cancel()
+        running = nil
+        state.stream.append(Scrollback.Line("✗ cancelled: \(current.line)", role: "warn", indent: 2))
+        state.notice = .warn("cancelled \(current.line)")
+    }
+
+    private func finish(_ completion: Completion) {
+        guard let current = running, current.id == completion.id else { return }  // cancelled earlier
+        running = nil
+        let outcome = completion.outcome
+        let line = completion.line
+        if outcome.quit { quit = true; return }
+        if outcome.clear { state.stream.clear() }
+        if let name = outcome.theme {
+            do {
+                theme = try Theme.load(named: name)
+                pairs.removeAll()
+                previous = nil
+                state.theme = theme.name
+            } catch {
+                state.notice = .error("theme: \(error.description)")
+            }
+        }
+        if let pane = outcome.pane {
+            if let p = Pane(rawValue: pane) { toggle(p) } else { state.collapsed = state.collapsed.isEmpty ? [.services, .agents] : [] }
+        }
+        if let question = outcome.confirm {
+            confirmation = question
+            state.notice = .warn(question.question + " [y/N]")
+            return
+        }
+        let chat = !line.hasPrefix("/")
+        if !chat || outcome.failed, !outcome.lines.isEmpty {
+            // Output stays on the record, under its command (or under a repeated header if events came between).
+            if chat {
+                state.stream.append(Scrollback.Line("› \(line)", role: "dim"))
+            } else if state.stream.totalAppended != current.mark {
+                state.stream.append(Scrollback.Line("↳ \(TextWidth.fit(line, columns: 60, pad: false))", role: "dim"))
+            }
+            for out in outcome.lines { state.stream.append(Scrollback.Line(out.text, role: out.role, indent: 2)) }
+        }
+        if outcome.failed { state.notice = outcome.lines.first }
+        lastServicesRefresh = .distantPast
     }
 
     // MARK: Curses
 
     private func startCurses() {
-        if setlocale(LC_ALL, "") == nil || !String(cString: nl_langinfo(Int32(CODESET))).uppercased().contains("UTF") {
-            setlocale(LC_ALL, "C.UTF-8")
-        }
+        TerminalLocale.ensureUTF8()
         initscr()
         raw()
         noecho()
@@ -145,7 +317,7 @@ final class TUIApp {
 
     enum Input {
         case key(LineEditor.Key)
-        case enter, tab, pageUp, pageDown, scrollEnd, resize, redraw, interrupt, eof, function(Int)
+        case escape, enter, tab, pageUp, pageDown, scrollEnd, resize, redraw, interrupt, eof, function(Int)
     }
 
     private func readKey() -> Input? {
@@ -193,7 +365,7 @@ final class TUIApp {
             var next: wint_t = 0
             b00t_timeout(25)
             defer { b00t_timeout(50) }
-            guard b00t_get_wch(&next) == OK else { return .key(.cancel) }
+            guard b00t_get_wch(&next) == OK else { return .escape }
             switch next {
             case 98: return .key(.wordLeft)    // b
             case 102: return .key(.wordRight)  // f
@@ -206,19 +378,32 @@ final class TUIApp {
         }
     }
 
-    private func handle(_ input: Input, history: OpaquePointer?) async {
+    private func handle(_ input: Input, history: OpaquePointer?) {
+        if let pending = confirmation {
+            confirmation = nil
+            if case .key(.character(let c)) = input, c == "y" || c == "Y" {
+                state.notice = nil
+                submit(pending.command)
+            } else {
+                state.notice = .dim("not done: \(pending.command)")
+                state.stream.append(Scrollback.Line("not done: \(pending.command)", role: "dim", indent: 2))
+            }
+            return
+        }
         switch input {
         case .key(let key):
             state.input.handle(key)
             if key != .historyUp && key != .historyDown { state.notice = nil }
+        case .escape:
+            if running != nil { cancelRunning() } else { state.input.handle(.cancel) }
         case .enter:
             let line = state.input.submit()
             state.notice = nil
             guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
             _ = b00t_history_enter(history, line)
-            await execute(line)
+            submit(line)
         case .tab:
-            let completer = Completer(context: await Self.completionContext(session))
+            let completer = Completer(context: Self.completionContext(snapshot, datums: datumIDs))
             let (completed, candidates) = completer.complete(state.input.line)
             state.input.set(completed)
             if candidates.count > 1 { state.notice = .dim(candidates.prefix(20).joined(separator: "  ")) }
@@ -236,7 +421,17 @@ final class TUIApp {
             previous = nil
             clearok(b00t_stdscr(), true)
         case .interrupt:
-            if state.input.text.isEmpty { quit = true } else { _ = state.input.submit() }
+            // ^C: cancel what runs; else clear the line; on an empty line, quit.
+            if running != nil {
+                cancelRunning()
+            } else if !queued.isEmpty {
+                queued.removeAll()
+                state.notice = .warn("queued commands dropped")
+            } else if state.input.text.isEmpty {
+                quit = true
+            } else {
+                _ = state.input.submit()
+            }
         case .eof:
             if state.input.text.isEmpty { quit = true } else { state.input.handle(.delete) }
         case .function(let n):
@@ -249,62 +444,16 @@ final class TUIApp {
         if state.collapsed.contains(pane) { state.collapsed.remove(pane) } else { state.collapsed.insert(pane) }
     }
 
-    private func execute(_ line: String) async {
-        if let command = try? ReplCommand.parse(line) {
-            switch command {
-            case .up(let n), .stop(let n), .restart(let n): touched.insert(n)
-            default: break
-            }
-        }
-        if !line.hasPrefix("/") {
-            // Chat: the bus event shows it; no echo needed.
-        } else {
-            state.stream.append(Scrollback.Line("› \(line)", role: "dim"))
-        }
-        let outcome = await session.run(line)
-        if outcome.quit { quit = true; return }
-        if outcome.clear { state.stream.clear() }
-        if let name = outcome.theme {
-            do {
-                theme = try Theme.load(named: name)
-                pairs.removeAll()
-                previous = nil
-                state.theme = theme.name
-            } catch {
-                state.notice = .error("theme: \(error.description)")
-            }
-        }
-        if let pane = outcome.pane {
-            if let p = Pane(rawValue: pane) { toggle(p) } else { state.collapsed = state.collapsed.isEmpty ? [.services, .agents] : [] }
-        }
-        if outcome.failed {
-            state.notice = outcome.lines.first
-        } else if line.hasPrefix("/") {
-            for out in outcome.lines { state.stream.append(Scrollback.Line(out.text, role: out.role, indent: 2)) }
-        }
-        lastServicesRefresh = .distantPast
-    }
-
     // MARK: Bus and services
 
-    private func loadInitialStream() async {
-        let bus = await session.bus
-        let last = await bus.state.lastSeq
+    /// The last 200 events, so the stream has context; returns the seq to follow from.
+    private func loadInitialStream() async -> UInt64 {
+        let last = (try? await bus.currentState().lastSeq) ?? 0
         let recent = (try? await bus.events(after: last > 200 ? last - 200 : 0, limit: 200)) ?? []
         for event in recent { state.stream.append(StreamFormatter.line(event)) }
-    }
-
-    private func refreshFromBus() async {
-        for event in inbox.drain() { state.stream.append(StreamFormatter.line(event)) }
-        if let failure = inbox.takeFailure() { state.notice = .error("bus: \(failure)") }
-        let bus = await session.bus
-        let s = await bus.state
-        state.agents = s.agents.values.sorted { $0.id < $1.id }
-        state.openAhoys = s.ahoys.values.filter { $0.status == .open }.count
-        state.agent = await session.agent
-        state.crew = await session.crew
-        state.busLabel = bus.label
-        state.recording = await session.isRecording
+        let end = recent.last?.seq ?? last
+        if !recent.isEmpty { state.stream.append(Scrollback.Line("──── live ────", role: "dim")) }
+        return end
     }
 
     /// At least once a second, off the input loop: process datums with a record, plus what this session touched.
@@ -327,12 +476,26 @@ final class TUIApp {
     }
 }
 
-/// Events and service snapshots handed from background tasks to the input loop.
+/// A finished command's answer, handed back to the input loop.
+struct Completion: Sendable {
+    var id: Int
+    var line: String
+    var outcome: CommandOutcome
+}
+
+/// Events, snapshots and command results handed from background tasks to the input loop.
 final class EventInbox: @unchecked Sendable {
     private let lock = NSLock()
     private var events: [BusEvent] = []
     private var failure: String?
     private var services: [ServiceStatus]?
+    private var snapshot: (BusState, RemoteBus.Connection?, SessionInfo)?
+    private var datums: [String]?
+    private var completions: [Completion] = []
+    private var troubleText: String?
+    /// The store could not be read (direct backends); nil once it answers again.
+    var trouble: String? { lock.withLock { troubleText } }
+    func setTrouble(_ text: String?) { lock.withLock { troubleText = text } }
 
     func push(_ event: BusEvent) { lock.withLock { events.append(event) } }
     func drain() -> [BusEvent] { lock.withLock { defer { events.removeAll() }; return events } }
@@ -342,4 +505,21 @@ final class EventInbox: @unchecked Sendable {
     func beginRefresh() -> Bool { lock.withLock { if refreshing { return false }; refreshing = true; return true } }
     func setServices(_ s: [ServiceStatus]) { lock.withLock { services = s; refreshing = false } }
     func takeServices() -> [ServiceStatus]? { lock.withLock { defer { services = nil }; return services } }
+    func setSnapshot(_ s: BusState, connection: RemoteBus.Connection?, info: SessionInfo) {
+        lock.withLock { snapshot = (s, connection, info) }
+    }
+    func takeSnapshot() -> (BusState, RemoteBus.Connection?, SessionInfo)? { lock.withLock { defer { snapshot = nil }; return snapshot } }
+    func setDatums(_ d: [String]) { lock.withLock { datums = d } }
+    func takeDatums() -> [String]? { lock.withLock { defer { datums = nil }; return datums } }
+    func complete(_ c: Completion) { lock.withLock { completions.append(c) } }
+    func takeCompletions() -> [Completion] { lock.withLock { defer { completions.removeAll() }; return completions } }
+}
+
+/// The C locale would make wide characters (box lines, ✓, the prompt's ›) garbage — and libedit crash on them.
+enum TerminalLocale {
+    static func ensureUTF8() {
+        if setlocale(LC_ALL, "") == nil || !String(cString: nl_langinfo(Int32(CODESET))).uppercased().contains("UTF") {
+            setlocale(LC_ALL, "C.UTF-8")
+        }
+    }
 }

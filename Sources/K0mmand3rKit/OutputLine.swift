@@ -23,10 +23,27 @@ public struct CommandOutcome: Sendable, Equatable {
     public var clear = false
     public var theme: String? = nil
     public var pane: String? = nil
+    /// The command needs a yes from the person first: ask `question`, run `command` on yes.
+    public var confirm: Confirmation? = nil
+
+    public init(lines: [OutputLine] = [], failed: Bool = false) {
+        self.lines = lines
+        self.failed = failed
+    }
 
     public var text: String { lines.map(\.text).joined(separator: "\n") }
 
     static func error(_ message: String) -> CommandOutcome {
         CommandOutcome(lines: [.error("error: \(message)")], failed: true)
+    }
+}
+
+/// A question to put to the person before a risky command runs.
+public struct Confirmation: Sendable, Equatable {
+    public var question: String
+    public var command: String
+    public init(question: String, command: String) {
+        self.question = question
+        self.command = command
     }
 }

@@ -24,7 +24,8 @@ public enum ReplCommand: Equatable, Sendable {
     case skills(String?)
     case up(String)
     case ps
-    case stop(String)
+    /// `confirmed`: `--yes` given (or answered y to the question).
+    case stop(String, confirmed: Bool = false)
     case restart(String)
     case datum(String)
     case query(String)
@@ -34,6 +35,7 @@ public enum ReplCommand: Equatable, Sendable {
     case quit
     case say(String)
     case pane(String?)
+    case grok(GrokRequest)
 
     /// name, arguments, what it does — for /help and completion.
     public static let catalog: [(name: String, usage: String, summary: String)] = [
@@ -55,7 +57,7 @@ public enum ReplCommand: Equatable, Sendable {
         ("/skills", "/skills [AGENT]", "skills with proficiency"),
         ("/up", "/up NAME", "start a service and what it needs"),
         ("/ps", "/ps", "services: state, health, pid, ports, uptime"),
-        ("/stop", "/stop NAME", "stop a service"),
+        ("/stop", "/stop NAME [--yes]", "stop a service (--yes: without asking)"),
         ("/restart", "/restart NAME", "restart a service"),
         ("/datum", "/datum NAME", "show a datum"),
         ("/query", "/query EXPR", "find datums: type:agent and skill:rust"),
@@ -64,7 +66,7 @@ public enum ReplCommand: Equatable, Sendable {
         ("/record", "/record [FILE]", "record what you type as a replay file (again to stop)"),
         ("/clear", "/clear", "clear the output"),
         ("/quit", "/quit", "leave"),
-    ]
+    ] + GrokRequest.catalog
 
     public static var names: [String] { catalog.map(\.name) }
 
@@ -90,7 +92,13 @@ public enum ReplCommand: Equatable, Sendable {
             let sub = args.removeFirst()
             switch sub {
             case "form":
-                let purpose = try option("--purpose", in: &args) ?? ""
+                // The purpose is the rest of the line (quotes optional): `--purpose Build the API`.
+                var purpose = ""
+                if let index = args.firstIndex(of: "--purpose") {
+                    purpose = args[(index + 1)...].joined(separator: " ")
+                    guard !purpose.isEmpty else { throw .usage("--purpose needs a text") }
+                    args.removeSubrange(index...)
+                }
                 guard args.count >= 2 else { throw .usage("usage: /crew form NAME AGENT… [--purpose TEXT]") }
                 return .crewForm(name: args[0], members: Array(args.dropFirst()), purpose: purpose)
             case "leave": return .crewLeave(args.first)
@@ -134,7 +142,11 @@ public enum ReplCommand: Equatable, Sendable {
         case "/skills": return .skills(args.first)
         case "/up": try need(1); return .up(args[0])
         case "/ps": return .ps
-        case "/stop": try need(1); return .stop(args[0])
+        case "/stop":
+            let confirmed = args.contains("--yes") || args.contains("-y")
+            args.removeAll { $0 == "--yes" || $0 == "-y" }
+            try need(1)
+            return .stop(args[0], confirmed: confirmed)
         case "/restart": try need(1); return .restart(args[0])
         case "/datum": try need(1); return .datum(args[0])
         case "/query": return .query(rest(from: 0))
@@ -143,6 +155,7 @@ public enum ReplCommand: Equatable, Sendable {
         case "/record": return .record(args.first)
         case "/clear": return .clear
         case "/quit", "/exit", "/q": return .quit
+        case "/grok", "/lfmf", "/advice": return .grok(try GrokRequest.parse(name, args))
         default:
             throw .unknownCommand(name, suggestion: closestMatch(to: name, in: names, maxDistance: 3))
         }

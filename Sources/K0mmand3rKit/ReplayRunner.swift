@@ -1,9 +1,18 @@
 import B00tCore
 import Foundation
 
-/// Runs a replay file (`*.k0`): one command a line, `#` comments, and directives `@as AGENT`, `@sleep MS`,
-/// `@expect TEXT` (the previous command's output contains TEXT), `@expect-error TEXT` (it failed, with TEXT).
-/// Stops at the first failed expectation and says where.
+/// Runs a replay file (`*.k0`): one command a line, `#` comments, and directives:
+///
+/// - `@as AGENT` — speak as AGENT from here on.
+/// - `@expect [TEXT]` — the previous command succeeded (and its output contains TEXT).
+/// - `@expect-error [TEXT]` — the previous command failed (with TEXT in the error).
+/// - `@await TEXT [TIMEOUT_MS]` — wait (default 5 s, at most 120 s) for a bus event whose line contains TEXT:
+///   agents' replies arrive after the command that caused them.
+/// - `@sleep MS` — pause (at most 60 s).
+/// - `@allow-errors` — from here on a failing command does not fail the run.
+///
+/// A command that fails with no `@expect-error` right after it fails the run, naming its line: a script that
+/// goes wrong must not end "ok".
 public struct ReplayRunner {
     public struct Failure: Error, CustomStringConvertible, Equatable {
         public var file: String
@@ -15,77 +24,233 @@ public struct ReplayRunner {
     public struct Report: Sendable {
         public var commands = 0
         public var expectations = 0
+        /// Failed commands with no `@expect-error`, let through by `@allow-errors`.
+        public var allowedErrors = 0
         public var transcript: [String] = []
     }
+
+    static let directives = ["@as", "@sleep", "@expect", "@expect-error", "@await", "@allow-errors"]
+    static let maximumSleepMilliseconds = 60_000
+    static let maximumAwaitMilliseconds = 120_000
+    static let defaultAwaitMilliseconds = 5_000
 
     let session: Session
     /// Receives every command and its output as it runs (`b00t replay -v`, the REPL's pipe mode).
     let echo: (@Sendable (String) -> Void)?
+    /// With `echo`: also `@as` switches and the bus events that arrived.
+    let verbose: Bool
 
-    public init(session: Session, echo: (@Sendable (String) -> Void)? = nil) {
+    public init(session: Session, echo: (@Sendable (String) -> Void)? = nil, verbose: Bool = false) {
         self.session = session
         self.echo = echo
+        self.verbose = verbose
     }
 
     public func run(file path: String) async throws -> Report {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw Failure(file: path, line: 0, message: "cannot read replay file")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let why = FileManager.default.fileExists(atPath: path) ? "it is not readable (permissions?)" : "no such file"
+            throw Failure(file: path, line: 0, message: "cannot read the replay file: \(why)")
         }
-        return try await run(text: text, name: path)
+        return try await run(text: try Self.text(of: data, name: path), name: path)
+    }
+
+    /// The file as text, or a failure naming the first line that is not UTF-8 text (a binary file, say).
+    static func text(of data: Data, name: String) throws(Failure) -> String {
+        if let text = String(data: data, encoding: .utf8), !text.contains("\u{0}") { return text }
+        var line = 1
+        var start = data.startIndex
+        for index in data.indices {
+            if data[index] == 10 {
+                if String(data: data[start..<index], encoding: .utf8) == nil { break }
+                line += 1
+                start = data.index(after: index)
+            } else if data[index] == 0 {
+                break
+            }
+        }
+        throw Failure(file: name, line: line, message: "not UTF-8 text (a binary file?); a replay file holds one command a line")
     }
 
     public func run(text: String, name: String) async throws -> Report {
+        let feed = EventFeed(bus: session.bus, after: (try? await session.bus.currentState().lastSeq) ?? 0)
+        defer { feed.stop() }
         var report = Report()
         var last = CommandOutcome()
         var lastLine = 0
+        var allowErrors = false
+        /// A failed command not yet excused by `@expect-error`.
+        var unexcused: (line: Int, text: String, command: String)? = nil
+        func flushEvents() {
+            guard verbose, let echo else { return }
+            for line in feed.takeUnshown() { echo("  · \(line)") }
+        }
+        func checkUnexcused() throws(Failure) {
+            guard let failed = unexcused else { return }
+            unexcused = nil
+            if allowErrors {
+                report.allowedErrors += 1
+                return
+            }
+            throw Failure(file: name, line: failed.line,
+                          message: "\(failed.command) failed: \(failed.text) — add @expect-error after it if that is expected (or @allow-errors at the top)")
+        }
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = index + 1
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("@") {
                 let (directive, argument) = Self.split(line)
+                if directive != "@expect-error" && directive != "@expect" { try checkUnexcused() }
                 switch directive {
                 case "@as":
                     guard !argument.isEmpty else { throw Failure(file: name, line: number, message: "@as needs an agent id") }
                     last = await session.run("/as \(argument)")
                     if last.failed { throw Failure(file: name, line: number, message: last.text) }
+                    if verbose { echo?("@as \(argument)") }
                 case "@sleep":
-                    guard let ms = Int(argument), ms >= 0 else { throw Failure(file: name, line: number, message: "@sleep needs milliseconds") }
+                    guard let ms = Int(argument), (0...Self.maximumSleepMilliseconds).contains(ms) else {
+                        throw Failure(file: name, line: number, message: "@sleep needs milliseconds, 0–\(Self.maximumSleepMilliseconds) (got '\(argument)')")
+                    }
                     try await Task.sleep(for: .milliseconds(ms))
+                case "@allow-errors":
+                    allowErrors = true
                 case "@expect":
                     report.expectations += 1
                     if last.failed {
-                        throw Failure(file: name, line: number, message: "expected output containing '\(argument)', but line \(lastLine) failed: \(last.text)")
+                        throw Failure(file: name, line: number, message: "expected line \(lastLine) to succeed\(argument.isEmpty ? "" : " with '\(argument)'"), but it failed: \(last.text)")
                     }
-                    guard last.text.contains(argument) else {
+                    // A bare @expect means "succeeded" (and "".contains("") is false in Swift, so say it outright).
+                    guard argument.isEmpty || last.text.contains(argument) else {
                         throw Failure(file: name, line: number, message: "expected output containing '\(argument)', got: \(last.text.isEmpty ? "(nothing)" : last.text)")
                     }
                 case "@expect-error":
                     report.expectations += 1
+                    unexcused = nil
                     guard last.failed else {
-                        throw Failure(file: name, line: number, message: "expected line \(lastLine) to fail with '\(argument)', but it succeeded: \(last.text)")
+                        throw Failure(file: name, line: number, message: "expected line \(lastLine) to fail\(argument.isEmpty ? "" : " with '\(argument)'"), but it succeeded: \(last.text)")
                     }
-                    guard last.text.contains(argument) else {
+                    guard argument.isEmpty || last.text.contains(argument) else {
                         throw Failure(file: name, line: number, message: "expected an error containing '\(argument)', got: \(last.text)")
                     }
+                case "@await":
+                    report.expectations += 1
+                    let (text, timeout) = try Self.awaitArguments(argument, file: name, line: number)
+                    guard await feed.waitFor(text, timeout: .milliseconds(timeout)) else {
+                        flushEvents()
+                        throw Failure(file: name, line: number, message: "no event containing '\(text)' within \(timeout) ms")
+                    }
+                    flushEvents()
                 default:
-                    let hint = closestMatch(to: directive, in: ["@as", "@sleep", "@expect", "@expect-error"]).map { " — did you mean \($0)?" } ?? ""
+                    let hint = closestMatch(to: directive, in: Self.directives).map { " — did you mean \($0)?" } ?? ""
                     throw Failure(file: name, line: number, message: "unknown directive \(directive)\(hint)")
                 }
                 continue
             }
+            try checkUnexcused()
             last = await session.run(line)
             lastLine = number
             report.commands += 1
             echo?("> \(line)")
             for out in last.lines { echo?(out.text) }
+            flushEvents()
+            if last.failed { unexcused = (number, last.text, line) }
             if last.quit { break }
         }
+        try checkUnexcused()
         return report
+    }
+
+    /// `TEXT [TIMEOUT_MS]`: a trailing whole number is the timeout.
+    static func awaitArguments(_ argument: String, file: String, line: Int) throws(Failure) -> (String, Int) {
+        var text = argument
+        var timeout = defaultAwaitMilliseconds
+        if let space = argument.lastIndex(of: " "), let ms = Int(argument[argument.index(after: space)...]) {
+            guard (1...maximumAwaitMilliseconds).contains(ms) else {
+                throw Failure(file: file, line: line, message: "@await timeout must be 1–\(maximumAwaitMilliseconds) ms (got \(ms))")
+            }
+            timeout = ms
+            text = argument[..<space].trimmingCharacters(in: .whitespaces)
+        }
+        guard !text.isEmpty else { throw Failure(file: file, line: line, message: "@await needs the text of the event to wait for, e.g. @await applies to ahoy-3") }
+        return (text, timeout)
     }
 
     static func split(_ line: String) -> (String, String) {
         guard let space = line.firstIndex(of: " ") else { return (line, "") }
         return (String(line[..<space]), line[line.index(after: space)...].trimmingCharacters(in: .whitespaces))
     }
+}
+
+/// The bus events a replay has seen, for `@await` and `-v`. Each `@await` consumes the one event it matched
+/// (agents answer in any order, so earlier unmatched events stay available to later `@await`s).
+final class EventFeed: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    /// Lines an `@await` already matched.
+    private var consumed = Set<Int>()
+    private var shown = 0
+    private var waiter: CheckedContinuation<Void, Never>?
+    private var task: Task<Void, Never>?
+
+    init(bus: any CrewBus, after seq: UInt64) {
+        task = Task { [weak self] in
+            do {
+                for try await event in bus.follow(after: seq) { self?.add(BusEventFormatter.line(event)) }
+            } catch {}
+        }
+    }
+
+    private func add(_ line: String) {
+        let w = lock.withLock { () -> CheckedContinuation<Void, Never>? in
+            lines.append(line)
+            defer { waiter = nil }
+            return waiter
+        }
+        w?.resume()
+    }
+
+    /// Lines not yet printed by `-v`.
+    func takeUnshown() -> [String] {
+        lock.withLock {
+            defer { shown = lines.count }
+            return Array(lines[shown...])
+        }
+    }
+
+    /// True once an unconsumed line contains `text` (it is consumed); false after `timeout`.
+    func waitFor(_ text: String, timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let found = lock.withLock { () -> Bool in
+                guard let index = lines.indices.first(where: { !consumed.contains($0) && lines[$0].contains(text) }) else { return false }
+                consumed.insert(index)
+                return true
+            }
+            if found { return true }
+            if ContinuousClock.now >= deadline { return false }
+            let timer = Task { [weak self] in
+                try? await Task.sleep(for: min(.milliseconds(100), deadline - ContinuousClock.now))
+                self?.wake()
+            }
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let ready = lock.withLock { () -> Bool in
+                    if waiter != nil { return true }  // only one waiter at a time (a replay is sequential)
+                    waiter = c
+                    return false
+                }
+                if ready { c.resume() }
+            }
+            timer.cancel()
+        }
+    }
+
+    private func wake() {
+        let w = lock.withLock { () -> CheckedContinuation<Void, Never>? in
+            defer { waiter = nil }
+            return waiter
+        }
+        w?.resume()
+    }
+
+    func stop() { task?.cancel() }
 }

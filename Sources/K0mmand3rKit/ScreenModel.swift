@@ -39,6 +39,8 @@ public struct ScreenState: Sendable {
     public var rows: Int
     public var services: [ServiceStatus] = []
     public var agents: [BusAgent] = []
+    /// Agents with a live connection (● in the agents pane, listed first).
+    public var online: Set<String> = []
     public var stream: Scrollback
     public var busLabel = "memory"
     public var agent = "human"
@@ -46,6 +48,10 @@ public struct ScreenState: Sendable {
     public var openAhoys = 0
     public var theme = "default"
     public var recording = false
+    /// A command running in the background: spinner, elapsed time, how to cancel (first in the status bar).
+    public var activity: String? = nil
+    /// The bus connection when it is not simply up ("reconnecting (3)…").
+    public var connection: String? = nil
     public var input = LineEditor()
     public var prompt = "› "
     /// One line under the panes for the last error or completion list.
@@ -207,18 +213,59 @@ public enum ScreenModel {
     }
 
     static func drawAgents(_ s: ScreenState, _ box: Box, _ grid: inout Canvas) {
-        drawBox(box, title: "agents", _: &grid)
+        let onlineCount = s.agents.filter { s.online.contains($0.id) }.count
+        drawBox(box, title: "agents \(onlineCount)/\(s.agents.count) online", _: &grid)
         let inner = box.width - 4
         let rows = box.height - 2
         if s.agents.isEmpty, rows > 0 {
             grid.put(row: box.top + 1, column: box.left + 2, width: inner, Span("nobody yet — /as NAME", "dim"))
         }
-        for (i, agent) in s.agents.prefix(rows).enumerated() {
-            let top = agent.skills.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(2)
-            var text = pad(agent.id, 10) + " " + pad(agent.role, 10)
-            for (skill, level) in top { text += " \(skill) \(Session.bar(level, width: 5)) \(String(format: "%.2f", level))" }
-            grid.put(row: box.top + 1 + i, column: box.left + 2, width: inner, Span(text, agent.id == s.agent ? "title" : "text"))
+        let ordered = AgentOrder.sorted(s.agents, online: s.online)
+        let overflow = ordered.count > rows
+        let shown = overflow ? max(0, rows - 1) : ordered.count
+        for (i, agent) in ordered.prefix(shown).enumerated() {
+            let isOnline = s.online.contains(agent.id)
+            let row = box.top + 1 + i
+            grid.put(row: row, column: box.left + 2, width: 2, Span(isOnline ? "● " : "○ ", isOnline ? "ok" : "dim"))
+            let text = agentLine(agent, width: max(0, inner - 2))
+            let role = agent.id == s.agent ? "title" : (isOnline ? "text" : "dim")
+            grid.put(row: row, column: box.left + 4, width: max(0, inner - 2), Span(text, role))
         }
+        if overflow, rows > 0 {
+            let hidden = ordered.count - shown
+            let hiddenOnline = ordered.dropFirst(shown).filter { s.online.contains($0.id) }.count
+            grid.put(row: box.top + rows, column: box.left + 2, width: inner,
+                     Span("+\(hidden) more" + (hiddenOnline > 0 ? " (\(hiddenOnline) online)" : "") + " — /agents lists all", "dim"))
+        }
+    }
+
+    /// `alpha      specialist rust ████░ 0.90 swift ███░░ 0.80`, with as many skills (and as wide bars) as fit.
+    static func agentLine(_ agent: BusAgent, width: Int) -> String {
+        let idWidth = min(max(TextWidth.width(of: agent.id), 6), 14)
+        var text = pad(agent.id, idWidth)
+        let roleWidth = min(max(TextWidth.width(of: agent.role), 5), 10)
+        guard width > idWidth + 1 + roleWidth else { return text }
+        text += " " + pad(agent.role, roleWidth)
+        var used = idWidth + 1 + roleWidth
+        let skills = agent.skills.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        for (skill, level) in skills {
+            let name = TextWidth.fit(skill, columns: 12, pad: false)
+            let number = String(format: "%.2f", level)
+            // Wide bars when there is room, narrow ones otherwise, the number alone as the last resort.
+            var piece = ""
+            for bar in [5, 3] {
+                let candidate = " \(name) \(Session.bar(level, width: bar)) \(number)"
+                if used + TextWidth.width(of: candidate) <= width { piece = candidate; break }
+            }
+            if piece.isEmpty {
+                let candidate = " \(name) \(number)"
+                guard used + TextWidth.width(of: candidate) <= width else { break }
+                piece = candidate
+            }
+            text += piece
+            used += TextWidth.width(of: piece)
+        }
+        return text
     }
 
     static func drawStream(_ s: ScreenState, _ box: Box, _ grid: inout Canvas) {
@@ -234,10 +281,29 @@ public enum ScreenModel {
         }
     }
 
+    /// The status bar: fields by priority — what is running, the connection, who you are, the crew — and the
+    /// rest only while they fit the width.
     static func drawStatus(_ s: ScreenState, row: Int, _ grid: inout Canvas) {
-        var parts = [" \(s.busLabel)", "as \(s.agent)", "crew \(s.crew ?? "-")", "ahoys \(s.openAhoys)", "theme \(s.theme)"]
-        if s.recording { parts.append("● rec") }
-        grid.put(row: row, column: 0, width: s.columns, Span(parts.joined(separator: " │ "), "status"))
+        var fields: [(text: String, role: String)] = []
+        if let activity = s.activity { fields.append((activity, "warn")) }
+        fields.append((s.connection.map { "\(s.busLabel) \($0)" } ?? s.busLabel, s.connection == nil ? "status" : "error"))
+        fields.append(("as \(s.agent)", "status"))
+        fields.append(("crew \(s.crew ?? "-")", "status"))
+        if s.recording { fields.append(("● rec", "status")) }
+        fields.append(("ahoys \(s.openAhoys)", "status"))
+        fields.append(("theme \(s.theme)", "status"))
+        var column = 0
+        let separator = " │ "
+        for (index, field) in fields.enumerated() {
+            let text = (index == 0 ? " " : separator) + field.text
+            let w = TextWidth.width(of: text)
+            // The first two fields always show (clipped if they must); later ones only when whole.
+            if index >= 2 && column + w > s.columns { break }
+            grid.put(row: row, column: column, width: min(w, max(0, s.columns - column)), Span(text, field.role))
+            column += w
+            if column >= s.columns { break }
+        }
+        if column < s.columns { grid.put(row: row, column: column, width: s.columns - column, Span("", "status")) }
     }
 
     /// The input line, scrolled horizontally so the cursor is always visible.
@@ -269,12 +335,14 @@ struct Canvas {
         cells = Array(repeating: Array(repeating: (" ", "text"), count: columns), count: rows)
     }
 
-    /// Writes `span` at (row, column), clipped to `width` columns (and the screen).
+    /// Writes `span` at (row, column), clipped to `width` columns (and the screen). Whatever it holds — an
+    /// agent's role, a chat line, a datum's hint — control characters and bidi overrides are shown escaped
+    /// (`\e`, `\u{202E}`), never sent to the terminal.
     mutating func put(row: Int, column: Int, width: Int, _ span: Span) {
         guard row >= 0, row < cells.count, column < columns else { return }
         var col = max(0, column)
         let limit = min(columns, column + width)
-        for c in span.text {
+        for c in TerminalText.line(span.text) {
             let w = TextWidth.width(of: c)
             if w == 0 { continue }
             if col + w > limit { break }

@@ -25,12 +25,15 @@ extension Session {
             try await setAgent(id)
             say(.ok("now speaking as \(id)"))
         case .agents:
-            let agents = await bus.state.agents.values.sorted { $0.id < $1.id }
+            let snapshot = try await bus.currentState()
+            let agents = AgentOrder.sorted(Array(snapshot.agents.values), online: snapshot.online)
             if agents.isEmpty { say(.dim("no agents yet")) }
             for a in agents {
                 let skills = a.skills.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3)
                     .map { "\($0.key) \(String(format: "%.2f", $0.value))" }.joined(separator: ", ")
-                say(OutputLine("\(a.id == me ? "*" : " ") \(a.id) (\(a.role))" + (skills.isEmpty ? "" : ": \(skills)")))
+                let presence = snapshot.isOnline(a.id) ? "●" : "○"
+                say(OutputLine("\(a.id == me ? "*" : " ") \(presence) \(a.id) (\(a.role))" + (skills.isEmpty ? "" : ": \(skills)"),
+                               role: snapshot.isOnline(a.id) ? "text" : "dim"))
             }
         case .handshake(let other, let text):
             let reply = try await bus.handshake(from: me, to: other, proposal: text, timeout: .seconds(10))
@@ -50,29 +53,29 @@ extension Session {
             if crew == target { setCrew(nil) }
             say(.ok("disbanded crew \(target)"))
         case .crewUse(let name):
-            guard let c = await bus.state.crews[name] else { throw BusError.notFound("crew", name) }
+            guard let c = try await bus.currentState().crews[name] else { throw BusError.notFound("crew", name) }
             guard c.members.contains(me) else { throw BusError.notAllowed("\(me) is not in crew \(name)") }
             setCrew(name)
             say(.ok("talking to crew \(name)"))
         case .crews:
-            let crews = await bus.state.crews.values.sorted { $0.name < $1.name }
+            let crews = try await bus.currentState().crews.values.sorted { $0.name < $1.name }
             if crews.isEmpty { say(.dim("no crews")) }
             for c in crews { say(OutputLine("\(c.name == crew ? "*" : " ") \(c.name): \(c.members.joined(separator: ", "))" + (c.purpose.isEmpty ? "" : " — \(c.purpose)"))) }
         case .propose(let text):
             let id = try await bus.createProposal(text, by: me, crew: crew)
-            let voters = await bus.state.proposals[id]?.electorate.count ?? 0
+            let voters = try await bus.currentState().proposals[id]?.electorate.count ?? 0
             say(.ok("proposed \(id) to \(crew.map { "crew \($0)" } ?? "everyone") (\(voters) voters): \(text)"))
         case .vote(let id, let choice):
             try await bus.vote(id, voter: me, choice: choice)
-            let p = await bus.state.proposals[id]
+            let p = try await bus.currentState().proposals[id]
             let tally = p.map { "yes \($0.yes), no \($0.no), abstain \($0.abstain) of \($0.electorate.count)" } ?? ""
             say(.ok("voted \(choice.rawValue) on \(id) (\(tally))" + (p.map { $0.status == .open ? "" : " — \(id) \($0.status.rawValue)" } ?? "")))
         case .ahoy(let role, let skills, let budget, let text):
             let id = try await bus.postAhoy(from: me, role: role, description: text, requiredSkills: skills, budget: budget)
             say(.ok("posted \(id): \(role)" + (skills.isEmpty ? "" : " [\(skills.joined(separator: ", "))]") + " budget \(budget)"))
         case .apply(let id, let pitch):
-            let skills = await bus.state.agents[me]?.skills.keys.sorted() ?? []
-            let wanted = await bus.state.ahoys[id]?.requiredSkills ?? []
+            let skills = try await bus.currentState().agents[me]?.skills.keys.sorted() ?? []
+            let wanted = try await bus.currentState().ahoys[id]?.requiredSkills ?? []
             try await bus.applyToAhoy(id, from: me, pitch: pitch, relevantSkills: skills.filter { wanted.contains($0) })
             say(.ok("applied to \(id)"))
         case .award(let id, let winner):
@@ -87,10 +90,11 @@ extension Session {
             case "awarded": f = .awarded
             default: throw ReplError.usage("usage: /ahoys [open|mine|all|awarded]")
             }
-            let list = await bus.state.listAhoys(f)
+            let snapshot = try await bus.currentState()
+            let list = snapshot.listAhoys(f)
             if list.isEmpty { say(.dim("no \(filter ?? "open") ahoys")) }
             for a in list {
-                let applicants = await bus.state.rankedApplicants(a.id).map(\.from)
+                let applicants = snapshot.rankedApplicants(a.id).map(\.from)
                 say(OutputLine("\(a.id) [\(a.status.rawValue)] \(a.role) by \(a.from), budget \(a.budget)"
                     + (a.requiredSkills.isEmpty ? "" : ", needs \(a.requiredSkills.joined(separator: ", "))")
                     + (applicants.isEmpty ? "" : "; applicants: \(applicants.joined(separator: ", "))")
@@ -106,9 +110,10 @@ extension Session {
             guard let crew else { throw ReplError.usage("join or form a crew first (/crew form, /crew use)") }
             try await bus.shareKnowledge(from: me, crew: crew, topic: topic, content: text, skillImpact: impact)
             say(.ok("shared “\(topic)” with \(crew)"))
+            out.lines += digestShared(crew: crew, topic: topic, text: text)
         case .skills(let who):
             let id = who ?? me
-            guard let a = await bus.state.agents[id] else { throw BusError.unknownAgent(id) }
+            guard let a = try await bus.currentState().agents[id] else { throw BusError.unknownAgent(id) }
             if a.skills.isEmpty { say(.dim("\(id) has no skills yet")) }
             for (skill, level) in a.skills.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
                 say(OutputLine(String(format: "%@ %@ %.2f%@", skill.padding(toLength: max(12, skill.count), withPad: " ", startingAt: 0),
@@ -127,7 +132,19 @@ extension Session {
             for line in Table(headers: ["NAME", "RUNTIME", "STATE", "HEALTH", "PID", "PORTS", "UPTIME"], rows: rows).render().split(separator: "\n") {
                 say(OutputLine(String(line)))
             }
-        case .stop(let name):
+        case .stop(let name, let confirmed):
+            if name.hasPrefix("b00t-bus"), !confirmed, let remote = bus as? RemoteBus {
+                let others = try await remote.currentState().online.subtracting([me]).sorted()
+                if !others.isEmpty {
+                    let question = "\(others.count) agent\(others.count == 1 ? " is" : "s are") connected (\(others.prefix(5).joined(separator: ", "))\(others.count > 5 ? ", …" : "")); they will reconnect and start it again. Stop the bus daemon?"
+                    if confirmations {
+                        out.confirm = Confirmation(question: question, command: "/stop \(name) --yes")
+                        say(.warn(question + " [y/N]"))
+                        return out
+                    }
+                    say(.warn("\(others.count) agent(s) connected; stopping the bus daemon anyway"))
+                }
+            }
             let report = try self.orchestrator().stop(name)
             say(.ok(report.stopped.isEmpty ? "\(name) was not running" : "stopped \(report.stopped.joined(separator: ", "))"))
         case .restart(let name):
@@ -158,6 +175,8 @@ extension Session {
             out.clear = true
         case .quit:
             out.quit = true
+        case .grok(let request):
+            return try await executeGrok(request)
         case .say(let text):
             try await bus.say(from: me, text, crew: crew)
             say(OutputLine("\(me)\(crew.map { " @\($0)" } ?? ""): \(text)", role: "event.message"))

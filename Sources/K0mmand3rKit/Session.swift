@@ -6,35 +6,61 @@ import Foundation
 public actor Session {
     public private(set) var agent: String
     public private(set) var crew: String?
-    public private(set) var bus: any CrewBus
+    public nonisolated let bus: any CrewBus
     public private(set) var theme: String
-    let reconnect: (@Sendable (String) async throws -> any CrewBus)?
+    /// A person is at the keyboard (TUI, line mode): risky commands (stopping the bus daemon under connected
+    /// agents) ask first, and on a bus no daemon hosts the session says itself when it comes and goes. Replay
+    /// files and pipes have nobody to ask, and write nothing but their commands (so their ids are reproducible).
+    public let interactive: Bool
+    var confirmations: Bool { interactive }
     let catalog: @Sendable () -> DatumCatalog
     let orchestrator: @Sendable () -> Orchestrator
     private var recording: (path: String, agent: String, lines: [String])?
 
-    /// - Parameters:
-    ///   - reconnect: for buses bound to one identity (a socket), how to connect as another agent on `/as`.
-    public init(bus: any CrewBus, agent: String, theme: String = "default",
-                reconnect: (@Sendable (String) async throws -> any CrewBus)? = nil,
+    public init(bus: any CrewBus, agent: String, theme: String = "default", interactive: Bool = false,
                 catalog: @escaping @Sendable () -> DatumCatalog = { BuiltinDatums.adding(to: DatumLoader().load()) },
                 orchestrator: (@Sendable () -> Orchestrator)? = nil) {
         self.bus = bus
         self.agent = agent
         self.theme = theme
-        self.reconnect = reconnect
+        self.interactive = interactive
         self.catalog = catalog
         self.orchestrator = orchestrator ?? { Orchestrator(catalog: catalog()) }
     }
 
-    /// Registers the session's agent as a human crew member if the bus does not know it yet.
+    /// Registers the session's agent as a human crew member if the bus does not know it yet, and (on a bus
+    /// without a daemon to keep presence) says it is online.
     public func start() async throws {
-        if await bus.state.agents[agent] == nil {
+        if try await bus.currentState().agents[agent] == nil {
             try await bus.submit(.register(agent: BusAgent(id: agent, role: "human")))
         }
+        await announce(agent, online: true)
     }
 
-    public var busLabel: String { bus.label }
+    /// Leaving: a recording in progress is saved (returns what was said about it) and presence is cleared.
+    public func finish() async -> [OutputLine] {
+        var lines: [OutputLine] = []
+        if recording != nil {
+            do { lines.append(.ok(try toggleRecording(nil))) } catch { lines.append(.error("error: recording not saved: \(error)")) }
+        }
+        await announce(agent, online: false, reason: "left k0mmand3r")
+        return lines
+    }
+
+    /// Presence on a bus nobody hosts (embedded SQLite, memory, Redis); the daemon does it for socket sessions.
+    private func announce(_ id: String, online: Bool, reason: String? = nil) async {
+        guard interactive, bus is MessageBus, (try? await bus.currentState().isOnline(id)) != online else { return }
+        _ = try? await bus.submit(.presence(agent: id, online: online, reason: reason))
+    }
+
+    public nonisolated var busLabel: String { bus.label }
+
+    /// The REPL's own identity when none is given: `$B00T_AGENT`, else the login name (cleaned to an agent id).
+    public static func defaultAgent(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let raw = environment["B00T_AGENT"] ?? environment["USER"] ?? "human"
+        let cleaned = String(raw.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }.prefix(64))
+        return cleaned.isEmpty ? "human" : cleaned
+    }
 
     /// Runs one line (a /command or chat text).
     public func run(_ line: String) async -> CommandOutcome {
@@ -61,14 +87,25 @@ public actor Session {
             return .error(error.description)
         } catch let error as DatumQueryError {
             return .error("query: \(error.description)")
+        } catch let error as BusClientError {
+            return .error(error.description)
+        } catch is CancellationError {
+            return .error("cancelled")
         } catch {
             return .error("\(error)")
         }
     }
 
+    /// Speaks as `id` from now on. On the socket the connection is re-bound (the old identity is released, so
+    /// any sequence of `/as` works); elsewhere the old identity goes offline and the new one online.
     func setAgent(_ id: String) async throws {
-        if let reconnect, id != agent {
-            bus = try await reconnect(id)
+        if id != agent {
+            if let remote = bus as? RemoteBus {
+                try await remote.rebind(as: id)
+            } else {
+                await announce(agent, online: false, reason: "switched to \(id)")
+            }
+            if let current = crew, try await bus.currentState().crews[current]?.members.contains(id) != true { crew = nil }
         }
         agent = id
         try await start()
@@ -90,4 +127,15 @@ public actor Session {
     }
 
     public var isRecording: Bool { recording != nil }
+
+    /// Who the session is right now, for status bars (one hop instead of four).
+    public var info: SessionInfo { SessionInfo(agent: agent, crew: crew, theme: theme, recording: recording != nil) }
+}
+
+/// A snapshot of the session's identity and settings.
+public struct SessionInfo: Sendable, Equatable {
+    public var agent: String
+    public var crew: String?
+    public var theme: String
+    public var recording: Bool
 }

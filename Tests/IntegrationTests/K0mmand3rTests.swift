@@ -32,14 +32,19 @@ import Testing
         let result = try run(Binaries.path("k0mmand3r"), ["--bus", "memory", "--as", "piper"],
                              environment: ["HOME": dir.path, "B00T_STATE_DIR": dir.path],
                              input: "/agents\n/vote nope yes\nhello\n/quit\n/agents\n")
-        #expect(result.status == 0)
-        #expect(result.stdout.contains("* piper (human)"))
+        // A script with a failed command must not pass: exit 1, and stderr says how many failed.
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("1 command failed"))
+        #expect(result.stdout.contains("* ○ piper (human)"))
         #expect(result.stdout.contains("error: no proposal 'nope'"))
         #expect(result.stdout.contains("piper: hello"))
         #expect(!result.stdout.contains("\u{1B}["))  // no escape codes on a pipe
         let coloured = try run(Binaries.path("k0mmand3r"), ["--bus", "memory", "--color", "always"],
                                environment: ["HOME": dir.path, "B00T_STATE_DIR": dir.path], input: "/vote x yes\n")
         #expect(coloured.stdout.contains("\u{1B}[1;31m"))
+        let clean = try run(Binaries.path("k0mmand3r"), ["--bus", "memory", "--as", "piper"],
+                            environment: ["HOME": dir.path, "B00T_STATE_DIR": dir.path], input: "/agents\nhello\n")
+        #expect(clean.status == 0, "\(clean.stderr)")
     }
 
     @Test(.enabled(if: tmuxAvailable, "tmux is not installed")) func tuiUnderTmux() throws {
@@ -48,22 +53,23 @@ import Testing
         defer { tmux.kill() }
         let command = "LANG=C.UTF-8 HOME=\(dir.path) B00T_STATE_DIR=\(dir.path) \(Binaries.path("k0mmand3r")) --bus memory --as captain; echo EXIT=$?; sleep 60"
         try tmux.run(["new-session", "-d", "-s", "k0", "-x", "100", "-y", "30", command])
-        try tmux.waitFor("captain joined")
+        try tmux.waitFor("captain registered")
         #expect(try tmux.capture().contains("┌─ services"))
         #expect(try tmux.capture().contains("memory │ as captain"))
 
         // The ahoy flow.
         for line in ["/as dev1", "/as captain", "/ahoy backend --skills rust --budget 100 build it"] { try tmux.type(line) }
-        try tmux.waitFor("posted ahoy-3: backend [rust] budget 100")
+        try tmux.waitFor(": backend [rust] budget 100")
+        let ahoy = try #require(try tmux.capture().firstMatch(of: /posted (ahoy-\d+)/).map { String($0.1) })
         try tmux.type("/as dev1")
-        try tmux.type("/apply ahoy-3 pick me")
-        try tmux.waitFor("applied to ahoy-3")
+        try tmux.type("/apply \(ahoy) pick me")
+        try tmux.waitFor("applied to \(ahoy)")
         try tmux.type("/as captain")
         // Tab completion: /awa → /award, then the ahoy id.
         try tmux.keys("/awa", "Tab")
         try tmux.waitFor("› /award")  // capture-pane trims the trailing space
-        try tmux.keys("ahoy-3 dev1", "Enter")
-        try tmux.waitFor("awarded ahoy-3 to dev1 (budget 100)")
+        try tmux.keys("\(ahoy) dev1", "Enter")
+        try tmux.waitFor("awarded \(ahoy) to dev1 (budget 100)")
 
         // Resize to 60x15 and back: stacked layout, nothing lost from the input line.
         try tmux.keys("/agen")
@@ -74,7 +80,7 @@ import Testing
         try tmux.run(["resize-window", "-t", "k0", "-x", "100", "-y", "30"])
         try tmux.waitFor("┌─ agents")
         try tmux.keys("ts", "Enter")
-        try tmux.waitFor("* captain (human)")
+        try tmux.waitFor("* ● captain (human)")
 
         // History: Up recalls the last command.
         try tmux.keys("Up")
@@ -107,6 +113,9 @@ struct Tmux {
 
     func capture() throws -> String { try run(["capture-pane", "-t", "k0", "-p"]) }
 
+    /// The screen's last rows (status bar and input line).
+    func bottom(_ rows: Int = 2) throws -> String { try capture().split(separator: "\n", omittingEmptySubsequences: false).suffix(rows + 1).joined(separator: "\n") }
+
     func keys(_ keys: String...) throws { try run(["send-keys", "-t", "k0"] + keys) }
 
     func type(_ line: String) throws {
@@ -115,8 +124,8 @@ struct Tmux {
         Thread.sleep(forTimeInterval: 0.15)
     }
 
-    func waitFor(_ text: String, lines: Int = 30) throws {
-        let deadline = Date().addingTimeInterval(10)
+    func waitFor(_ text: String, lines: Int = 30, seconds: Double = 10) throws {
+        let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try capture().contains(text) { return }
             Thread.sleep(forTimeInterval: 0.05)

@@ -30,7 +30,7 @@ import Testing
         _ = await s.run("/as alice")
         #expect(await s.run("/crew form duo bob").text == "formed crew duo: alice, bob")
         #expect(await s.run("hi bob").text == "alice @duo: hi bob")
-        let bus = await s.bus
+        let bus = s.bus
         guard case .message(let crew, _, let text)? = try await bus.events().last?.body else {
             Issue.record("no message event")
             return
@@ -66,5 +66,74 @@ import Testing
         }
         let ok = try await runner.run(text: "@as a\n/vote x yes\n@expect-error no proposal 'x'\n@sleep 1\n", name: "t.k0")
         #expect(ok.expectations == 1)
+    }
+
+    /// A script that goes wrong must not end "ok": a failed command with no @expect-error after it fails the run.
+    @Test func aFailedCommandWithoutExpectErrorFailsTheRun() async throws {
+        let runner = ReplayRunner(session: Session(bus: try await MessageBus(backend: MemoryBusBackend()), agent: "x"))
+        await #expect(throws: ReplayRunner.Failure(file: "t.k0", line: 3, message: "/vote nope yes failed: error: no proposal 'nope' — add @expect-error after it if that is expected (or @allow-errors at the top)")) {
+            try await runner.run(text: "@as a\n# a comment\n/vote nope yes\n\n/agents\n", name: "t.k0")
+        }
+        // Also when it is the last line.
+        await #expect(throws: ReplayRunner.Failure.self) { try await runner.run(text: "@as a\n/vote nope yes\n", name: "t.k0") }
+        // Comments and blank lines between the command and its @expect-error are fine.
+        _ = try await runner.run(text: "@as a\n/vote nope yes\n# expected:\n\n@expect-error\n", name: "t.k0")
+        // @allow-errors turns it off.
+        let allowed = try await runner.run(text: "@allow-errors\n@as a\n/vote nope yes\n/crew use ghost\n/agents\n", name: "t.k0")
+        #expect(allowed.allowedErrors == 2)
+    }
+
+    @Test func bareExpectationsMeanSucceededAndAnyError() async throws {
+        let runner = ReplayRunner(session: Session(bus: try await MessageBus(backend: MemoryBusBackend()), agent: "x"))
+        let report = try await runner.run(text: "@as a\n/agents\n@expect\n/vote nope yes\n@expect-error\n", name: "t.k0")
+        #expect(report.expectations == 2)
+        await #expect(throws: ReplayRunner.Failure(file: "t.k0", line: 3, message: "expected line 2 to fail, but it succeeded: * ○ a (human)")) {
+            try await runner.run(text: "@as a\n/agents\n@expect-error\n", name: "t.k0")
+        }
+        await #expect(throws: ReplayRunner.Failure(file: "t.k0", line: 3, message: "expected line 2 to succeed, but it failed: error: no proposal 'nope'")) {
+            try await runner.run(text: "@as a\n/vote nope yes\n@expect\n", name: "t.k0")
+        }
+    }
+
+    @Test func awaitWaitsForAnEventFromSomeoneElse() async throws {
+        let bus = try await MessageBus(backend: MemoryBusBackend())
+        let runner = ReplayRunner(session: Session(bus: bus, agent: "x"))
+        // Another agent answers a little later, the way a `b00t agent run` process does.
+        let other = Task {
+            try await Task.sleep(for: .milliseconds(150))
+            try await bus.register(BusAgent(id: "dev1"))
+            try await bus.say(from: "dev1", "on it")
+        }
+        let report = try await runner.run(text: "@as captain\n/agents\n@await dev1: on it 3000\n", name: "t.k0")
+        try await other.value
+        #expect(report.expectations == 1)
+        await #expect(throws: ReplayRunner.Failure(file: "t.k0", line: 1, message: "no event containing 'nobody says this' within 100 ms")) {
+            try await runner.run(text: "@await nobody says this 100\n", name: "t.k0")
+        }
+        // Each @await consumes events up to its match: the same text twice needs two events.
+        await #expect(throws: ReplayRunner.Failure.self) {
+            try await runner.run(text: "@as y\n@await y registered 500\n@await y registered 100\n", name: "t.k0")
+        }
+        await #expect(throws: ReplayRunner.Failure(file: "t.k0", line: 1, message: "@await timeout must be 1–120000 ms (got 999999)")) {
+            try await runner.run(text: "@await x 999999\n", name: "t.k0")
+        }
+    }
+
+    @Test func boundsAndBinaryFiles() async throws {
+        let runner = ReplayRunner(session: Session(bus: try await MessageBus(backend: MemoryBusBackend()), agent: "x"))
+        await #expect(throws: ReplayRunner.Failure(file: "t.k0", line: 1, message: "@sleep needs milliseconds, 0–60000 (got '99999999999')")) {
+            try await runner.run(text: "@sleep 99999999999\n", name: "t.k0")
+        }
+        let dir = NSTemporaryDirectory() + "replay-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let binary = dir + "/bin.k0"
+        _ = FileManager.default.createFile(atPath: binary, contents: Data([0x2F, 0x61, 0x0A, 0x2F, 0xFF, 0xFE, 0x00, 0x01, 0x0A]))
+        await #expect(throws: ReplayRunner.Failure(file: binary, line: 2, message: "not UTF-8 text (a binary file?); a replay file holds one command a line")) {
+            try await runner.run(file: binary)
+        }
+        await #expect(throws: ReplayRunner.Failure(file: dir + "/missing.k0", line: 0, message: "cannot read the replay file: no such file")) {
+            try await runner.run(file: dir + "/missing.k0")
+        }
     }
 }

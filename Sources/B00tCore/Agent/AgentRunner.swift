@@ -23,15 +23,36 @@ public actor AgentRunner {
     public func run() async throws {
         try await bus.submit(.register(agent: profile))
         log("registered \(id) (\(profile.skills.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))")
-        let state = await bus.state
+        // On a direct backend nobody hosts our connection: we say ourselves that we are here (and when we leave).
+        let announces = bus is MessageBus
+        if announces { _ = try? await bus.submit(.presence(agent: id, online: true, reason: nil)) }
+        defer {
+            if announces {
+                let bus = self.bus, id = self.id
+                Task { _ = try? await bus.submit(.presence(agent: id, online: false, reason: "stopped")) }
+            }
+        }
+        let state = try await bus.currentState()
         for ahoy in state.listAhoys(.open) { await consider(ahoy) }
         for proposal in state.proposals.values.sorted(by: { $0.seq < $1.seq }) where proposal.status == .open {
             await considerVote(proposal.id)
         }
-        for handshake in state.handshakes.values.sorted(by: { $0.seq < $1.seq }) where handshake.to == id && handshake.accepted == nil {
+        for handshake in state.handshakes.values.sorted(by: { $0.seq < $1.seq }) where handshake.to == id && handshake.isOpen {
             await answer(handshake.id, from: handshake.from)
         }
-        for try await event in bus.subscribe(after: state.lastSeq) {
+        for request in state.learningRequests.values.sorted(by: { $0.seq < $1.seq }) where request.teacher == id && request.status == .pending {
+            await teach(request.learner, request.skill, request: request.id)
+        }
+        let log = self.log
+        let events = bus.follow(after: state.lastSeq) { trouble in
+            switch trouble {
+            case .retrying(let why, let attempt) where attempt == 1 || attempt % 10 == 0:
+                log("bus unreachable (\(why)); retrying, will resume from the last event seen")
+            case .recovered: log("bus reachable again; resuming")
+            default: break
+            }
+        }
+        for try await event in events {
             try Task.checkCancellation()
             await react(to: event)
         }
@@ -39,16 +60,17 @@ public actor AgentRunner {
 
     func react(to event: BusEvent) async {
         switch event.body {
-        case .handshakeRequested(let hid, let to, _) where to == id:
+        case .handshakeRequested(let hid, let to, _, _) where to == id:
             await answer(hid, from: event.from)
         case .ahoyPosted(let ahoyID, _, _, _, _, _) where event.from != id:
+            // The bus folds an event before handing it to us, so the ahoy is in the state we read.
             if let ahoy = await bus.state.ahoys[ahoyID] { await consider(ahoy) }
         case .proposalCreated(let pid, _, _, _, _, _):
             await considerVote(pid)
         case .voteCast(let pid, _):
             if case .follow(let leader) = policy.vote, event.from == leader { await considerVote(pid) }
         case .learningRequested(let skill, let teacher) where teacher == id:
-            await teach(event.from, skill)
+            await teach(event.from, skill, request: event.conversationID)
         case .skillLearned(let agent, let skill, let before, let after, let teacher) where agent == id:
             log(String(format: "learned %@ from %@: %.2f → %.2f", skill, teacher ?? "the crew", before, after))
         case .ahoyAwarded(let ahoy, let winner, let budget) where winner == id:
@@ -61,6 +83,7 @@ public actor AgentRunner {
     }
 
     private func answer(_ handshake: String, from: String) async {
+        guard await bus.state.handshakes[handshake]?.isOpen ?? true else { return }
         let known = await bus.state.agents[from] != nil
         let accept: Bool
         switch policy.handshakes {
@@ -113,9 +136,16 @@ public actor AgentRunner {
         }
     }
 
-    private func teach(_ learner: String, _ skill: String) async {
-        guard profile.canTeach(skill) || (learned[skill] ?? 0) >= SkillRules.teachThreshold else {
-            log("cannot teach \(skill) to \(learner) (below \(SkillRules.teachThreshold))")
+    /// Teaches when it can; otherwise answers the request on the bus with the reason, so the learner (and the
+    /// crew stream) hears it rather than only this agent's log.
+    private func teach(_ learner: String, _ skill: String, request: String) async {
+        if let me = await bus.state.agents[id] { learned = me.skills }
+        let level = profileSkill(skill)
+        guard level >= SkillRules.teachThreshold else {
+            let reason = String(format: "%@'s %@ is %.2f, below the %.2f needed to teach", id, skill, level, SkillRules.teachThreshold)
+            await attempt("declined \(request) (\(skill) for \(learner)): \(reason)") {
+                try await self.bus.submit(.declineLearning(from: self.id, request: request, reason: reason))
+            }
             return
         }
         await attempt("taught \(learner) \(skill) (\(policy.teachMethod.rawValue))") {

@@ -6,14 +6,17 @@ import Foundation
 public enum BusCommand: Codable, Sendable, Hashable {
     case register(agent: BusAgent)
     case deregister(agent: String)
-    case handshake(from: String, to: String, proposal: String)
+    /// `expiresAt`: the deadline after which a reply is refused (the requester stops waiting then).
+    case handshake(from: String, to: String, proposal: String, expiresAt: Date? = nil)
     case replyHandshake(from: String, handshake: String, accept: Bool, reason: String?)
+    /// The requester gives up waiting: the handshake is closed and a late reply refused.
+    case expireHandshake(from: String, handshake: String)
     case formCrew(from: String, name: String, members: [String], purpose: String)
     case leaveCrew(from: String, crew: String)
     case disbandCrew(from: String, crew: String)
     case propose(from: String, text: String, crew: String?, threshold: Double?, quorum: Double?)
     case vote(from: String, proposal: String, choice: VoteChoice)
-    case closeProposal(from: String, proposal: String)
+    case withdrawProposal(from: String, proposal: String)
     case postAhoy(from: String, role: String, description: String, requiredSkills: [String], budget: Int, replyBy: Date?)
     case apply(from: String, ahoy: String, pitch: String, relevantSkills: [String])
     case award(from: String, ahoy: String, winner: String)
@@ -21,17 +24,24 @@ public enum BusCommand: Codable, Sendable, Hashable {
     case withdrawApplication(from: String, ahoy: String)
     case teach(from: String, to: String, skill: String, method: TeachingMethod)
     case requestLearning(from: String, skill: String, teacher: String)
+    /// The teacher answers a learning request (`learn-N`) with a refusal and its reason.
+    case declineLearning(from: String, request: String, reason: String)
     case share(from: String, crew: String, topic: String, content: String, skillImpact: [String: Double])
     case say(from: String, crew: String?, to: String?, text: String)
+    /// Presence: only the process that hosts the agent's connection (the daemon, or the agent's own process on
+    /// a direct backend) sends it; the socket never accepts it from a client.
+    case presence(agent: String, online: Bool, reason: String?)
 
     /// The agent the command speaks for.
     public var actor: String {
         switch self {
         case .register(let agent): return agent.id
         case .deregister(let agent): return agent
-        case .handshake(let from, _, _), .replyHandshake(let from, _, _, _), .formCrew(let from, _, _, _),
+        case .presence: return "b00t"
+        case .handshake(let from, _, _, _), .replyHandshake(let from, _, _, _), .expireHandshake(let from, _),
+             .declineLearning(let from, _, _), .formCrew(let from, _, _, _),
              .leaveCrew(let from, _), .disbandCrew(let from, _), .propose(let from, _, _, _, _),
-             .vote(let from, _, _), .closeProposal(let from, _), .postAhoy(let from, _, _, _, _, _),
+             .vote(let from, _, _), .withdrawProposal(let from, _), .postAhoy(let from, _, _, _, _, _),
              .apply(let from, _, _, _), .award(let from, _, _), .withdrawAhoy(let from, _),
              .withdrawApplication(let from, _), .teach(let from, _, _, _), .requestLearning(let from, _, _),
              .share(let from, _, _, _, _), .say(let from, _, _, _):

@@ -32,8 +32,11 @@ public struct BusEvent: Codable, Sendable, Hashable {
 public enum BusEventBody: Codable, Sendable, Hashable {
     case agentRegistered(agent: BusAgent)
     case agentDeregistered(id: String)
-    case handshakeRequested(id: String, to: String, proposal: String)
+    /// `expiresAt`: replies after it are refused (nil in logs written before deadlines existed).
+    case handshakeRequested(id: String, to: String, proposal: String, expiresAt: Date? = nil)
     case handshakeReplied(id: String, accept: Bool, reason: String?)
+    /// The requester stopped waiting (its deadline passed, or it gave up): a later reply is refused.
+    case handshakeExpired(id: String)
     case crewFormed(name: String, members: [String], purpose: String)
     case crewLeft(crew: String, agent: String)
     case crewDisbanded(crew: String)
@@ -49,8 +52,14 @@ public enum BusEventBody: Codable, Sendable, Hashable {
     case skillTaught(to: String, skill: String, method: TeachingMethod, teacherProficiency: Double)
     case skillLearned(agent: String, skill: String, before: Double, after: Double, teacher: String?)
     case learningRequested(skill: String, teacher: String)
+    /// The teacher will not teach: the request (its conversation id, `learn-N`) is answered with a reason.
+    case learningDeclined(request: String, reason: String)
     case knowledgeShared(crew: String, topic: String, content: String, skillImpact: [String: Double])
     case message(crew: String?, to: String?, text: String)
+    /// Presence, written by whoever hosts connections (the bus daemon) or by a process on a direct backend:
+    /// an agent came online, or went away (connection closed, process killed, daemon restarted).
+    case agentJoined(agent: String)
+    case agentLeft(agent: String, reason: String)
 
     /// Short kind name: for colouring in k0mmand3r, `bus tail`, and the SQLite `kind` column.
     public var kind: String {
@@ -59,6 +68,7 @@ public enum BusEventBody: Codable, Sendable, Hashable {
         case .agentDeregistered: return "agent_deregistered"
         case .handshakeRequested: return "handshake"
         case .handshakeReplied: return "handshake_reply"
+        case .handshakeExpired: return "handshake_expired"
         case .crewFormed: return "crew_formed"
         case .crewLeft: return "crew_left"
         case .crewDisbanded: return "crew_disbanded"
@@ -74,8 +84,11 @@ public enum BusEventBody: Codable, Sendable, Hashable {
         case .skillTaught: return "teach"
         case .skillLearned: return "skill_learned"
         case .learningRequested: return "learn_request"
+        case .learningDeclined: return "learn_declined"
         case .knowledgeShared: return "share"
         case .message: return "message"
+        case .agentJoined: return "joined"
+        case .agentLeft: return "left"
         }
     }
 }

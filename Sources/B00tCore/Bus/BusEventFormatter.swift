@@ -11,10 +11,11 @@ public enum BusEventFormatter {
         switch event.body {
         case .agentRegistered(let a):
             let skills = a.skills.sorted { $0.value > $1.value }.prefix(4).map { "\($0.key) \(String(format: "%.2f", $0.value))" }
-            return "\(a.id) joined as \(a.role)" + (skills.isEmpty ? "" : " (\(skills.joined(separator: ", ")))")
-        case .agentDeregistered(let id): return "\(id) left the bus"
-        case .handshakeRequested(let id, let to, let proposal):
+            return "\(a.id) registered as \(a.role)" + (skills.isEmpty ? "" : " (\(skills.joined(separator: ", ")))")
+        case .agentDeregistered(let id): return "\(id) deregistered"
+        case .handshakeRequested(let id, let to, let proposal, _):
             return "\(from) → \(to): handshake \(id)" + (proposal.isEmpty ? "" : " “\(proposal)”")
+        case .handshakeExpired(let id): return "\(id) expired: \(from) stopped waiting"
         case .handshakeReplied(let id, let accept, let reason):
             return "\(from) \(accept ? "accepted" : "declined") \(id)" + (reason.map { " (\($0))" } ?? "")
         case .crewFormed(let name, let members, let purpose):
@@ -36,7 +37,10 @@ public enum BusEventFormatter {
         case .skillTaught(let to, let skill, let method, _): return "\(from) teaches \(to) \(skill) (\(method.rawValue))"
         case .skillLearned(let agent, let skill, let before, let after, _):
             return String(format: "%@ learned %@: %.2f → %.2f", agent, skill, before, after)
-        case .learningRequested(let skill, let teacher): return "\(from) asks \(teacher) to teach \(skill)"
+        case .learningRequested(let skill, let teacher): return "\(from) asks \(teacher) to teach \(skill) (\(event.conversationID))"
+        case .learningDeclined(let request, let reason): return "\(from) declined \(request): \(reason)"
+        case .agentJoined(let agent): return "\(agent) is online"
+        case .agentLeft(let agent, let reason): return "\(agent) left (\(reason))"
         case .knowledgeShared(let crew, let topic, _, let impact):
             let gains = impact.sorted { $0.key < $1.key }.map { "\($0.key) +\(String(format: "%.2f", $0.value))" }
             return "\(from) shares “\(topic)” with \(crew)" + (gains.isEmpty ? "" : " (\(gains.joined(separator: ", ")))")

@@ -18,6 +18,25 @@ public struct Handshake: Codable, Sendable, Hashable {
     public var accepted: Bool?
     /// Sequence number of the request event (replies point at it).
     public var seq: UInt64
+    /// Replies after this are refused.
+    public var expiresAt: Date?
+    /// Set when the requester stopped waiting (`handshakeExpired`).
+    public var expired: Bool?
+
+    /// Still waiting for an answer (not answered, not expired).
+    public var isOpen: Bool { accepted == nil && expired != true }
+}
+
+/// A request to learn a skill from a teacher, answered by teaching or by a declined event.
+public struct LearningRequest: Codable, Sendable, Hashable {
+    public enum Status: String, Codable, Sendable { case pending, taught, declined }
+    public var id: String
+    public var learner: String
+    public var teacher: String
+    public var skill: String
+    public var status: Status
+    public var reason: String?
+    public var seq: UInt64
 }
 
 /// A proposal put to a vote. The electorate is fixed when it is created (the crew's members, or every

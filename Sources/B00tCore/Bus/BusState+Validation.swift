@@ -18,12 +18,14 @@ extension BusState {
             try requireAgent(id)
             return [EventDraft(from: id, body: .agentDeregistered(id: id))]
 
-        case .handshake(let from, let to, let proposal):
+        case .handshake(let from, let to, let proposal, let expiresAt):
             try requireAgent(from)
             let target = try requireAgent(to)
             guard from != to else { throw .invalid("an agent cannot handshake itself") }
+            if let expiresAt, expiresAt <= now { throw .invalid("the handshake's deadline is already past") }
             let id = "hs-\(next)"
-            var drafts = [EventDraft(from: from, body: .handshakeRequested(id: id, to: to, proposal: proposal),
+            var drafts = [EventDraft(from: from, body: .handshakeRequested(id: id, to: to, proposal: proposal,
+                                                                           expiresAt: expiresAt.map(BusTime.quantize)),
                                      conversationID: id)]
             if target.autoAcceptHandshakes {
                 drafts.append(EventDraft(from: to, body: .handshakeReplied(id: id, accept: true, reason: "auto-accepted: \(from) is registered"),
@@ -35,8 +37,19 @@ extension BusState {
             guard let handshake = handshakes[id] else { throw .notFound("handshake", id) }
             guard handshake.to == from else { throw .notAllowed("only \(handshake.to) can answer \(id)") }
             guard handshake.accepted == nil else { throw .closed("\(id) was already answered") }
+            if handshake.expired == true { throw .closed("\(id) expired: \(handshake.from) stopped waiting; ask again") }
+            if let deadline = handshake.expiresAt, now > deadline {
+                throw .closed("\(id) expired at \(BusEventFormatter.clock(deadline)); \(handshake.from) stopped waiting")
+            }
             return [EventDraft(from: from, body: .handshakeReplied(id: id, accept: accept, reason: reason),
                                conversationID: id, replyTo: handshake.seq)]
+
+        case .expireHandshake(let from, let id):
+            guard let handshake = handshakes[id] else { throw .notFound("handshake", id) }
+            guard handshake.from == from else { throw .notAllowed("only \(handshake.from), who asked, can expire \(id)") }
+            guard handshake.accepted == nil else { throw .closed("\(id) was already answered") }
+            guard handshake.expired != true else { throw .closed("\(id) already expired") }
+            return [EventDraft(from: from, body: .handshakeExpired(id: id), conversationID: id, replyTo: handshake.seq)]
 
         case .formCrew(let from, let name, let members, let purpose):
             try requireAgent(from)
@@ -98,7 +111,7 @@ extension BusState {
             }
             return drafts
 
-        case .closeProposal(let from, let id):
+        case .withdrawProposal(let from, let id):
             guard let proposal = proposals[id] else { throw .notFound("proposal", id) }
             guard proposal.by == from else { throw .notAllowed("only \(proposal.by), who proposed \(id), can withdraw it") }
             guard proposal.status == .open else { throw .closed("\(id) is already \(proposal.status.rawValue)") }
@@ -109,6 +122,7 @@ extension BusState {
             try requireAgent(from)
             guard !role.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalid("an ahoy needs a role") }
             guard budget >= 0 else { throw .invalid("budget \(budget) must not be negative") }
+            guard budget <= Self.maximumBudget else { throw .invalid("budget \(budget) is larger than the \(Self.maximumBudget) a bus accepts") }
             if let replyBy, replyBy <= now { throw .invalid("reply_by is in the past") }
             let id = "ahoy-\(next)"
             return [EventDraft(from: from, body: .ahoyPosted(id: id, role: role, description: description,
@@ -177,7 +191,14 @@ extension BusState {
             try requireAgent(teacher)
             guard from != teacher else { throw .invalid("an agent cannot learn from itself") }
             guard !skill.isEmpty else { throw .invalid("name the skill to learn") }
-            return [EventDraft(from: from, body: .learningRequested(skill: skill, teacher: teacher))]
+            return [EventDraft(from: from, body: .learningRequested(skill: skill, teacher: teacher), conversationID: "learn-\(next)")]
+
+        case .declineLearning(let from, let id, let reason):
+            guard let request = learningRequests[id] else { throw .notFound("learning request", id) }
+            guard request.teacher == from else { throw .notAllowed("only \(request.teacher) can answer \(id)") }
+            guard request.status == .pending else { throw .closed("\(id) was already \(request.status.rawValue)") }
+            return [EventDraft(from: from, body: .learningDeclined(request: id, reason: reason), conversationID: id,
+                               replyTo: request.seq)]
 
         case .share(let from, let crew, let topic, let content, let impact):
             let c = try requireCrew(crew)
@@ -200,6 +221,14 @@ extension BusState {
             if let to { try requireAgent(to) }
             return [EventDraft(from: from, body: .message(crew: crew, to: to, text: text),
                                conversationID: crew.map { "crew-\($0)" })]
+
+        case .presence(let agent, let isOnline, let reason):
+            try Self.checkName(agent, what: "agent id")
+            guard online.contains(agent) != isOnline else {
+                throw .duplicate("\(agent) is already \(isOnline ? "online" : "offline")")
+            }
+            let body: BusEventBody = isOnline ? .agentJoined(agent: agent) : .agentLeft(agent: agent, reason: reason ?? "went away")
+            return [EventDraft(from: "b00t", body: body, conversationID: "presence-\(agent)")]
         }
     }
 
@@ -227,6 +256,9 @@ extension BusState {
     static func checkSkillName(_ skill: String) throws(BusError) {
         if let problem = IdentifierRules.skillNameProblem(skill) { throw .invalid("skill '\(skill)': \(problem)") }
     }
+
+    /// Budgets are counted in whole units; a trillion is far beyond any crew and keeps sums exact.
+    public static let maximumBudget = 1_000_000_000_000
 
     static func checkName(_ name: String, what: String) throws(BusError) {
         guard !name.isEmpty, name.count <= 64,

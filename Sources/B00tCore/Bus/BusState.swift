@@ -10,8 +10,32 @@ public struct BusState: Codable, Sendable, Equatable {
     public var proposals: [String: Proposal] = [:]
     public var ahoys: [String: Ahoy] = [:]
     public var messageCount: Int = 0
+    /// Agents with a live connection (presence events); registered agents not in it are offline.
+    public var online: Set<String> = []
+    /// Learning requests by id (`learn-N`, the request's conversation id).
+    public var learningRequests: [String: LearningRequest] = [:]
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case lastSeq, agents, crews, handshakes, proposals, ahoys, messageCount, online, learningRequests
+    }
+
+    /// Snapshots written before presence and learning requests existed still load.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        lastSeq = try c.decode(UInt64.self, forKey: .lastSeq)
+        agents = try c.decode([String: BusAgent].self, forKey: .agents)
+        crews = try c.decode([String: Crew].self, forKey: .crews)
+        handshakes = try c.decode([String: Handshake].self, forKey: .handshakes)
+        proposals = try c.decode([String: Proposal].self, forKey: .proposals)
+        ahoys = try c.decode([String: Ahoy].self, forKey: .ahoys)
+        messageCount = try c.decodeIfPresent(Int.self, forKey: .messageCount) ?? 0
+        online = try c.decodeIfPresent(Set<String>.self, forKey: .online) ?? []
+        learningRequests = try c.decodeIfPresent([String: LearningRequest].self, forKey: .learningRequests) ?? [:]
+    }
+
+    public func isOnline(_ agent: String) -> Bool { online.contains(agent) }
 
     /// Folds one event. Events were validated before they were written, so applying never fails; an event
     /// that refers to something missing (only possible in a hand-edited log) is skipped for that part.
@@ -26,11 +50,15 @@ public struct BusState: Codable, Sendable, Equatable {
             agents[agent.id] = agent
         case .agentDeregistered(let id):
             agents[id] = nil
+            online.remove(id)
             for name in crews.keys { removeMember(id, from: name) }
-        case .handshakeRequested(let id, let to, let proposal):
-            handshakes[id] = Handshake(id: id, from: from, to: to, proposal: proposal, accepted: nil, seq: event.seq)
+        case .handshakeRequested(let id, let to, let proposal, let expiresAt):
+            handshakes[id] = Handshake(id: id, from: from, to: to, proposal: proposal, accepted: nil, seq: event.seq,
+                                       expiresAt: expiresAt)
         case .handshakeReplied(let id, let accept, _):
             handshakes[id]?.accepted = accept
+        case .handshakeExpired(let id):
+            handshakes[id]?.expired = true
         case .crewFormed(let name, let members, let purpose):
             crews[name] = Crew(name: name, initiator: from, members: members, purpose: purpose, formedAt: event.timestamp)
         case .crewLeft(let crew, let agent):
@@ -62,8 +90,23 @@ public struct BusState: Codable, Sendable, Equatable {
             ahoys[ahoy]?.status = .withdrawn
         case .applicationWithdrawn(let ahoy):
             setApplication(ahoy, from, .withdrawn)
-        case .skillTaught, .learningRequested:
-            break
+        case .skillTaught(let to, let skill, _, _):
+            // Teaching answers the learner's pending requests to this teacher for this skill.
+            for (id, request) in learningRequests where request.status == .pending && request.learner == to
+                && request.teacher == from && request.skill == skill {
+                learningRequests[id]?.status = .taught
+            }
+        case .learningRequested(let skill, let teacher):
+            let id = event.conversationID
+            learningRequests[id] = LearningRequest(id: id, learner: from, teacher: teacher, skill: skill,
+                                                   status: .pending, reason: nil, seq: event.seq)
+        case .learningDeclined(let request, let reason):
+            learningRequests[request]?.status = .declined
+            learningRequests[request]?.reason = reason
+        case .agentJoined(let agent):
+            online.insert(agent)
+        case .agentLeft(let agent, _):
+            online.remove(agent)
         case .skillLearned(let agent, let skill, _, let after, _):
             agents[agent]?.skills[skill] = after
         case .knowledgeShared(let crew, _, _, let impact):

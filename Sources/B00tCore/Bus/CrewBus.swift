@@ -2,7 +2,11 @@
 /// The REPL, agents and tests program against this, so they work the same over an embedded `MessageBus`
 /// and over a `RemoteBus` connected to `b00t bus serve`.
 public protocol CrewBus: Actor {
+    /// The state this process has folded (a remote bus follows the daemon's stream; it may trail other
+    /// writers by the time an event takes to arrive).
     var state: BusState { get }
+    /// The state folded up to the log's current end: what a decision about other agents should look at.
+    func currentState() async throws -> BusState
     /// Validates and appends (all or nothing); returns the events the commands became.
     @discardableResult
     func submit(_ commands: [BusCommand]) async throws -> [BusEvent]

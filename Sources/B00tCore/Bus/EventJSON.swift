@@ -24,10 +24,13 @@ public enum EventJSON {
             w.key("agentRegistered"); w.open(); w.key("agent"); self.agent(agent, &w); w.close()
         case .agentDeregistered(let id):
             w.key("agentDeregistered"); w.open(); w.key("id"); w.string(id); w.close()
-        case .handshakeRequested(let id, let to, let proposal):
+        case .handshakeRequested(let id, let to, let proposal, let expiresAt):
             w.key("handshakeRequested"); w.open()
             w.key("id"); w.string(id); w.key("to"); w.string(to); w.key("proposal"); w.string(proposal)
+            if let expiresAt { w.key("expiresAt"); w.number(BusTime.milliseconds(expiresAt)) }
             w.close()
+        case .handshakeExpired(let id):
+            w.key("handshakeExpired"); w.open(); w.key("id"); w.string(id); w.close()
         case .handshakeReplied(let id, let accept, let reason):
             w.key("handshakeReplied"); w.open()
             w.key("id"); w.string(id); w.key("accept"); w.bool(accept)
@@ -85,6 +88,12 @@ public enum EventJSON {
             w.close()
         case .learningRequested(let skill, let teacher):
             w.key("learningRequested"); w.open(); w.key("skill"); w.string(skill); w.key("teacher"); w.string(teacher); w.close()
+        case .learningDeclined(let request, let reason):
+            w.key("learningDeclined"); w.open(); w.key("request"); w.string(request); w.key("reason"); w.string(reason); w.close()
+        case .agentJoined(let agent):
+            w.key("agentJoined"); w.open(); w.key("agent"); w.string(agent); w.close()
+        case .agentLeft(let agent, let reason):
+            w.key("agentLeft"); w.open(); w.key("agent"); w.string(agent); w.key("reason"); w.string(reason); w.close()
         case .knowledgeShared(let crew, let topic, let content, let impact):
             w.key("knowledgeShared"); w.open()
             w.key("crew"); w.string(crew); w.key("topic"); w.string(topic); w.key("content"); w.string(content)

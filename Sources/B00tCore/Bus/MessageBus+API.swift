@@ -22,29 +22,55 @@ extension CrewBus {
     // MARK: Handshakes and crews
 
     /// Asks `to` to work with `from`. Agents that auto-accept answer at once; others are waited for (their
-    /// process replies with `replyHandshake`) up to `timeout`.
+    /// process replies with `replyHandshake`) up to `timeout`. The deadline travels with the request, so a reply
+    /// after it is refused by the bus; when the wait ends without an answer (timeout or cancellation) the
+    /// requester also closes it with a `handshakeExpired` event the whole crew sees.
     public func handshake(from: String, to: String, proposal: String = "", timeout: Duration = .seconds(30))
         async throws -> HandshakeReply
     {
-        let events = try await submit(.handshake(from: from, to: to, proposal: proposal))
-        guard case .handshakeRequested(let id, _, _) = events[0].body else { throw BusError.storage("unexpected event") }
-        if let reply = Self.reply(in: events, to: id) { return reply }
-        return try await withThrowingTaskGroup(of: HandshakeReply?.self) { group in
-            group.addTask {
-                for try await event in self.subscribe(after: events[0].seq) {
-                    if let reply = Self.reply(in: [event], to: id) { return reply }
-                }
-                return nil
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = try await group.next() ?? nil
-            group.cancelAll()
-            guard let reply = first else { throw BusError.timeout("\(to) did not answer handshake \(id)") }
-            return reply
+        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        let events = try await submit(.handshake(from: from, to: to, proposal: proposal, expiresAt: deadline))
+        guard case .handshakeRequested(let id, _, _, _) = events.first?.body, let first = events.first else {
+            throw BusError.storage("unexpected event")
         }
+        if let reply = Self.reply(in: events, to: id) { return reply }
+        do {
+            return try await withThrowingTaskGroup(of: HandshakeReply?.self) { group in
+                group.addTask {
+                    for try await event in self.subscribe(after: first.seq) {
+                        if let reply = Self.reply(in: [event], to: id) { return reply }
+                    }
+                    return nil
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                let answer = try await group.next() ?? nil
+                group.cancelAll()
+                guard let reply = answer else {
+                    throw BusError.timeout("\(to) did not answer \(id) within \(Self.seconds(timeout)); the handshake expired")
+                }
+                return reply
+            }
+        } catch {
+            // Close it on the bus (from an uncancelled task: this one may be cancelled). If the answer won the race,
+            // the expiry is refused and a timeout returns that answer instead.
+            let expiry = Task { try await self.submit(.expireHandshake(from: from, handshake: id)) }
+            do {
+                _ = try await expiry.value
+            } catch BusError.closed {
+                if !(error is CancellationError), let answered = try? await currentState().handshakes[id]?.accepted {
+                    return HandshakeReply(handshake: id, accept: answered, reason: nil)
+                }
+            } catch {}
+            throw error
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        let s = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s)
     }
 
     public func replyHandshake(_ id: String, from: String, accept: Bool, reason: String? = nil) async throws {
@@ -91,7 +117,7 @@ extension CrewBus {
     }
 
     public func withdrawProposal(_ proposal: String, by: String) async throws {
-        try await submit(.closeProposal(from: by, proposal: proposal))
+        try await submit(.withdrawProposal(from: by, proposal: proposal))
     }
 
     public func isProposalPassed(_ id: String) throws -> Bool {

@@ -7,6 +7,8 @@ public actor MessageBus: CrewBus {
     public let backend: any BusBackend
     public private(set) var state: BusState
     private let now: @Sendable () -> Date
+    /// Set once the store is found to end before what we folded: every later write is refused with it.
+    public private(set) var rewound: BusError?
 
     /// Opens a bus over `backend`, folding its log (after `snapshot`, when given).
     public init(backend: any BusBackend = MemoryBusBackend(), snapshot: BusState? = nil,
@@ -39,33 +41,102 @@ public actor MessageBus: CrewBus {
 
     public nonisolated var label: String { backend.label }
 
+    /// The state folded up to the log's current end (other processes' appends included).
+    public func currentState() async throws -> BusState {
+        try await catchUp()
+        return state
+    }
+
+    /// Folds `events` (read from the backend by a subscriber) before they are delivered, so whoever handles an
+    /// event sees a state at least that new (fold-then-deliver). Catches up through the backend on a gap.
+    func fold(_ events: [BusEvent]) async throws {
+        guard let last = events.last, last.seq > state.lastSeq else { return }
+        for event in events where event.seq > state.lastSeq {
+            guard event.seq == state.lastSeq + 1 else { break }
+            state.apply(event)
+        }
+        if state.lastSeq < last.seq { try await catchUp() }
+    }
+
     /// Validates commands in order against the evolving state and appends all their events at once, or none
     /// (the first refusal throws and nothing is written). Batching is how bulk writers reach high rates.
+    ///
+    /// Consistency rule: a refusal is a final answer, so it is only given against the log's current end. When
+    /// validation refuses, the bus checks whether another writer appended meanwhile (a cheap read of the last
+    /// sequence number); if so it folds their events and validates again. An accepted command validated on a
+    /// stale state cannot slip through either: the append only lands if the log still ends where it was validated.
     @discardableResult
     public func submit(_ commands: [BusCommand]) async throws -> [BusEvent] {
         while true {
+            if let rewound { throw rewound }
             let expected = state.lastSeq
             var scratch = state
-            var events: [BusEvent] = []
-            events.reserveCapacity(commands.count)
-            let timestamp = BusTime.quantize(now())
-            for command in commands {
-                for draft in try scratch.validate(command, now: timestamp) {
-                    let seq = scratch.lastSeq + 1
-                    let event = BusEvent(seq: seq, timestamp: timestamp, from: draft.from,
-                                         conversationID: draft.conversationID ?? "evt-\(seq)", replyTo: draft.replyTo,
-                                         body: draft.body)
-                    scratch.apply(event)
-                    events.append(event)
-                }
+            let events: [BusEvent]
+            do {
+                events = try Self.number(commands, on: &scratch, at: BusTime.quantize(now()))
+            } catch {
+                if try await isBehind(expected) { continue }
+                throw error
             }
             if events.isEmpty { return [] }
             if try await backend.append(events, expectedLastSeq: expected) {
                 if state.lastSeq == expected { state = scratch } else { try await catchUp() }
                 return events
             }
+            try await checkNotRewound(seen: state.lastSeq)
             try await catchUp()
         }
+    }
+
+    /// A conflict normally means someone appended; if instead the store ends before what we folded, retrying
+    /// would spin forever (an emptied Redis, a deleted SQLite WAL): stop writing and say what happened.
+    ///
+    /// `seen` must be taken before the store is read: another call on this actor may fold newer events while we
+    /// wait for the answer, and comparing the answer with that newer state would cry wolf.
+    private func checkNotRewound(seen: UInt64, end known: UInt64? = nil) async throws {
+        let end: UInt64
+        if let known { end = known } else { end = try await backend.lastSequence() }
+        guard end < seen else { return }
+        let error = BusError.logRewound(store: backend.label, seen: seen, now: end)
+        rewound = error
+        throw error
+    }
+
+    /// True (after folding the newcomers) when the log or our state moved past `seq` since we validated on it.
+    private func isBehind(_ seq: UInt64) async throws -> Bool {
+        let seen = state.lastSeq
+        let end = try await backend.lastSequence()
+        try await checkNotRewound(seen: seen, end: end)
+        guard end > seq || state.lastSeq != seq else { return false }
+        try await catchUp()
+        return true
+    }
+
+    /// For subscribers parked at `cursor` with nothing new: a store that now ends before it has rewound.
+    func checkStore(at cursor: UInt64) async throws {
+        let end = try await backend.lastSequence()
+        if end < cursor {
+            let error = BusError.logRewound(store: backend.label, seen: max(cursor, state.lastSeq), now: end)
+            rewound = error
+            throw error
+        }
+    }
+
+    /// Validates `commands` in order on `scratch` and numbers the events they become (one shared timestamp).
+    static func number(_ commands: [BusCommand], on scratch: inout BusState, at timestamp: Date) throws(BusError) -> [BusEvent] {
+        var events: [BusEvent] = []
+        events.reserveCapacity(commands.count)
+        for command in commands {
+            for draft in try scratch.validate(command, now: timestamp) {
+                let seq = scratch.lastSeq + 1
+                let event = BusEvent(seq: seq, timestamp: timestamp, from: draft.from,
+                                     conversationID: draft.conversationID ?? "evt-\(seq)", replyTo: draft.replyTo,
+                                     body: draft.body)
+                scratch.apply(event)
+                events.append(event)
+            }
+        }
+        return events
     }
 
     /// Bulk writers (importers, load tools): validates every batch against the state the previous ones leave and
@@ -73,29 +144,27 @@ public actor MessageBus: CrewBus {
     /// writer, the bus folds what landed and submits the rest again one by one (re-validated).
     @discardableResult
     public func submitPipelined(_ batches: [[BusCommand]]) async throws -> [BusEvent] {
+        if let rewound { throw rewound }
         let expected = state.lastSeq
         var scratch = state
         var prepared: [(events: [BusEvent], expectedLastSeq: UInt64)] = []
         let timestamp = BusTime.quantize(now())
-        for commands in batches {
-            let before = scratch.lastSeq
-            var events: [BusEvent] = []
-            for command in commands {
-                for draft in try scratch.validate(command, now: timestamp) {
-                    let seq = scratch.lastSeq + 1
-                    let event = BusEvent(seq: seq, timestamp: timestamp, from: draft.from,
-                                         conversationID: draft.conversationID ?? "evt-\(seq)", replyTo: draft.replyTo, body: draft.body)
-                    scratch.apply(event)
-                    events.append(event)
-                }
+        do {
+            for commands in batches {
+                let before = scratch.lastSeq
+                let events = try Self.number(commands, on: &scratch, at: timestamp)
+                if !events.isEmpty { prepared.append((events, before)) }
             }
-            if !events.isEmpty { prepared.append((events, before)) }
+        } catch {
+            if try await isBehind(expected) { return try await submitPipelined(batches) }
+            throw error
         }
         let results = try await backend.appendPipelined(prepared)
         if results.allSatisfy({ $0 }) {
             if state.lastSeq == expected { state = scratch } else { try await catchUp() }
             return prepared.flatMap(\.events)
         }
+        try await checkNotRewound(seen: state.lastSeq)
         try await catchUp()
         var all: [BusEvent] = []
         for (index, ok) in results.enumerated() {
@@ -118,19 +187,27 @@ public actor MessageBus: CrewBus {
     }
 
     /// Every event after `seq`, then new ones as they are appended, until the consumer stops. A consumer
-    /// that remembers the last seq it handled and resubscribes from it misses nothing.
+    /// that remembers the last seq it handled and resubscribes from it misses nothing. Each batch is folded into
+    /// `state` before it is delivered, so a consumer that looks at the state for an event it was handed finds it.
     public nonisolated func subscribe(after seq: UInt64) -> AsyncThrowingStream<BusEvent, Error> {
         let backend = self.backend
         return AsyncThrowingStream { continuation in
             let task = Task {
                 var cursor = seq
+                var checked = ContinuousClock.now
                 do {
                     while !Task.isCancelled {
                         let batch = try await backend.read(after: cursor, limit: 1_000)
                         if batch.isEmpty {
+                            // Idle: at most once a second, make sure the store has not gone backwards under us.
+                            if ContinuousClock.now - checked >= .seconds(1) {
+                                checked = .now
+                                try await self.checkStore(at: cursor)
+                            }
                             await backend.waitForEvents(after: cursor, timeout: .seconds(1))
                             continue
                         }
+                        try await self.fold(batch)
                         for event in batch {
                             if case .terminated = continuation.yield(event) { return }
                         }

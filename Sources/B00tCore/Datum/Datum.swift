@@ -11,6 +11,8 @@ public struct Datum: Hashable, Sendable, Codable {
     public var install: String?
     public var usage: [UsageExample]
     public var learn: String?
+    /// The original tool's `[b00t.learn]` table (topic, inline, auto_digest), when the datum has one.
+    public var learnSpec: LearnSpec? = nil
     public var dependsOn: [String]
     public var members: [String]
     public var env: [String: String]
@@ -67,7 +69,7 @@ public struct Datum: Hashable, Sendable, Codable {
     public var id: String { "\(name).\(type.rawValue)" }
 
     enum CodingKeys: String, CodingKey {
-        case name, type, hint, desires, category, install, usage, learn
+        case name, type, hint, desires, category, install, usage, learn, learnSpec = "learn_spec"
         case dependsOn = "depends_on", members, env, dockerImage = "docker_image", dockerArgs = "docker_args"
         case ports, command, args, workingDir = "working_dir", healthCheck = "health_check", resources, agent
         case lockTimeoutMs = "lock_timeout_ms", source

@@ -95,7 +95,7 @@ public enum DatumDecoder {
         datum.desires = t.string("desires")
         datum.category = t.string("category")
         datum.install = t.string("install")
-        datum.learn = t.string("learn")
+        decodeLearn(t, into: &datum)
         datum.usage = decodeUsage(t, context: context)
         datum.dependsOn = t.stringArray("depends_on") ?? []
         datum.members = t.stringArray("members") ?? []
@@ -157,7 +157,7 @@ public enum DatumDecoder {
         for (index, item) in items.enumerated() {
             switch item {
             case .string(let command):
-                result.append(UsageExample(description: "", command: command))
+                result.append(UsageExample(line: command))
             case .table(let fields):
                 let reader = TableReader(fields, path: "b00t.usage[\(index)]", context: context)
                 let description = reader.string("description") ?? ""

@@ -33,7 +33,13 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
         self.url = url
         logKey = "b00t:{\(url.bus)}:log"
         seqKey = "b00t:{\(url.bus)}:seq"
-        connection = try RedisConnection(url)
+        do {
+            connection = try RedisConnection(url)
+        } catch let error as BusError {
+            throw error
+        } catch {
+            throw .storage("\(error)")
+        }
     }
 
     public convenience init(_ text: String) throws(BusError) { try self.init(url: try RedisURL(parsing: text)) }
@@ -48,21 +54,40 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
         }
     }
 
+    /// Only a broken link is retried (Redis restarting, a network cut): an error reply or an unreadable entry
+    /// would only come back the same, so it is reported at once.
     private func onQueue<T>(_ body: (RedisConnection) throws -> T) throws -> T {
         var delay = 0.05
-        var lastError: Error = BusError.storage("no connection to \(url)")
+        var lastError = RedisLinkError(description: "no connection to \(url)")
         for _ in 0..<12 {
             do {
-                if connection == nil { connection = try RedisConnection(url) }
-                return try body(connection!)
-            } catch let error as BusError {
+                let live: RedisConnection
+                if let connection { live = connection } else {
+                    live = try RedisConnection(url)
+                    connection = live
+                }
+                return try body(live)
+            } catch let error as RedisLinkError {
                 lastError = error
                 connection = nil
                 Thread.sleep(forTimeInterval: delay)
                 delay = min(delay * 2, 1.0)
             }
         }
-        throw lastError
+        throw BusError.storage("\(lastError) (gave up after 12 attempts; is Redis running and reachable?)")
+    }
+
+    /// Redis's own words for a failed script or command, without Lua's plumbing, and what to do about it.
+    func explain(_ message: String, doing what: String) -> BusError {
+        if message.contains("WRONGTYPE") {
+            return .storage("\(what): the keys \(logKey) / \(seqKey) hold another kind of value — another program uses them; "
+                            + "choose another bus name (redis://…?bus=NAME) or remove those keys")
+        }
+        if message.contains("NOPERM") || message.contains("NOAUTH") {
+            return .storage("\(what): Redis refused it (\(message.split(separator: " ").first ?? "")); check the user/password and its ACL")
+        }
+        let last = message.components(separatedBy: ": ").last ?? message
+        return .storage("\(what): \(last)")
     }
 
     /// KEYS: log, seq. ARGV: expected last seq, count, then per event: entry id, kind, event JSON.
@@ -106,10 +131,10 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
                     let actual = UInt64(-1 - n)
                     if actual >= expectedLastSeq + count, let first, try self.entryMatches(first, on: connection) { return true }
                     return false
-                case .error(let message): throw BusError.storage("Redis append failed: \(message)")
+                case .error(let message): throw self.explain(message, doing: "Redis append failed")
                 default: throw BusError.storage("Redis append: unexpected reply")
                 }
-            } catch let error as BusError {
+            } catch let error as RedisLinkError {
                 // The reply was lost: did the script run? Look before retrying, so nothing is appended twice.
                 guard let fresh = try? RedisConnection(self.url) else { throw error }
                 if case .string(let bytes) = try fresh.command(["GET", seqKey]),
@@ -159,7 +184,7 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
                     }
                     results.append(ours && results.last != false)
                 case .error(let message) where !message.hasPrefix("NOSCRIPT"):
-                    throw BusError.storage("Redis append failed: \(message)")
+                    throw self.explain(message, doing: "Redis append failed")
                 default: results.append(false)  // NOSCRIPT after a restart: resubmitted one by one
                 }
             }
@@ -178,7 +203,7 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
         return try await withConnection { connection in
             let reply = try connection.command(["XRANGE", key, "\(seq + 1)-0", "+", "COUNT", String(max(1, limit))])
             guard case .array(let entries) = reply else {
-                if case .error(let e) = reply { throw BusError.storage("Redis XRANGE failed: \(e)") }
+                if case .error(let e) = reply { throw self.explain(e, doing: "Redis read failed") }
                 return []
             }
             return try entries.map(Self.decode)
@@ -189,7 +214,12 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
         let key = seqKey
         return try await withConnection { connection in
             switch try connection.command(["GET", key]) {
-            case .string(let bytes): return UInt64(String(decoding: bytes, as: UTF8.self)) ?? 0
+            case .string(let bytes):
+                guard let seq = UInt64(String(decoding: bytes, as: UTF8.self)) else {
+                    throw BusError.storage("the key \(key) does not hold a sequence number; remove it or choose another bus name")
+                }
+                return seq
+            case .error(let e): throw self.explain(e, doing: "Redis read failed")
             default: return 0
             }
         }

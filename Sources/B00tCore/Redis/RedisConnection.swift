@@ -20,30 +20,41 @@ public indirect enum RedisValue: Sendable, Equatable {
     }
 }
 
+/// The link to Redis failed (could not connect, or a read/write broke or timed out): worth reconnecting and
+/// retrying — unlike an error reply, which Redis gives deliberately and which retrying would only repeat.
+struct RedisLinkError: Error, CustomStringConvertible {
+    var description: String
+}
+
 /// One blocking hiredis connection. Commands are sent with `redisCommandArgv` (argv arrays, binary-safe; never a
 /// formatted command string). Not thread-safe: callers serialize use.
 final class RedisConnection {
     let url: RedisURL
     private var context: UnsafeMutablePointer<redisContext>?
 
-    init(_ url: RedisURL, timeout: Duration = .seconds(2)) throws(BusError) {
+    /// Connects within `timeout`; afterwards every read and write is bounded by `ioTimeout`, so a cut network
+    /// (no RST, just silence) is noticed and the connection re-made instead of blocking forever.
+    init(_ url: RedisURL, timeout: Duration = .seconds(2), ioTimeout: Duration = .seconds(5)) throws {
         self.url = url
         let seconds = timeout.components.seconds
         let tv = timeval(tv_sec: Int(seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
         guard let ctx = redisConnectWithTimeout(url.host, Int32(url.port), tv) else {
-            throw .storage("cannot allocate a Redis connection")
+            throw RedisLinkError(description: "cannot allocate a Redis connection")
         }
         if ctx.pointee.err != 0 {
             let message = Self.errorText(ctx)
             redisFree(ctx)
-            throw .storage("cannot connect to \(url): \(message)")
+            throw RedisLinkError(description: "cannot connect to \(url): \(message)")
         }
         context = ctx
+        setTimeout(ioTimeout)
         if let password = url.password {
-            if case .error(let e) = try command(["AUTH", password]) { throw .storage("Redis AUTH failed: \(e)") }
+            if case .error(let e) = try command(["AUTH", password]) {
+                throw BusError.storage("Redis at \(url) refused the password: \(e) (check the URL's password or REDISCLI_AUTH)")
+            }
         }
         if url.db != 0, case .error(let e) = try command(["SELECT", String(url.db)]) {
-            throw .storage("Redis SELECT \(url.db) failed: \(e)")
+            throw BusError.storage("Redis SELECT \(url.db) failed: \(e)")
         }
     }
 
@@ -57,17 +68,17 @@ final class RedisConnection {
     }
 
     /// Runs one command. An I/O failure (Redis gone) throws; a Redis error reply is returned as `.error`.
-    func command(_ args: [String]) throws(BusError) -> RedisValue { try command(bytes: args.map { Array($0.utf8) }) }
+    func command(_ args: [String]) throws(RedisLinkError) -> RedisValue { try command(bytes: args.map { Array($0.utf8) }) }
 
     /// The same with binary arguments (event JSON goes in without a detour through String).
-    func command(bytes args: [[UInt8]]) throws(BusError) -> RedisValue {
+    func command(bytes args: [[UInt8]]) throws(RedisLinkError) -> RedisValue {
         try send(bytes: args)
         return try receive()
     }
 
     /// Queues a command and pushes it to the socket at once (Redis starts on it while we prepare the next).
-    func send(bytes args: [[UInt8]]) throws(BusError) {
-        guard let context else { throw .storage("Redis connection is closed") }
+    func send(bytes args: [[UInt8]]) throws(RedisLinkError) {
+        guard let context else { throw RedisLinkError(description: "Redis connection is closed") }
         let rc: Int32 = withArgv(args) { argv, lens in redisAppendCommandArgv(context, Int32(args.count), argv, lens) }
         var done: Int32 = 0
         while rc == REDIS_OK && done == 0 {
@@ -77,8 +88,8 @@ final class RedisConnection {
     }
 
     /// The next reply to a command sent with `send`.
-    func receive() throws(BusError) -> RedisValue {
-        guard let context else { throw .storage("Redis connection is closed") }
+    func receive() throws(RedisLinkError) -> RedisValue {
+        guard let context else { throw RedisLinkError(description: "Redis connection is closed") }
         var raw: UnsafeMutableRawPointer? = nil
         guard redisGetReply(context, &raw) == REDIS_OK, let reply = raw else { throw drop(context, "did not answer") }
         defer { freeReplyObject(reply) }
@@ -86,11 +97,11 @@ final class RedisConnection {
     }
 
     /// Closes a connection hiredis reports broken (the next use reconnects) and says why.
-    private func drop(_ context: UnsafeMutablePointer<redisContext>, _ what: String) -> BusError {
+    private func drop(_ context: UnsafeMutablePointer<redisContext>, _ what: String) -> RedisLinkError {
         let message = Self.errorText(context)
         redisFree(context)
         self.context = nil
-        return .storage("Redis at \(url) \(what): \(message)")
+        return RedisLinkError(description: "Redis at \(url) \(what): \(message.isEmpty ? "connection lost" : message)")
     }
 
     private static func convert(_ r: UnsafeMutablePointer<redisReply>) -> RedisValue {

@@ -17,5 +17,10 @@ final class AgentRegistry: @unchecked Sendable {
         lock.withLock { if holders[agent] == holder { holders[agent] = nil } }
     }
 
+    func isHeld(_ agent: String) -> Bool { lock.withLock { holders[agent] != nil } }
+
     var count: Int { lock.withLock { holders.count } }
+
+    /// Agent ids with a live connection, sorted.
+    var agents: [String] { lock.withLock { holders.keys.sorted() } }
 }

@@ -20,7 +20,8 @@ final class BusConnectionHandler: ChannelInboundHandler {
     enum WorkItem: Sendable {
         /// An answer already known (ping, refusals): queued so replies keep the order of requests.
         case reply(String)
-        case hello(id: WireID, agent: String)
+        /// `released`: the identity this connection spoke as before (a re-bind), now offline.
+        case hello(id: WireID, agent: String, released: String?)
         case commands(id: WireID, op: String, [BusCommand])
         case state(id: WireID)
         case events(id: WireID, after: UInt64, limit: Int)
@@ -55,7 +56,7 @@ final class BusConnectionHandler: ChannelInboundHandler {
         let bus = server.bus
         worker = Self.startWorker(stream, context: WorkerContext(
             bus: bus, channel: channel, timeout: server.limits.slowConsumerTimeout, lines: server.lines,
-            subscription: subscription))
+            subscription: subscription, presence: server.presence))
         context.fireChannelActive()
     }
 
@@ -69,6 +70,7 @@ final class BusConnectionHandler: ChannelInboundHandler {
         var timeout: Duration
         var lines: EventLineCache
         var subscription: SubscriptionBox
+        var presence: PresenceKeeper
     }
 
     private static func startWorker(_ stream: AsyncStream<WorkItem>, context: WorkerContext) -> Task<Void, Never> {
@@ -90,12 +92,19 @@ final class BusConnectionHandler: ChannelInboundHandler {
                 reply = WireProtocol.ok(id, op: "unsubscribe")
             case .reply(let text):
                 reply = text
-            case .hello(let id, let agent):
+            case .hello(let id, let agent, let released):
+                if let released { await context.presence.settle(released, reason: "switched to \(agent)") }
+                await context.presence.settle(agent)
                 let seq = (try? await bus.backend.lastSequence()) ?? 0
                 reply = WireProtocol.ok(id, op: "hello", extra: "\"agent\":\(WireProtocol.jsonString(agent)),\"last_seq\":\(seq)")
             case .commands(let id, let op, let commands):
                 do {
                     let events = try await bus.submit(commands)
+                    // Presence covers registered agents only (a `bus tail` or `ping` connection is nobody): the
+                    // first registration of a connected agent brings it online before the reply.
+                    for command in commands {
+                        if case .register(let agent) = command { await context.presence.settle(agent.id) }
+                    }
                     if op == "batch" {
                         // Bulk writers get the range, not the events back (they can subscribe to see them).
                         let first = events.first?.seq ?? 0, last = events.last?.seq ?? 0
@@ -118,7 +127,8 @@ final class BusConnectionHandler: ChannelInboundHandler {
                     reply = WireProtocol.error(id, "\(error)", code: "internal")
                 }
             case .state(let id):
-                let state = await bus.state
+                var state = await bus.state
+                if let fresh = try? await bus.currentState() { state = fresh }
                 let json = (try? WireProtocol.encoder.encode(state)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
                 reply = WireProtocol.ok(id, op: "state", extra: "\"state\":\(json)")
             }
@@ -140,7 +150,10 @@ final class BusConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let agent { server.registry.release(agent, by: ObjectIdentifier(self)) }
+        if let agent {
+            server.registry.release(agent, by: ObjectIdentifier(self))
+            server.presence.changed(agent)
+        }
         // Commands already taken finish (their events may be written); only their replies have nowhere to go.
         work?.finish()
         subscription.replace(with: nil)
@@ -182,7 +195,12 @@ final class BusConnectionHandler: ChannelInboundHandler {
             return send(WireProtocol.error(.none, error.description, code: "malformed"))
         }
         let batch = request.op == "batch" ? (request.fields["cmds"] as? [Any]) : nil
-        guard bucket.take(Double(max(1, batch?.count ?? 1))) else { return rateLimited(request.id) }
+        let cost = Double(max(1, batch?.count ?? 1))
+        if cost > server.limits.burst, server.limits.rate > 0 {
+            // Waiting would never help: say what would.
+            return send(WireProtocol.error(request.id, "a batch of \(Int(cost)) commands is larger than this bus's burst of \(Int(server.limits.burst)); split it into batches of at most \(Int(server.limits.burst))", code: "too_large"))
+        }
+        guard bucket.take(cost) else { return rateLimited(request.id) }
         switch request.op {
         case "ping":
             send(WireProtocol.ok(request.id, op: "pong", extra: "\"agent\":\(agent.map(WireProtocol.jsonString) ?? "null")"))
@@ -194,15 +212,23 @@ final class BusConnectionHandler: ChannelInboundHandler {
             }
             switch request.op {
             case "subscribe":
-                let from = request.uint("from_seq") ?? request.uint("from") ?? 0
-                enqueue(.subscribe(id: request.id, after: from))
+                do {
+                    let from = try request.count("from_seq") ?? request.count("after") ?? 0
+                    enqueue(.subscribe(id: request.id, after: from))
+                } catch {
+                    send(WireProtocol.error(request.id, "\(error)", code: "malformed"))
+                }
             case "unsubscribe":
                 enqueue(.unsubscribe(id: request.id))
             case "state":
                 enqueue(.state(id: request.id))
             case "events":
-                let limit = Int(min(request.uint("limit") ?? 1_000, 10_000))
-                enqueue(.events(id: request.id, after: request.uint("after") ?? 0, limit: limit))
+                do {
+                    let limit = Int(try request.count("limit", in: 1...10_000) ?? 1_000)
+                    enqueue(.events(id: request.id, after: try request.count("after") ?? 0, limit: limit))
+                } catch {
+                    send(WireProtocol.error(request.id, error.description, code: "malformed"))
+                }
             case "batch":
                 guard let batch else {
                     return send(WireProtocol.error(request.id, "batch needs \"cmds\": [ {\"op\":…}, … ]", code: "malformed"))
@@ -237,17 +263,19 @@ final class BusConnectionHandler: ChannelInboundHandler {
         guard let id = request.string("agent"), (try? BusState.checkName(id, what: "agent id")) != nil else {
             return send(WireProtocol.error(request.id, "hello needs \"agent\": an id of 1–64 letters, digits, '-', '_' or '.'", code: "malformed"))
         }
-        if let current = agent {
-            guard current == id else {
-                return send(WireProtocol.error(request.id, "this connection already speaks as '\(current)'", code: "forbidden"))
-            }
-        } else {
+        var released: String? = nil
+        if agent != id {
+            // A connection may change who it speaks as (`/as` in k0mmand3r): the old identity is released first.
             guard server.registry.claim(id, by: ObjectIdentifier(self)) else {
                 return send(WireProtocol.error(request.id, "agent '\(id)' is already connected elsewhere; one live connection per agent", code: "conflict"))
             }
+            if let current = agent {
+                server.registry.release(current, by: ObjectIdentifier(self))
+                released = current
+            }
             agent = id
         }
-        enqueue(.hello(id: request.id, agent: id))
+        enqueue(.hello(id: request.id, agent: id, released: released))
     }
 
     /// Streams event lines after `seq` until cancelled; a reader that leaves the socket full too long is cut off.
@@ -275,8 +303,9 @@ final class BusConnectionHandler: ChannelInboundHandler {
                     channel.writeAndFlush(out, promise: nil)
                     cursor = last
                 }
-            } catch is CancellationError {
             } catch {
+                // Unsubscribed or disconnected: not an error anyone needs to read (whatever the store wrapped it in).
+                if Task.isCancelled || error is CancellationError { return }
                 let message = WireProtocol.error(.none, "stream stopped: \(error)", code: "internal")
                 channel.writeAndFlush(channel.allocator.buffer(string: message), promise: nil)
             }

@@ -3,34 +3,66 @@ import Foundation
 /// A crew bus reached over `b00t bus serve`'s socket. It speaks as one agent (bound by `hello`), folds the
 /// server's event stream with the same reducer as the daemon, and so answers queries locally; commands go
 /// to the server, which validates them against the one true log.
+///
+/// It survives the daemon: when the socket closes it reconnects with backoff (through `connector`, which
+/// re-ensures the daemon via the orchestrator), says hello again as the same agent and resumes the stream
+/// from the last sequence it folded — no gap, no duplicate. Subscribers' streams stay open across it;
+/// commands issued meanwhile wait (bounded) for the connection to come back.
 public actor RemoteBus: CrewBus {
-    public let agent: String
-    public let client: BusClient
+    /// Where the connection stands; status bars show it.
+    public enum Connection: Sendable, Equatable {
+        case connected
+        case reconnecting(attempt: Int, since: Date, lastError: String?)
+        case closed
+    }
+
+    public private(set) var agent: String
+    public nonisolated let endpoint: BusEndpoint
     public private(set) var state: BusState
+    public private(set) var connection: Connection = .connected
+    /// How many times the connection was re-established.
+    public private(set) var reconnects = 0
+    private var client: BusClient?
+    private let connector: @Sendable () async throws -> BusClient
     private var recent: [BusEvent] = []
     private let recentCapacity = 10_000
     private var waiters: [(seq: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+    private var connectionWaiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     private var subscribers: [UUID: (cursor: UInt64, continuation: AsyncThrowingStream<BusEvent, Error>.Continuation)] = [:]
     private var pump: Task<Void, Never>?
-    private var closed = false
+    private var reconnector: Task<Void, Never>?
+    /// How long a command waits for a lost connection to come back before it fails.
+    public var reconnectWait: Duration = .seconds(10)
+    private var observer: (@Sendable (Connection) -> Void)?
 
-    public nonisolated var label: String { "unix:\(client.endpoint.socketPath)" }
+    /// Called on every change of `connection` (agents log "reconnecting…" / "reconnected").
+    public func observeConnection(_ observer: @escaping @Sendable (Connection) -> Void) { self.observer = observer }
+
+    private func setConnection(_ new: Connection) {
+        let changed: Bool
+        switch (connection, new) {
+        case (.reconnecting, .reconnecting): changed = false  // attempts are not news
+        default: changed = connection != new
+        }
+        connection = new
+        if changed { observer?(new) }
+    }
+
+    public nonisolated var label: String { "unix:\(endpoint.socketPath)" }
 
     /// Connects, says hello as `agent` (with the endpoint's token), takes the current state and follows the
-    /// stream from there.
-    public static func connect(_ endpoint: BusEndpoint, agent: String) async throws -> RemoteBus {
-        let client = try await BusClient.connect(endpoint)
+    /// stream from there. `connector` opens a fresh connection (by default straight to the socket); it is used
+    /// again to reconnect.
+    public static func connect(_ endpoint: BusEndpoint, agent: String,
+                               connector: (@Sendable () async throws -> BusClient)? = nil) async throws -> RemoteBus {
+        let connect = connector ?? { try await BusClient.connect(endpoint) }
+        let client = try await connect()
         do {
-            var hello: [String: Any] = ["agent": agent]
-            if let token = endpoint.token { hello["token"] = token }
-            try await client.request("hello", hello)
-            let reply = try await client.request("state")
-            guard let object = reply.object["state"] else { throw BusClientError.badReply("no state") }
-            let data = try JSONSerialization.data(withJSONObject: object)
-            let state = try WireProtocol.decoder.decode(BusState.self, from: data)
-            let bus = RemoteBus(agent: agent, client: client, state: state)
+            _ = try await hello(client, endpoint: endpoint, agent: agent)
+            let state = try await fetchState(client)
+            let bus = RemoteBus(agent: agent, endpoint: endpoint, client: client, state: state, connector: connect)
             try await client.request("subscribe", ["from_seq": state.lastSeq])
-            await bus.startPump()
+            await bus.startPump(client)
             return bus
         } catch {
             await client.close()
@@ -38,17 +70,37 @@ public actor RemoteBus: CrewBus {
         }
     }
 
-    private init(agent: String, client: BusClient, state: BusState) {
+    private init(agent: String, endpoint: BusEndpoint, client: BusClient, state: BusState,
+                 connector: @escaping @Sendable () async throws -> BusClient) {
         self.agent = agent
+        self.endpoint = endpoint
         self.client = client
         self.state = state
+        self.connector = connector
     }
 
-    private func startPump() {
+    private static func hello(_ client: BusClient, endpoint: BusEndpoint, agent: String) async throws -> UInt64 {
+        var hello: [String: Any] = ["agent": agent]
+        if let token = endpoint.token { hello["token"] = token }
+        let reply = try await client.request("hello", hello)
+        return reply.lastSeq ?? 0
+    }
+
+    private static func fetchState(_ client: BusClient) async throws -> BusState {
+        let reply = try await client.request("state")
+        guard let state = reply.state else { throw BusClientError.badReply("no state") }
+        return state
+    }
+
+    public func currentState() async throws -> BusState { state }
+
+    // MARK: The stream
+
+    private func startPump(_ client: BusClient) {
         let events = client.events
         pump = Task { [weak self] in
             for await event in events { await self?.fold(event) }
-            await self?.finish()
+            await self?.connectionLost(client)
         }
     }
 
@@ -66,19 +118,125 @@ public actor RemoteBus: CrewBus {
         for waiter in ready { waiter.continuation.resume() }
     }
 
-    private func finish() {
-        closed = true
+    /// The socket closed under us: reconnect in the background unless we were closed on purpose.
+    private func connectionLost(_ lost: BusClient) {
+        guard client === lost, connection != .closed else { return }
+        client = nil
+        setConnection(.reconnecting(attempt: 0, since: Date(), lastError: nil))
+        // Whoever waits for its own write to fold would wait forever on a dead stream: let them look again.
         for waiter in waiters { waiter.continuation.resume() }
         waiters.removeAll()
-        for (_, subscriber) in subscribers { subscriber.continuation.finish(throwing: BusClientError.disconnected) }
-        subscribers.removeAll()
+        reconnector = Task { await self.reconnectLoop() }
     }
+
+    private func reconnectLoop() async {
+        var delay = Duration.milliseconds(50)
+        var attempt = 0
+        while connection != .closed && !Task.isCancelled {
+            attempt += 1
+            if case .reconnecting(_, let since, let lastError) = connection {
+                connection = .reconnecting(attempt: attempt, since: since, lastError: lastError)
+            }
+            do {
+                let fresh = try await connector()
+                do {
+                    try await resume(on: fresh)
+                    return
+                } catch {
+                    await fresh.close()
+                    throw error
+                }
+            } catch {
+                if case .reconnecting(let n, let since, _) = connection {
+                    connection = .reconnecting(attempt: n, since: since, lastError: "\(error)")
+                }
+            }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(2))
+        }
+    }
+
+    /// Hello as the same agent, then the stream from the last folded seq. A log that went backwards (a daemon
+    /// restarted on an empty store) cannot be resumed: the state is taken afresh and said so.
+    private func resume(on fresh: BusClient) async throws {
+        let last = try await Self.hello(fresh, endpoint: endpoint, agent: agent)
+        guard connection != .closed else { return await fresh.close() }
+        if last < state.lastSeq {
+            state = try await Self.fetchState(fresh)
+            recent.removeAll()
+            for (id, _) in subscribers { subscribers[id]?.cursor = state.lastSeq }
+        }
+        try await fresh.request("subscribe", ["from_seq": state.lastSeq])
+        client = fresh
+        reconnects += 1
+        setConnection(.connected)
+        startPump(fresh)
+        for (_, waiter) in connectionWaiters { waiter.resume() }
+        connectionWaiters.removeAll()
+    }
+
+    /// The live client, waiting (up to `reconnectWait`) while the connection is being re-established.
+    private func liveClient() async throws -> BusClient {
+        if let client { return client }
+        if connection == .closed { throw BusClientError.disconnected }
+        let id = UUID()
+        let wait = reconnectWait
+        let timer = Task {
+            try? await Task.sleep(for: wait)
+            self.wakeConnectionWaiter(id)
+        }
+        await withCheckedContinuation { continuation in connectionWaiters[id] = continuation }
+        timer.cancel()
+        guard let client else {
+            let why: String
+            if case .reconnecting(let attempt, _, let lastError) = connection {
+                why = "reconnecting (attempt \(attempt))" + (lastError.map { ": \($0)" } ?? "")
+            } else {
+                why = "closed"
+            }
+            throw BusClientError.unreachable(endpoint.socketPath, why)
+        }
+        return client
+    }
+
+    private func wakeConnectionWaiter(_ id: UUID) { connectionWaiters.removeValue(forKey: id)?.resume() }
 
     /// Waits until the local fold has reached `seq` (so a caller sees its own writes).
     private func waitUntilFolded(_ seq: UInt64) async {
-        if state.lastSeq >= seq || closed { return }
+        if state.lastSeq >= seq || client == nil { return }
         await withCheckedContinuation { continuation in waiters.append((seq, continuation)) }
     }
+
+    /// One request on the live connection. A reply lost with the connection is reported as such: the command
+    /// may have been applied (look at the stream), so it is not silently sent again.
+    public func request(_ op: String, _ fields: sending [String: Any] = [:]) async throws -> WireReply {
+        let client = try await liveClient()
+        do {
+            return try await client.request(op, fields)
+        } catch BusClientError.disconnected {
+            throw BusClientError.lostReply(op)
+        }
+    }
+
+    // MARK: Identity
+
+    /// Speaks as `id` from now on, on the same connection (the server releases the old identity): `/as` in
+    /// k0mmand3r and `@as` in replay files.
+    public func rebind(as id: String) async throws {
+        guard id != agent else { return }
+        var fields: [String: Any] = ["agent": id]
+        if let token = endpoint.token { fields["token"] = token }
+        do {
+            let reply = try await request("hello", fields)
+            // The reply comes after the daemon wrote our presence: wait until we have folded it.
+            if let last = reply.lastSeq { await waitUntilFolded(last) }
+        } catch BusClientError.refused(let error) {
+            throw error
+        }
+        agent = id
+    }
+
+    // MARK: Commands and reads
 
     @discardableResult
     public func submit(_ commands: [BusCommand]) async throws -> [BusEvent] {
@@ -86,28 +244,26 @@ public actor RemoteBus: CrewBus {
         do {
             if commands.count == 1 {
                 let (op, fields) = try Self.wire(commands[0])
-                reply = try await client.request(op, fields)
+                reply = try await request(op, fields)
             } else {
                 let cmds = try commands.map { command -> [String: Any] in
                     var (op, fields) = try Self.wire(command)
                     fields["op"] = op
                     return fields
                 }
-                reply = try await client.request("batch", ["cmds": cmds])
+                reply = try await request("batch", ["cmds": cmds])
             }
-        } catch let error as BusClientError {
-            if case .refused(let code, let message, let busError) = error { throw busError ?? Self.busError(code: code, message: message) }
+        } catch BusClientError.refused(let error) {
             throw error
         }
         if commands.count > 1 {
             // A batch reply carries the range; the events themselves arrive on our stream.
-            guard let first = (reply.object["first_seq"] as? NSNumber)?.uint64Value,
-                  let last = (reply.object["last_seq"] as? NSNumber)?.uint64Value else { return [] }
+            guard let first = reply.firstSeq, let last = reply.lastSeq else { return [] }
             if last == 0 { return [] }
             await waitUntilFolded(last)
             return recent.filter { $0.seq >= first && $0.seq <= last }
         }
-        let events = try Self.events(in: reply)
+        let events = reply.events ?? []
         if let last = events.last { await waitUntilFolded(last.seq) }
         return events
     }
@@ -116,11 +272,11 @@ public actor RemoteBus: CrewBus {
         var result: [BusEvent] = []
         var cursor = seq
         while result.count < limit {
-            let reply = try await client.request("events", ["after": cursor, "limit": min(10_000, limit - result.count)])
-            let page = try Self.events(in: reply)
-            if page.isEmpty { break }
+            let reply = try await request("events", ["after": cursor, "limit": min(10_000, limit - result.count)])
+            let page = reply.events ?? []
+            guard let last = page.last else { break }
             result += page
-            cursor = page.last!.seq
+            cursor = last.seq
         }
         return result
     }
@@ -139,58 +295,46 @@ public actor RemoteBus: CrewBus {
     private func attach(_ id: UUID, after seq: UInt64, _ continuation: AsyncThrowingStream<BusEvent, Error>.Continuation) async {
         var cursor = seq
         // History older than what we keep comes from the server; the rest from our recent events.
-        if let first = recent.first?.seq, cursor + 1 < first || recent.isEmpty && cursor < state.lastSeq {
-            let upTo = recent.first.map { $0.seq - 1 } ?? state.lastSeq
+        let upTo = (recent.first?.seq).map { $0 - 1 } ?? state.lastSeq
+        if cursor < upTo {
             while cursor < upTo {
-                guard let page = try? await events(after: cursor, limit: Int(min(10_000, upTo - cursor))), !page.isEmpty else { break }
-                for event in page { continuation.yield(event) }
-                cursor = page.last!.seq
+                guard let page = try? await events(after: cursor, limit: Int(min(10_000, upTo - cursor))),
+                      let last = page.last else { break }
+                for event in page where event.seq <= upTo { continuation.yield(event) }
+                cursor = min(last.seq, upTo)
             }
         }
         for event in recent where event.seq > cursor {
             continuation.yield(event)
             cursor = event.seq
         }
-        if closed { continuation.finish(throwing: BusClientError.disconnected); return }
+        if connection == .closed { continuation.finish(throwing: BusClientError.disconnected); return }
         subscribers[id] = (cursor, continuation)
     }
 
     private func detach(_ id: UUID) { subscribers[id] = nil }
 
+    /// Closes the connection for good: subscribers' streams end, nothing reconnects.
     public func close() async {
-        await client.close()
+        setConnection(.closed)
+        reconnector?.cancel()
+        let last = client
+        client = nil
+        await last?.close()
         pump?.cancel()
-        finish()
+        for waiter in waiters { waiter.continuation.resume() }
+        waiters.removeAll()
+        for (_, waiter) in connectionWaiters { waiter.resume() }
+        connectionWaiters.removeAll()
+        for (_, subscriber) in subscribers { subscriber.continuation.finish(throwing: BusClientError.disconnected) }
+        subscribers.removeAll()
     }
+
+    // MARK: Wire
 
     /// A command as the wire expects it: op name and fields (the speaker comes from the connection).
     static func wire(_ command: BusCommand) throws -> (String, [String: Any]) {
-        let data = try WireProtocol.encoder.encode(command)
-        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any], let (name, inner) = object.first,
-              var fields = inner as? [String: Any]
-        else { throw BusClientError.badReply("cannot encode \(command)") }
-        if name == "register", var agent = fields["agent"] as? [String: Any] {
-            agent["agent"] = agent.removeValue(forKey: "id")
-            fields = agent
-        }
-        return (WireProtocol.snake(name), fields)
-    }
-
-    static func events(in reply: WireReply) throws -> [BusEvent] {
-        guard let list = reply.object["events"] as? [Any] else { return [] }
-        return try list.map { item in
-            try WireProtocol.decodeEvent(try JSONSerialization.data(withJSONObject: item))
-        }
-    }
-
-    static func busError(code: String, message: String) -> BusError {
-        switch code {
-        case "forbidden": return .notAllowed(message.hasPrefix("not allowed: ") ? String(message.dropFirst(13)) : message)
-        case "rate_limited", "unauthorized", "conflict", "no_hello": return .notAllowed(message)
-        case "closed": return .closed(message.hasPrefix("closed: ") ? String(message.dropFirst(8)) : message)
-        case "duplicate": return .duplicate(message.hasPrefix("refused: ") ? String(message.dropFirst(9)) : message)
-        case "timeout": return .timeout(message)
-        default: return .invalid(message)
-        }
+        let (op, fields) = try WireProtocol.encode(command)
+        return (op, fields)
     }
 }

@@ -38,7 +38,7 @@ import Testing
         try await bus.register(BusAgent(id: "shy", autoAcceptHandshakes: false))
         let answer = Task {
             for try await event in bus.subscribe(after: 0) {
-                if case .handshakeRequested(let id, "shy", _) = event.body {
+                if case .handshakeRequested(let id, "shy", _, _) = event.body {
                     await #expect(throws: BusError.notAllowed("only shy can answer \(id)")) {
                         try await bus.replyHandshake(id, from: "beta", accept: true)
                     }
@@ -54,9 +54,65 @@ import Testing
         await #expect(throws: BusError.closed("\(reply.handshake) was already answered")) {
             try await bus.replyHandshake(reply.handshake, from: "shy", accept: true)
         }
-        await #expect(throws: BusError.timeout("shy did not answer handshake hs-8")) {
+        await #expect(throws: BusError.timeout("shy did not answer hs-8 within 0.1 s; the handshake expired")) {
             _ = try await bus.handshake(from: "alpha", to: "shy", proposal: "again?", timeout: .milliseconds(100))
         }
+        // The expiry is on the record, and a late answer is refused rather than accepted after the asker left.
+        let events = try await bus.events()
+        #expect(events.contains { $0.body == .handshakeExpired(id: "hs-8") && $0.from == "alpha" && $0.replyTo == 8 })
+        await #expect(throws: BusError.closed("hs-8 expired: alpha stopped waiting; ask again")) {
+            try await bus.replyHandshake("hs-8", from: "shy", accept: true)
+        }
+    }
+
+    @Test func aReplyAfterTheDeadlineIsRefusedEvenWithoutAnExpiryEvent() async throws {
+        // The requester may have crashed before it could write handshakeExpired: the deadline alone decides.
+        let clock = TestClock()
+        let bus = try await MessageBus(backend: MemoryBusBackend(), clock: { clock.now })
+        try await bus.register(BusAgent(id: "alpha"))
+        try await bus.register(BusAgent(id: "shy", autoAcceptHandshakes: false))
+        let events = try await bus.submit(.handshake(from: "alpha", to: "shy", proposal: "x", expiresAt: clock.now.addingTimeInterval(5)))
+        guard case .handshakeRequested(let id, _, _, let expiresAt)? = events.first?.body else { Issue.record("no request"); return }
+        #expect(expiresAt != nil)
+        clock.advance(6)
+        await #expect(throws: BusError.self) { try await bus.replyHandshake(id, from: "shy", accept: true) }
+        await #expect(throws: BusError.invalid("the handshake's deadline is already past")) {
+            try await bus.submit(.handshake(from: "alpha", to: "shy", proposal: "x", expiresAt: clock.now.addingTimeInterval(-1)))
+        }
+        // Only the asker can expire it.
+        let again = try await bus.submit(.handshake(from: "alpha", to: "shy", proposal: "y"))
+        guard case .handshakeRequested(let second, _, _, _)? = again.first?.body else { Issue.record("no request"); return }
+        await #expect(throws: BusError.notAllowed("only alpha, who asked, can expire \(second)")) {
+            try await bus.submit(.expireHandshake(from: "shy", handshake: second))
+        }
+    }
+
+    @Test func learningRequestsAreAnsweredOnTheRecord() async throws {
+        let bus = try await bus()
+        let asked = try await bus.submit(.requestLearning(from: "beta", skill: "rust", teacher: "alpha"))
+        let request = try #require(asked.first?.conversationID)
+        #expect(request.hasPrefix("learn-"))
+        #expect(await bus.state.learningRequests[request]?.status == .pending)
+        await #expect(throws: BusError.notAllowed("only alpha can answer \(request)")) {
+            try await bus.submit(.declineLearning(from: "gamma", request: request, reason: "no"))
+        }
+        try await bus.submit(.declineLearning(from: "alpha", request: request, reason: "alpha's rust is 0.50, below the 0.70 needed to teach"))
+        #expect(await bus.state.learningRequests[request]?.status == .declined)
+        await #expect(throws: BusError.closed("\(request) was already declined")) {
+            try await bus.submit(.declineLearning(from: "alpha", request: request, reason: "again"))
+        }
+    }
+
+    @Test func presenceIsWrittenOnlyWhenItChanges() async throws {
+        let bus = try await bus()
+        try await bus.submit(.presence(agent: "alpha", online: true, reason: nil))
+        #expect(await bus.state.isOnline("alpha"))
+        await #expect(throws: BusError.duplicate("alpha is already online")) {
+            try await bus.submit(.presence(agent: "alpha", online: true, reason: nil))
+        }
+        let events = try await bus.submit(.presence(agent: "alpha", online: false, reason: "connection closed"))
+        #expect(events.first?.body == .agentLeft(agent: "alpha", reason: "connection closed"))
+        #expect(await !bus.state.isOnline("alpha"))
     }
 
     @Test func crews() async throws {
@@ -115,7 +171,7 @@ import Testing
         #expect(await bus.proposal(r)?.status == .passed)
 
         let s = try await bus.createProposal("withdraw me", by: "alpha")
-        try await refuses(bus, .closeProposal(from: "beta", proposal: s), .notAllowed("only alpha, who proposed \(s), can withdraw it"))
+        try await refuses(bus, .withdrawProposal(from: "beta", proposal: s), .notAllowed("only alpha, who proposed \(s), can withdraw it"))
         try await bus.withdrawProposal(s, by: "alpha")
         #expect(await bus.proposal(s)?.status == .withdrawn)
     }
@@ -153,8 +209,7 @@ import Testing
     }
 
     @Test func replyByClosesApplications() async throws {
-        final class Clock: @unchecked Sendable { var now = Date(timeIntervalSince1970: 1_000_000) }
-        let clock = Clock()
+        let clock = TestClock()
         let bus = try await MessageBus(backend: MemoryBusBackend(), clock: { clock.now })
         try await bus.register(BusAgent(id: "alpha"))
         try await bus.register(BusAgent(id: "beta"))
@@ -162,7 +217,7 @@ import Testing
             try await bus.postAhoy(from: "alpha", role: "dev", replyBy: clock.now.addingTimeInterval(-1))
         }
         let a = try await bus.postAhoy(from: "alpha", role: "dev", replyBy: clock.now.addingTimeInterval(60))
-        clock.now = clock.now.addingTimeInterval(61)
+        clock.advance(61)
         await #expect(throws: BusError.self) { try await bus.applyToAhoy(a, from: "beta") }
     }
 

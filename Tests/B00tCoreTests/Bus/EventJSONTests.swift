@@ -18,6 +18,12 @@ import Testing
         try await bus.register(BusAgent(id: "shy", autoAcceptHandshakes: false))
         try await bus.submit(.handshake(from: "alpha", to: "shy", proposal: "x"))
         try await bus.replyHandshake("hs-\(await bus.state.lastSeq)", from: "shy", accept: false, reason: nil)
+        try await bus.submit(.handshake(from: "alpha", to: "shy", proposal: "y", expiresAt: Date().addingTimeInterval(30)))
+        try await bus.submit(.expireHandshake(from: "alpha", handshake: "hs-\(await bus.state.lastSeq)"))
+        let learn = try await bus.submit(.requestLearning(from: "beta", skill: "go", teacher: "alpha"))
+        try await bus.submit(.declineLearning(from: "alpha", request: learn[0].conversationID, reason: "alpha's go is 0.00"))
+        try await bus.submit(.presence(agent: "beta", online: true, reason: nil))
+        try await bus.submit(.presence(agent: "beta", online: false, reason: "connection closed"))
         try await bus.say(from: "alpha", "direct", to: "beta")
         try await bus.deregister("shy")
         let events = try await bus.events()
@@ -28,6 +34,6 @@ import Testing
             #expect(decoded == event, "\(event.body.kind)")
             #expect(try JSONSerialization.jsonObject(with: Data(EventJSON.encode(event))) is [String: Any])
         }
-        #expect(kinds.count == 21)
+        #expect(kinds.count == 25)
     }
 }
