@@ -4,7 +4,7 @@ DEBIAN_PACKAGES := libedit-dev libhiredis-dev libncurses-dev libsqlite3-dev redi
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 
-.PHONY: deps build release run test bench check clean model pyenv
+.PHONY: deps build release run test bench check clean model pyenv fuzz fuzz-ci
 
 ## deps: install the Debian packages that are missing (no-op when all are present), then grok's model
 deps: model
@@ -31,8 +31,19 @@ run: build
 
 ## test: every unit and integration test — one at a time: several suites start real daemons, agents and
 ## tmux sessions, and on a 2-core CI machine running them all at once makes timing-sensitive ones flaky.
+## With CI=true (.ci/run) the fuzzers run afterwards, 30 s each.
 test: deps
 	$(SWIFT) test --no-parallel $(SWIFT_FLAGS)
+	@if [ "$$CI" = "true" ]; then $(MAKE) fuzz-ci; fi
+
+## fuzz: libFuzzer + ASan over the datum, query, replay, wire and REPL parsers, FUZZ_SECONDS (60) each
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh
+
+## fuzz-ci: each target for 30 s from the committed corpus; fails on a crash, a hang (> 1 s) or a leak
+fuzz-ci:
+	FUZZ_SECONDS=30 Fuzz/run.sh
 
 ## bench: release build, then one JSON object of figures
 bench: release pyenv

@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "B00tCore", targets: ["B00tCore"]),
+        // For the fuzz targets in Fuzz/ (a package of their own, built with -sanitize=fuzzer).
+        .library(name: "K0mmand3rKit", targets: ["K0mmand3rKit"]),
         .executable(name: "b00t", targets: ["B00tCLI"]),
         .executable(name: "k0mmand3r", targets: ["K0mmand3r"]),
         .executable(name: "b00t-bench", targets: ["B00tBench"]),

@@ -158,7 +158,7 @@ struct SleepService {
     @Test func heldLockTimesOutNamingTheHolder() throws {
         let sandbox = ServiceSandbox()
         let service = SleepService(name: "locked")
-        service.write(sandbox, extra: "lock_timeout_ms = 400")
+        service.write(sandbox, extra: "lock_timeout_ms = 1500")
         try B00tPaths.ensurePrivateDirectory(sandbox.state.path + "/locks")
         let held = try FileLock(path: sandbox.state.path + "/locks/locked.process.lock")
         defer { held.release() }
@@ -170,6 +170,7 @@ struct SleepService {
         #expect(up.status == 1)
         #expect(up.stderr.contains("held by pid \(getpid())"), "\(up.stderr)")
         #expect(up.stderr.contains("lock_timeout_ms"))
+        #expect(up.stderr.contains("⏳ locked.process: waiting for pid \(getpid())"), "\(up.stderr)")
         let stop = try run(Binaries.path("b00t"), ["stop", "locked.process"], environment: env)
         #expect(stop.status == 1)
         #expect(stop.stderr.contains("held by pid \(getpid())"), "\(stop.stderr)")

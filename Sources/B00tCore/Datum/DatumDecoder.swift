@@ -1,3 +1,5 @@
+import Foundation
+
 /// Decodes one datum file. Strict where a mistake would silently change behaviour (syntax, wrong types, near-miss
 /// keys, missing name), lenient where the original tool's folders differ (other keys and types are warnings).
 public enum DatumDecoder {
@@ -224,6 +226,13 @@ public enum DatumDecoder {
         health.unix = t.string("unix")
         if let tcp = health.tcp, HostPort(EnvExpansion.expand(tcp, environment: [:])) == nil {
             context.report(.error, key: "b00t.health_check.tcp", "invalid address '\(tcp)'", hint: "write \"127.0.0.1:6379\"")
+        }
+        if let text = health.httpURL {
+            let url = URL(string: EnvExpansion.expand(text, environment: [:]))
+            if url?.scheme?.lowercased() != "http" || (url?.host ?? "").isEmpty || (url?.port).map({ !(1...65535).contains($0) }) == true {
+                context.report(.error, key: "b00t.health_check.http_url", "invalid http_url '\(text)'",
+                               hint: "write \"http://127.0.0.1:8080/health\" (only http:// is probed)")
+            }
         }
         if let value = t.raw("exec") {
             switch value {

@@ -30,7 +30,9 @@ public indirect enum DatumQuery: Hashable, Sendable, CustomStringConvertible {
     public static func || (lhs: DatumQuery, rhs: DatumQuery) -> DatumQuery { .or(lhs, rhs) }
     public static prefix func ! (query: DatumQuery) -> DatumQuery { .not(query) }
 
-    /// Canonical expression text; parsing it gives back the same query.
+    /// Canonical expression text; parsing it gives back the same query. Parentheses only where precedence
+    /// needs them (`and` binds tighter than `or`, both group to the left), so the text never nests deeper
+    /// than the expression it came from (the parser bounds nesting).
     public var description: String {
         switch self {
         case .all: return "*"
@@ -38,9 +40,18 @@ public indirect enum DatumQuery: Hashable, Sendable, CustomStringConvertible {
         case .bySkill(let skill, let minimum): return minimum > 0 ? "skill:\(skill)>=\(minimum)" : "skill:\(skill)"
         case .byCategory(let category): return "category:\(category)"
         case .byName(let name): return "name:\(name)"
-        case .and(let a, let b): return "(\(a) and \(b))"
-        case .or(let a, let b): return "(\(a) or \(b))"
-        case .not(let q): return "not \(q)"
+        case .and(let a, let b):
+            return "\(a.grouped(unless: { $0.isTerm || $0.isNot || $0.isAnd })) and \(b.grouped(unless: { $0.isTerm || $0.isNot }))"
+        case .or(let a, let b):
+            return "\(a) or \(b.grouped(unless: { !$0.isOr }))"
+        case .not(let q): return "not \(q.grouped(unless: { $0.isTerm || $0.isNot }))"
         }
     }
+
+    private func grouped(unless bare: (DatumQuery) -> Bool) -> String { bare(self) ? description : "(\(description))" }
+
+    private var isAnd: Bool { if case .and = self { return true } else { return false } }
+    private var isOr: Bool { if case .or = self { return true } else { return false } }
+    private var isNot: Bool { if case .not = self { return true } else { return false } }
+    private var isTerm: Bool { !isAnd && !isOr && !isNot }
 }

@@ -75,6 +75,7 @@ public struct DatumQueryParser {
     }
 
     private func term(_ text: String, column: Int) throws(DatumQueryError) -> DatumQuery {
+        if text == "*" { return .all }
         guard let colon = text.firstIndex(of: ":") else {
             if ["and", "or", ")", "&&", "||"].contains(text.lowercased()) { throw .unexpected(text, column: column) }
             throw .missingField(text, column: column)
@@ -89,6 +90,7 @@ public struct DatumQueryParser {
         case "skill":
             if let range = value.range(of: ">=") {
                 let skill = String(value[..<range.lowerBound])
+                guard !skill.isEmpty else { throw .emptyValue(field, column: column) }
                 guard let minimum = Double(value[range.upperBound...]), (0...1).contains(minimum) else {
                     throw .badProficiency(value, column: column)
                 }

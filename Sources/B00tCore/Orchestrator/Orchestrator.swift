@@ -128,11 +128,12 @@ public final class Orchestrator: Sendable {
     }
 
     /// The datum's lock (`<state>/locks/<id>.lock`), shared by `up`, `stop` and `restart` in every process.
-    /// Waits at most `lockTimeout`; with `B00T_DEBUG=1` (or on a terminal) says whom it waits for.
+    /// Waits at most `lockTimeout`; with `B00T_DEBUG=1` says whom it waits for after a second (not by default:
+    /// k0mmand3r's screen shares the terminal, and the timeout error names the holder anyway).
     func lock(_ service: ResolvedService) throws -> FileLock {
         let directory = try paths.stateSubdirectory("locks")
         let id = service.id
-        let announce = debug || isatty(STDERR_FILENO) == 1
+        let announce = debug
         do {
             return try FileLock(path: "\(directory)/\(id).lock", timeout: lockTimeout(service)) { holder in
                 guard announce else { return }

@@ -124,3 +124,16 @@ import Testing
         #expect(catalog.warnings.first?.message.contains("it is not a folder") == true)
     }
 }
+
+@Suite struct HealthURLTests {
+    @Test(arguments: ["https://x/", "ftp://x/", "http://", "not a url", "http://h:99999/"])
+    func unusableHealthURLsAreLoadErrors(url: String) {
+        let (datum, diagnostics) = decode("[b00t]\nname = \"x\"\n[b00t.health_check]\nhttp_url = \"\(url)\"\n")
+        #expect(datum == nil)
+        #expect(diagnostics.first?.key == "b00t.health_check.http_url", "\(diagnostics)")
+    }
+
+    @Test func urlsWithVariablesValidateOnTheirDefaults() {
+        #expect(decode("[b00t]\nname = \"x\"\n[b00t.health_check]\nhttp_url = \"http://127.0.0.1:${P:-8080}/h\"\n").diagnostics.isEmpty)
+    }
+}

@@ -66,3 +66,28 @@ import Testing
         #expect(DatumQueryError.tooManyTerms(column: 1).description.contains("at most 256 terms"))
     }
 }
+
+@Suite struct DatumQueryRoundTripTests {
+    @Test(arguments: [
+        "", "*", "type:agent", "a:b", "type:cli or type:agent and skill:go", "(type:cli or type:agent) and skill:go",
+        "not (type:a or type:b) and not not name:x", "type:a and (type:b and type:c)", "type:a or (type:b or type:c)",
+        "skill:rust>=0.5 category:db", String(repeating: "(", count: 32) + "type:x" + String(repeating: ")", count: 32),
+        Array(repeating: "type:x", count: 256).joined(separator: " or "),
+    ])
+    func canonicalTextParsesBackToTheSameQuery(text: String) throws {
+        guard let query = try? DatumQueryParser.parse(text) else { return }
+        #expect(try DatumQueryParser.parse(query.description) == query, "\(query.description)")
+    }
+
+    @Test func minimalParentheses() throws {
+        #expect(try DatumQueryParser.parse("type:cli or type:agent and skill:go").description == "type:cli or type:agent and skill:go")
+        #expect(try DatumQueryParser.parse("(type:a or type:b) and not (name:x and name:y)").description
+                == "(type:a or type:b) and not (name:x and name:y)")
+        #expect(DatumQuery.all.description == "*")
+    }
+
+    /// Found by the query fuzzer: `skill:>=0` parsed to a skill with no name, printed as `skill:`, which does not parse.
+    @Test func skillWithoutANameIsAnError() {
+        #expect(throws: DatumQueryError.emptyValue("skill", column: 1)) { try DatumQueryParser.parse("skill:>=0") }
+    }
+}

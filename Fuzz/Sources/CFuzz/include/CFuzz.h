@@ -1,0 +1,7 @@
+#ifndef CFUZZ_H
+#define CFUZZ_H
+#include <stddef.h>
+#include <stdint.h>
+/* libFuzzer's entry point for programs with their own main (SwiftPM gives every executable one). */
+int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*callback)(const uint8_t *data, size_t size));
+#endif
