@@ -14,7 +14,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
@@ -47,7 +46,6 @@ let package = Package(
                 "CB00tSystem",
                 "CHiredis",
                 "COpenBLAS",
-                .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -56,7 +54,7 @@ let package = Package(
         ),
         .target(
             name: "K0mmand3rKit",
-            dependencies: ["B00tCore", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["B00tCore"]
         ),
         .executableTarget(
             name: "B00tCLI",

@@ -41,7 +41,8 @@ struct AgentRun: AsyncParsableCommand {
 
         let agentID = profile.id
         let log: @Sendable (String) -> Void = { line in
-            FileHandle.standardOutput.write(Data("[\(BusEventFormatter.clock(Date()))] \(agentID): \(line)\n".utf8))
+            // Log lines quote what others said on the bus (pitches, reasons): escaped before they reach a terminal.
+            FileHandle.standardOutput.write(Data("[\(BusEventFormatter.clock(Date()))] \(agentID): \(TerminalText.line(line))\n".utf8))
         }
         let crewBus = try await connectBus(agent: profile.id, url: bus)
         if let remote = crewBus as? RemoteBus {

@@ -1,6 +1,5 @@
 import B00tCore
 import Foundation
-import TOMLKit
 
 /// Colours for every screen role. A theme file maps roles to specs like `"green bold"`, `"black/cyan"`,
 /// `"208 underline"` (names or 256-colour numbers, `fg/bg`, then attributes).
@@ -100,6 +99,10 @@ public struct Theme: Equatable, Sendable {
 
     /// Loads `NAME` from the theme folders (the built-in default when no file is found for "default").
     public static func load(named name: String) throws(ReplError) -> Theme {
+        // A name, never a path: `/theme ../../x` must not load any x.toml on the disk.
+        guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            throw .failed("theme name '\(TerminalText.line(String(name.prefix(64))))' must be letters, digits, '-' or '_' (themes: \(available().joined(separator: ", ")))")
+        }
         for folder in folders() {
             let path = "\(folder)/\(name).toml"
             if FileManager.default.fileExists(atPath: path) { return try load(file: path) }
@@ -116,11 +119,9 @@ public struct Theme: Equatable, Sendable {
         }
         let table: [String: DatumValue]
         do {
-            table = TOMLConversion.table(try TOMLTable(string: text))
-        } catch let error as TOMLParseError {
-            throw .failed("\(path):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
+            table = try TOMLDocument.parse(text).root
         } catch {
-            throw .failed("\(path): \(error)")
+            throw .failed("\(path):\(error.line):\(error.column): \(error.message)")
         }
         let locator = KeyLocator(source: text)
         func fail(_ key: String, _ message: String) -> ReplError {

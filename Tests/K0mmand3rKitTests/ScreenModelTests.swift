@@ -136,5 +136,14 @@ import Testing
         #expect { try Theme.load(file: path) } throws: { "\($0)".contains("\(path):2: colors.ok") }
         try "[colors\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect { try Theme.load(file: path) } throws: { "\($0)".hasPrefix("\(path):1:") }
+        // What once aborted the process inside toml++ is a plain error now.
+        for text in ["[[[", "[=]", "a = [}", "t = 1979-05-27T.7"] {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect { try Theme.load(file: path) } throws: { "\($0)".hasPrefix("\(path):1:") }
+        }
+        // A theme is named, never reached by a path.
+        for name in ["../../etc/x", "/tmp/x", "", "a b"] {
+            #expect { try Theme.load(named: name) } throws: { "\($0)".contains("must be letters, digits") }
+        }
     }
 }
