@@ -49,7 +49,7 @@ import Testing
 
     @Test func commandsThenArguments() {
         #expect(completer.complete("/he").line == "/help ")
-        #expect(completer.candidates(for: "/a") == ["/agents", "/ahoy", "/ahoys", "/apply", "/as", "/award"])
+        #expect(completer.candidates(for: "/a") == ["/advice", "/agents", "/ahoy", "/ahoys", "/apply", "/as", "/award"])
         #expect(completer.complete("/as al").line == "/as alpha ")
         #expect(completer.complete("/award ").candidates == ["ahoy-4", "ahoy-9"])
         #expect(completer.complete("/award ahoy-").line == "/award ahoy-")
