@@ -29,9 +29,10 @@ release: deps
 run: build
 	"$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/k0mmand3r" $(ARGS)
 
-## test: every unit and integration test
+## test: every unit and integration test — one at a time: several suites start real daemons, agents and
+## tmux sessions, and on a 2-core CI machine running them all at once makes timing-sensitive ones flaky.
 test: deps
-	$(SWIFT) test $(SWIFT_FLAGS)
+	$(SWIFT) test --no-parallel $(SWIFT_FLAGS)
 
 ## bench: release build, then one JSON object of figures
 bench: release pyenv

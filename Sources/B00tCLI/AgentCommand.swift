@@ -17,7 +17,7 @@ struct AgentRun: AsyncParsableCommand {
     @Option(help: "An agent datum (alpha or alpha.agent) for role, skills, personality and policy.") var datum: String?
     @Option(help: "Policy TOML file (vote, apply_threshold, accept_handshakes, teach_method).") var policy: String?
     @Option(help: "Role.") var role: String?
-    @Option(help: "Use a Redis bus directly (redis://host:port/db; also $B00T_BUS_URL) instead of the daemon.") var bus: String?
+    @Option(help: "The bus: socket (the daemon, default), sqlite[:PATH], memory or redis://host:port/db (also $B00T_BUS_URL).") var bus: String?
 
     func run() async throws {
         var profile = BusAgent(id: id ?? "")
@@ -71,16 +71,36 @@ struct AgentRun: AsyncParsableCommand {
         log("stopped")
     }
 
-    /// `rust:0.9,testing:0.7` (a bare name means 0.5).
+    /// `rust:0.9,testing:0.7` (a bare name means 0.5). Strict: an empty entry or name, a missing or
+    /// non-numeric proficiency, one outside 0.0–1.0, a name outside the skill character set or a name given
+    /// twice is an error naming the entry.
     static func parseSkills(_ text: String) throws(BusError) -> [String: Double] {
+        let usage = "write name:proficiency pairs separated by commas, like rust:0.9,testing:0.7"
         var skills: [String: Double] = [:]
-        for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
-            let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
-            let level = parts.count == 2 ? Double(parts[1]) : 0.5
-            guard let level, (0...1).contains(level) else {
-                throw .invalid("--skills: '\(item)' needs a proficiency in 0.0–1.0, like rust:0.9")
+        for (position, raw) in text.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
+            let item = raw.trimmingCharacters(in: .whitespaces)
+            guard !item.isEmpty else { throw .invalid("--skills: entry \(position + 1) is empty; \(usage)") }
+            let name: String
+            let level: Double
+            if let colon = item.firstIndex(of: ":") {
+                name = item[..<colon].trimmingCharacters(in: .whitespaces)
+                let levelText = item[item.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                guard !levelText.isEmpty else {
+                    throw .invalid("--skills: '\(item)' has no proficiency after ':'; give one in 0.0–1.0 (\(name.isEmpty ? "rust" : name):0.9) or drop the ':' for 0.5")
+                }
+                guard let parsed = Double(levelText), parsed.isFinite, (0...1).contains(parsed) else {
+                    throw .invalid("--skills: '\(item)': proficiency '\(levelText)' must be a number in 0.0–1.0, like rust:0.9")
+                }
+                level = parsed
+            } else {
+                name = item
+                level = 0.5
             }
-            skills[parts[0]] = level
+            if let problem = IdentifierRules.skillNameProblem(name) {
+                throw .invalid("--skills: '\(item)': \(problem)")
+            }
+            guard skills[name] == nil else { throw .invalid("--skills: '\(name)' is given twice") }
+            skills[name] = level
         }
         return skills
     }

@@ -26,7 +26,10 @@ struct BusLoad: AsyncParsableCommand {
     @Option(help: "Agent id to speak as.") var agent = "loader"
 
     func run() async throws {
-        let backend: any BusBackend = try self.bus.map { try RedisBusBackend($0) } ?? SQLiteBusBackend(path: db ?? defaultBusPath())
+        let backend: any BusBackend
+        do {
+            backend = try (self.bus.map { try BusURL(parsing: $0) } ?? .sqlite(path: db ?? defaultBusPath())).backend()
+        } catch { throw ValidationError("--bus: \(error)") }
         let bus = try await MessageBus(backend: backend)
         try await bus.register(BusAgent(id: agent))
         var written = 0
@@ -50,7 +53,8 @@ struct BusAwardRace: AsyncParsableCommand {
     @Option(help: "Who to award to.") var winner: String
 
     func run() async throws {
-        let backend: any BusBackend = bus.hasPrefix("sqlite:") ? try SQLiteBusBackend(path: String(bus.dropFirst(7))) : try RedisBusBackend(bus)
+        let backend: any BusBackend
+        do { backend = try BusURL(parsing: bus).backend() } catch { throw ValidationError("--bus: \(error)") }
         let crewBus = try await MessageBus(backend: backend)
         let ids = await crewBus.state.listAhoys(.open).filter { $0.from == poster }.map(\.id)
         var won = 0
@@ -118,7 +122,12 @@ struct BusDoctor: AsyncParsableCommand {
             throw ValidationError("give --bus redis://host:port/db (or set B00T_BUS_URL)")
         }
         let url: RedisURL
-        do { url = try RedisURL(parsing: text) } catch { throw ValidationError(error.description) }
+        do {
+            guard case .redis(let parsed) = try BusURL(parsing: text) else {
+                throw BusError.invalid("bus doctor checks a Redis bus (redis://…); for this machine's daemon see b00t bus ping")
+            }
+            url = parsed
+        } catch { throw ValidationError("\(error)") }
         let checks = RedisDoctor.check(url)
         if json {
             let encoder = JSONEncoder()
@@ -126,7 +135,7 @@ struct BusDoctor: AsyncParsableCommand {
             let data = try encoder.encode(["checks": checks])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            for check in checks { print(check.line) }  // TODO(merge): sanitize with the shared terminal sanitizer
+            for check in checks { print(TerminalText.line(check.line)) }
         }
         if checks.contains(where: { $0.status == .fail }) { throw ExitCode(1) }
     }

@@ -16,20 +16,19 @@ struct BusServe: AsyncParsableCommand {
 
     func run() async throws {
         let paths = B00tPaths.standard()
-        var endpoint = BusEndpoint.standard(paths: paths)
+        var endpoint: BusEndpoint
+        do { endpoint = try BusEndpoint.standard(paths: paths) } catch { throw CLIError(error.description) }
         if let socket, !socket.isEmpty { endpoint.socketPath = socket }
+        guard rate.isFinite, (0...1_000_000).contains(rate) else { throw ValidationError("--rate must be 0–1000000 messages a second (0: unlimited), got \(rate)") }
+        guard burst.isFinite, (1...1_000_000).contains(burst) else { throw ValidationError("--burst must be 1–1000000, got \(burst)") }
+        let store: BusURL
+        do { store = try BusURL.resolve(self.store, fallback: .sqlite(path: db)) } catch { throw ValidationError("--store: \(error.description)") }
+        if case .daemon = store { throw ValidationError("--store names the log the daemon keeps: sqlite[:PATH], memory or redis://…") }
         let backend: any BusBackend
-        let chosen = store ?? ProcessInfo.processInfo.environment["B00T_BUS_URL"] ?? "sqlite"
-        switch chosen {
-        case "sqlite": backend = try SQLiteBusBackend(path: db ?? paths.stateDirectory + "/bus.sqlite")
-        case "memory": backend = MemoryBusBackend()
-        case let url where url.hasPrefix("redis://"):
-            do { backend = try RedisBusBackend(url) } catch { throw CLIError(error.description) }
-        default: throw ValidationError("--store must be sqlite, memory or redis://host:port/db (got '\(chosen)')")
-        }
+        do { backend = try store.backend(paths: paths) } catch { throw CLIError("\(error)") }
         let bus = try await MessageBus(backend: backend)
         let server = BusServer(bus: bus, endpoint: endpoint, limits: .init(rate: rate, burst: burst))
-        try await server.start()
+        do { try await server.start() } catch let error as BusServerError { throw CLIError(error.description) }
         FileHandle.standardError.write(Data("b00t bus: serving \(backend.label) on \(endpoint.socketPath)\(endpoint.token == nil ? "" : " (token required)")\n".utf8))
         let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
         await stop.wait()
@@ -82,13 +81,13 @@ struct BusPing: AsyncParsableCommand {
     }
 }
 
-/// A Redis URL (given, or `$B00T_BUS_URL`) opens that bus directly; otherwise connects to the daemon through
-/// the orchestrator (cold: starts it). Failures become clean CLI errors.
+/// The bus a `--bus` flag (or `$B00T_BUS_URL`) names — by default the daemon, through the orchestrator (cold:
+/// starts it). A value b00t does not know is an error, never silently the default. Failures become clean CLI errors.
 func connectBus(agent: String, url: String?) async throws -> any CrewBus {
-    if let url = url ?? ProcessInfo.processInfo.environment["B00T_BUS_URL"], url.hasPrefix("redis://") {
-        do { return try await MessageBus(backend: try RedisBusBackend(url)) } catch let error as BusError { throw CLIError(error.description) }
-    }
-    return try await connectBus(agent: agent)
+    let chosen: BusURL
+    do { chosen = try BusURL.resolve(url, fallback: .daemon) } catch { throw ValidationError("--bus: \(error.description)") }
+    if case .daemon = chosen { return try await connectBus(agent: agent) }
+    do { return try await chosen.open(agent: agent) } catch let error as BusError { throw CLIError(error.description) }
 }
 
 /// Connects through the orchestrator (cold: starts the daemon), turning failures into clean CLI errors.

@@ -69,13 +69,19 @@ struct DatumCommand: ParsableCommand {
 
         func run() throws {
             let catalog = options.loadCatalog()
-            let failing = catalog.diagnostics.filter { $0.isError || strict }
+            // What `up` would refuse (missing dependencies, cycles) is an error here too; built-in datums
+            // resolve references as they do for `up`.
+            let graph = DependencyGraph(catalog: BuiltinDatums.adding(to: catalog)).problems()
+                .filter { problem in catalog.datums.values.contains { $0.source == problem.file } }
+            let diagnostics = catalog.diagnostics + graph
+            let errors = diagnostics.filter(\.isError).count
+            let failing = diagnostics.filter { $0.isError || strict }
             if json {
-                print(try jsonText(CheckReport(datums: catalog.datums.count, diagnostics: catalog.diagnostics)))
+                print(try jsonText(CheckReport(datums: catalog.datums.count, diagnostics: diagnostics)))
             } else {
-                for diagnostic in catalog.diagnostics { print(diagnostic) }
-                print("\(catalog.datums.count) datums loaded from \(options.searchPath.folders.joined(separator: ":")); "
-                      + "\(catalog.errors.count) errors, \(catalog.warnings.count) warnings")
+                for diagnostic in diagnostics { print(TerminalText.line(diagnostic.description)) }
+                print(TerminalText.line("\(catalog.datums.count) datums loaded from \(options.searchPath.folders.joined(separator: ":")); "
+                      + "\(errors) errors, \(diagnostics.count - errors) warnings"))
             }
             if !failing.isEmpty { throw ExitCode(1) }
         }
@@ -108,8 +114,9 @@ func jsonText<T: Encodable>(_ value: T) throws -> String {
     return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
 
-/// A user-facing failure: printed as `Error: …` with exit code 1, no stack trace.
+/// A user-facing failure: printed as `Error: …` with exit code 1, no stack trace. The text is escaped for
+/// the terminal: messages quote datum fields, bus text and service log tails.
 struct CLIError: Error, CustomStringConvertible {
     var description: String
-    init(_ description: String) { self.description = description }
+    init(_ description: String) { self.description = TerminalText.block(description) }
 }

@@ -7,7 +7,7 @@ import K0mmand3rKit
 struct Replay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run k0mmand3r replay files (*.k0); exit non-zero at the first failed @expect.")
-    @Option(help: "memory (default: each file gets a fresh bus), sqlite[:PATH] or socket.") var bus = "memory"
+    @Option(help: "memory (default: each file gets a fresh bus), sqlite[:PATH], socket or redis://… (also $B00T_BUS_URL).") var bus: String?
     @Option(name: .customLong("as"), help: "Agent to start as (default $B00T_AGENT or $USER).") var agent: String?
     @Flag(name: .shortAndLong, help: "Print each command and its output, @as switches and the bus events that arrived.") var verbose = false
     @Argument(help: "Replay files.") var files: [String]
@@ -17,10 +17,10 @@ struct Replay: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let choice: BusChoice
-        do { choice = try BusChoice.parse(bus) } catch { throw ValidationError(error.description) }
+        let choice: BusURL
+        do { choice = try BusURL.resolve(bus, fallback: .memory) } catch { throw ValidationError(error.description) }
         for file in files {
-            let me = agent ?? BusChoice.defaultAgent()
+            let me = agent ?? Session.defaultAgent()
             let crewBus: any CrewBus
             do { crewBus = try await choice.open(agent: me) } catch { throw CLIError("cannot open the bus: \(error)") }
             // Replay files say who speaks with @as; nobody is registered behind their back, so ids are reproducible.

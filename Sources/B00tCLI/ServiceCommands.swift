@@ -7,12 +7,13 @@ func makeOrchestrator(_ options: DatumOptions) -> Orchestrator {
     Orchestrator(catalog: BuiltinDatums.adding(to: options.loadCatalog()))
 }
 
-/// Runs `body`, turning orchestrator and lookup errors into a clean `Error: …` and exit 1.
+/// Runs `body`, turning every error into a clean `Error: …` and exit 1 (Foundation's file errors become
+/// readable text with their path, not `NSCocoaErrorDomain Code=…`).
 func orchestrated<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let error as OrchestratorError {
-        throw CLIError(error.description)
-    } catch let error as DatumLookupError {
-        throw CLIError(error.description)
+    do { return try body() } catch let error as ExitCode {
+        throw error
+    } catch {
+        throw CLIError(ErrorText.describe(error))
     }
 }
 
@@ -67,7 +68,8 @@ struct Stop: ParsableCommand {
         let orchestrator = makeOrchestrator(options)
         let report = try orchestrated { try orchestrator.stop(name, force: force) }
         for (id, needers) in report.kept.sorted(by: { $0.key < $1.key }) {
-            FileHandle.standardError.write(Data("kept \(id): still needed by \(needers.joined(separator: ", ")) (--force stops it)\n".utf8))
+            let line = TerminalText.line("kept \(id): still needed by \(needers.joined(separator: ", ")) (--force stops it)")
+            FileHandle.standardError.write(Data((line + "\n").utf8))
         }
     }
 }
@@ -84,22 +86,64 @@ struct Restart: ParsableCommand {
     }
 }
 
+/// Service output is shown escaped (`TerminalText.block`: only newlines and tabs pass), because a service —
+/// or whoever can make it log a request line — must not be able to rewrite the reader's terminal. `--raw`
+/// prints the bytes exactly as written (colours, progress bars), for a terminal you trust or a pipe.
 struct Logs: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print a service's log; -f follows it.")
     @OptionGroup var options: DatumOptions
     @Flag(name: .shortAndLong, help: "Follow the log.") var follow = false
-    @Option(name: .shortAndLong, help: "Lines to show.") var lines = 100
+    @Option(name: .shortAndLong, help: "Lines to show (1–100000).") var lines = 100
+    @Flag(help: "Print the log's bytes unescaped (terminal control sequences included).") var raw = false
     @Argument var name: String
+
+    static let lineRange = 1...100_000
+
+    func validate() throws {
+        guard Self.lineRange.contains(lines) else {
+            throw ValidationError("--lines must be from \(Self.lineRange.lowerBound) to \(Self.lineRange.upperBound) (got \(lines))")
+        }
+    }
 
     func run() throws {
         let orchestrator = makeOrchestrator(options)
         let (tail, followArgv) = try orchestrated { try orchestrator.logs(name, lines: lines) }
         guard follow else {
-            if !tail.isEmpty { print(tail) }
+            if !tail.isEmpty { print(raw ? tail : TerminalText.block(tail)) }
             return
         }
-        // Hand the terminal to the follower (tail -F / docker logs -f): argv, no shell.
-        let pid = try Spawn.start(followArgv, options: .init(inheritOutput: true))
+        guard !raw else {
+            // Hand the terminal to the follower (tail -F / docker logs -f): argv, no shell.
+            let pid = try Spawn.start(followArgv, options: .init(inheritOutput: true))
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            return
+        }
+        try followEscaped(followArgv)
+    }
+
+    /// Runs the follower with its output into a pipe and prints what arrives, escaped, as it arrives.
+    func followEscaped(_ argv: [String]) throws {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw CLIError("cannot follow the log: \(String(cString: strerror(errno)))") }
+        let pid: pid_t
+        do {
+            pid = try Spawn.start(argv, options: .init(outputDescriptor: fds[1]))
+        } catch {
+            close(fds[0]); close(fds[1])
+            throw CLIError("\(error)")
+        }
+        close(fds[1])
+        var decoder = EscapingStream()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            FileHandle.standardOutput.write(Data(decoder.feed(buffer[0..<n]).utf8))
+        }
+        FileHandle.standardOutput.write(Data(decoder.finish().utf8))
+        close(fds[0])
         var status: Int32 = 0
         waitpid(pid, &status, 0)
     }

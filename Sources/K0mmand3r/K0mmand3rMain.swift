@@ -18,12 +18,16 @@ struct K0mmand3rMain: AsyncParsableCommand {
     @Option(help: "When to colour plain output: auto, always or never.") var color = "auto"
     @Option(help: "Crew stream lines kept in memory.") var scrollback = 20_000
 
+    func validate() throws {
+        guard ["auto", "always", "never"].contains(color) else { throw ValidationError("--color must be auto, always or never (got '\(color)')") }
+        guard (100...10_000_000).contains(scrollback) else { throw ValidationError("--scrollback must be 100–10000000 lines (got \(scrollback))") }
+    }
+
     func run() async throws {
-        let me = agent ?? BusChoice.defaultAgent()
-        let choice: BusChoice
+        let me = agent ?? Session.defaultAgent()
+        let choice: BusURL
         // Default: the daemon for people (one writer, presence, pushed events), a throwaway bus for replays.
-        let fallback = replay != nil ? "memory" : "socket"
-        do { choice = try BusChoice.parse(bus ?? ProcessInfo.processInfo.environment["B00T_BUS_URL"] ?? fallback) } catch { throw ValidationError(error.description) }
+        do { choice = try BusURL.resolve(bus, fallback: replay != nil ? .memory : .daemon) } catch { throw ValidationError(error.description) }
         let themeName = theme ?? ProcessInfo.processInfo.environment["B00T_THEME"] ?? "default"
         let crewBus: any CrewBus
         do {

@@ -1,3 +1,4 @@
+import B00tCore
 import Foundation
 import K0mmand3rKit
 
@@ -8,10 +9,12 @@ struct PlainOutput {
     func write(_ lines: [OutputLine]) {
         var text = ""
         for line in lines {
+            // Lines carry what agents and datums said: escaped, so nobody can move the cursor or forge a line.
+            let safe = TerminalText.line(line.text)
             if color, let code = Self.ansi[line.role.hasPrefix("event") ? "event" : line.role] {
-                text += "\u{1B}[\(code)m\(line.text)\u{1B}[0m\n"
+                text += "\u{1B}[\(code)m\(safe)\u{1B}[0m\n"
             } else {
-                text += line.text + "\n"
+                text += safe + "\n"
             }
         }
         FileHandle.standardOutput.write(Data(text.utf8))

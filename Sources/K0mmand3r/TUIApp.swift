@@ -51,7 +51,7 @@ final class TUIApp {
             state.notice = .error("theme: \(error.description) — using the built-in default")
         }
         state.theme = theme.name
-        state.busLabel = BusChoice.shortLabel(bus.label)
+        state.busLabel = BusURL.shortLabel(bus.label)
     }
 
     /// Tab completion's view of the bus and datums (also used by line mode).

@@ -192,7 +192,7 @@ public enum ScreenModel {
         case .running: return status.health == "unhealthy" ? "warn" : "ok"
         case .crashed: return "error"
         case .stopped: return "dim"
-        case .unknown: return "warn"
+        case .unknown, .leaderExited: return "warn"
         }
     }
 
@@ -335,12 +335,14 @@ struct Canvas {
         cells = Array(repeating: Array(repeating: (" ", "text"), count: columns), count: rows)
     }
 
-    /// Writes `span` at (row, column), clipped to `width` columns (and the screen).
+    /// Writes `span` at (row, column), clipped to `width` columns (and the screen). Whatever it holds — an
+    /// agent's role, a chat line, a datum's hint — control characters and bidi overrides are shown escaped
+    /// (`\e`, `\u{202E}`), never sent to the terminal.
     mutating func put(row: Int, column: Int, width: Int, _ span: Span) {
         guard row >= 0, row < cells.count, column < columns else { return }
         var col = max(0, column)
         let limit = min(columns, column + width)
-        for c in span.text {
+        for c in TerminalText.line(span.text) {
             let w = TextWidth.width(of: c)
             if w == 0 { continue }
             if col + w > limit { break }

@@ -55,6 +55,13 @@ public actor Session {
 
     public nonisolated var busLabel: String { bus.label }
 
+    /// The REPL's own identity when none is given: `$B00T_AGENT`, else the login name (cleaned to an agent id).
+    public static func defaultAgent(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let raw = environment["B00T_AGENT"] ?? environment["USER"] ?? "human"
+        let cleaned = String(raw.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }.prefix(64))
+        return cleaned.isEmpty ? "human" : cleaned
+    }
+
     /// Runs one line (a /command or chat text).
     public func run(_ line: String) async -> CommandOutcome {
         let command: ReplCommand?

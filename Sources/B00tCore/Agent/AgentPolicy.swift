@@ -1,5 +1,4 @@
 import Foundation
-import TOMLKit
 
 /// How an autonomous agent process behaves: how it votes, when it bids on ahoys, whom it shakes hands with
 /// and how it teaches. Read from a datum's `[b00t.agent.policy]` or a policy TOML file.
@@ -80,11 +79,9 @@ public struct AgentPolicy: Sendable, Equatable {
         }
         let table: [String: DatumValue]
         do {
-            table = TOMLConversion.table(try TOMLTable(string: text))
-        } catch let error as TOMLParseError {
-            throw .invalid("\(path):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
+            table = try TOMLDocument.parse(text).root
         } catch {
-            throw .invalid("\(path): \(error)")
+            throw .invalid("\(path):\(error.line):\(error.column): \(error.message)")
         }
         if case .table(let inner)? = table["policy"], table.count == 1 { return try AgentPolicy(table: inner, source: path) }
         return try AgentPolicy(table: table, source: path)

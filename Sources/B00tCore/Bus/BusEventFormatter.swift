@@ -2,7 +2,11 @@ import Foundation
 
 /// One-line human text for events: `bus tail`, k0mmand3r's crew stream and agents' logs say the same thing.
 public enum BusEventFormatter {
-    public static func summary(_ event: BusEvent) -> String {
+    /// Escaped for the terminal (`TerminalText.line`): ids, roles and chat text come from other agents, and
+    /// an escape sequence or newline in them must not rewrite the reader's screen or forge an event line.
+    public static func summary(_ event: BusEvent) -> String { TerminalText.line(unescapedSummary(event)) }
+
+    static func unescapedSummary(_ event: BusEvent) -> String {
         let from = event.from
         switch event.body {
         case .agentRegistered(let a):

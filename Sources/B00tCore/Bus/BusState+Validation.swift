@@ -8,6 +8,7 @@ extension BusState {
         switch command {
         case .register(let agent):
             try Self.checkName(agent.id, what: "agent id")
+            for skill in agent.skills.keys { try Self.checkSkillName(skill) }
             for (skill, level) in agent.skills where !(0...1).contains(level) || skill.isEmpty {
                 throw .invalid("skill '\(skill)' proficiency \(level) is outside 0.0–1.0")
             }
@@ -121,6 +122,7 @@ extension BusState {
             try requireAgent(from)
             guard !role.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalid("an ahoy needs a role") }
             guard budget >= 0 else { throw .invalid("budget \(budget) must not be negative") }
+            guard budget <= Self.maximumBudget else { throw .invalid("budget \(budget) is larger than the \(Self.maximumBudget) a bus accepts") }
             if let replyBy, replyBy <= now { throw .invalid("reply_by is in the past") }
             let id = "ahoy-\(next)"
             return [EventDraft(from: from, body: .ahoyPosted(id: id, role: role, description: description,
@@ -168,6 +170,7 @@ extension BusState {
             let teacher = try requireAgent(from)
             let learner = try requireAgent(to)
             guard from != to else { throw .invalid("an agent cannot teach itself") }
+            try Self.checkSkillName(skill)
             guard teacher.canTeach(skill) else {
                 throw .notAllowed(String(format: "%@'s %@ is %.2f; teaching needs at least %.2f",
                                          from, skill, teacher.proficiency(skill), SkillRules.teachThreshold))
@@ -201,6 +204,7 @@ extension BusState {
             let c = try requireCrew(crew)
             guard c.members.contains(from) else { throw .notAllowed("\(from) is not in crew \(crew)") }
             guard !topic.isEmpty else { throw .invalid("knowledge needs a topic") }
+            for skill in impact.keys { try Self.checkSkillName(skill) }
             for (skill, gain) in impact where !(0...1).contains(gain) || skill.isEmpty {
                 throw .invalid("skill impact \(skill) = \(gain) must be in 0.0–1.0")
             }
@@ -247,6 +251,14 @@ extension BusState {
         case .withdrawn: throw .closed("\(id) was withdrawn by \(ahoy.from)")
         }
     }
+
+    /// Skill names cross the bus to every crew member's screen: the character set of `IdentifierRules`.
+    static func checkSkillName(_ skill: String) throws(BusError) {
+        if let problem = IdentifierRules.skillNameProblem(skill) { throw .invalid("skill '\(skill)': \(problem)") }
+    }
+
+    /// Budgets are counted in whole units; a trillion is far beyond any crew and keeps sums exact.
+    public static let maximumBudget = 1_000_000_000_000
 
     static func checkName(_ name: String, what: String) throws(BusError) {
         guard !name.isEmpty, name.count <= 64,

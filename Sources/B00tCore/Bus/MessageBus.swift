@@ -83,26 +83,30 @@ public actor MessageBus: CrewBus {
                 if state.lastSeq == expected { state = scratch } else { try await catchUp() }
                 return events
             }
-            try await checkNotRewound()
+            try await checkNotRewound(seen: state.lastSeq)
             try await catchUp()
         }
     }
 
     /// A conflict normally means someone appended; if instead the store ends before what we folded, retrying
     /// would spin forever (an emptied Redis, a deleted SQLite WAL): stop writing and say what happened.
-    private func checkNotRewound(end known: UInt64? = nil) async throws {
+    ///
+    /// `seen` must be taken before the store is read: another call on this actor may fold newer events while we
+    /// wait for the answer, and comparing the answer with that newer state would cry wolf.
+    private func checkNotRewound(seen: UInt64, end known: UInt64? = nil) async throws {
         let end: UInt64
         if let known { end = known } else { end = try await backend.lastSequence() }
-        guard end < state.lastSeq else { return }
-        let error = BusError.logRewound(store: backend.label, seen: state.lastSeq, now: end)
+        guard end < seen else { return }
+        let error = BusError.logRewound(store: backend.label, seen: seen, now: end)
         rewound = error
         throw error
     }
 
     /// True (after folding the newcomers) when the log or our state moved past `seq` since we validated on it.
     private func isBehind(_ seq: UInt64) async throws -> Bool {
+        let seen = state.lastSeq
         let end = try await backend.lastSequence()
-        try await checkNotRewound(end: end)
+        try await checkNotRewound(seen: seen, end: end)
         guard end > seq || state.lastSeq != seq else { return false }
         try await catchUp()
         return true
@@ -160,7 +164,7 @@ public actor MessageBus: CrewBus {
             if state.lastSeq == expected { state = scratch } else { try await catchUp() }
             return prepared.flatMap(\.events)
         }
-        try await checkNotRewound()
+        try await checkNotRewound(seen: state.lastSeq)
         try await catchUp()
         var all: [BusEvent] = []
         for (index, ok) in results.enumerated() {

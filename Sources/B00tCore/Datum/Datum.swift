@@ -26,6 +26,9 @@ public struct Datum: Hashable, Sendable, Codable {
     public var healthCheck: HealthCheck?
     public var resources: Resources?
     public var agent: AgentSpec?
+    /// How long `up`, `stop` and `restart` wait for another b00t that holds this datum's lock before giving
+    /// up (`lock_timeout_ms`); nil means the health wait budget plus 30 s (see `Orchestrator.lockTimeout`).
+    public var lockTimeoutMs: Int?
     /// Where it was read from: diagnostics and `show` name it.
     public var source: String?
 
@@ -59,6 +62,9 @@ public struct Datum: Hashable, Sendable, Codable {
         self.source = source
     }
 
+    /// `lock_timeout_ms` must lie in 1 ms … 1 day.
+    public static let lockTimeoutRange = 1...86_400_000
+
     /// `name.type`, the key every command uses (`redis.process`, `grok.stack`).
     public var id: String { "\(name).\(type.rawValue)" }
 
@@ -66,6 +72,6 @@ public struct Datum: Hashable, Sendable, Codable {
         case name, type, hint, desires, category, install, usage, learn, learnSpec = "learn_spec"
         case dependsOn = "depends_on", members, env, dockerImage = "docker_image", dockerArgs = "docker_args"
         case ports, command, args, workingDir = "working_dir", healthCheck = "health_check", resources, agent
-        case source
+        case lockTimeoutMs = "lock_timeout_ms", source
     }
 }

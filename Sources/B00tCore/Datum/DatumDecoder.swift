@@ -1,5 +1,3 @@
-import TOMLKit
-
 /// Decodes one datum file. Strict where a mistake would silently change behaviour (syntax, wrong types, near-miss
 /// keys, missing name), lenient where the original tool's folders differ (other keys and types are warnings).
 public enum DatumDecoder {
@@ -7,7 +5,7 @@ public enum DatumDecoder {
     static let datumKeys = [
         "name", "type", "hint", "desires", "category", "install", "usage", "learn", "depends_on", "members", "env",
         "docker_image", "image", "docker_args", "ports", "command", "args", "working_dir", "health_check",
-        "resources", "role", "skills", "personality", "policy", "model", "agent",
+        "resources", "role", "skills", "personality", "policy", "model", "agent", "lock_timeout_ms",
     ]
     static let healthKeys = [
         "http_url", "tcp", "unix", "exec", "expected_status", "interval_ms", "timeout_ms", "retry_count", "start_period_ms",
@@ -22,20 +20,18 @@ public enum DatumDecoder {
     public static func decode(
         source: String, file: String, fileName: String? = nil, fileType: String? = nil
     ) -> (datum: Datum?, diagnostics: [DatumDiagnostic]) {
-        let context = DecodingContext(file: file, source: source)
-        let root: [String: DatumValue]
+        let document: TOMLDocument
         do {
-            root = TOMLConversion.table(try TOMLTable(string: source))
-        } catch let error as TOMLParseError {
+            document = try TOMLDocument.parse(source)
+        } catch {
             let diagnostic = DatumDiagnostic(
-                severity: .error, file: file, line: error.source.begin.line, column: error.source.begin.column,
-                key: nil, message: "TOML syntax error: \(error.description)",
+                severity: .error, file: file, line: error.line, column: error.column,
+                key: nil, message: "TOML syntax error: \(error.message)",
                 hint: "fix the TOML at this position")
             return (nil, [diagnostic])
-        } catch {
-            return (nil, [DatumDiagnostic(severity: .error, file: file, line: 1, column: 1, key: nil,
-                                          message: "cannot parse: \(error)")])
         }
+        let root = document.root
+        let context = DecodingContext(file: file, document: document)
         let top = TableReader(root, path: "", context: context)
         guard let table = top.subtable("b00t") else {
             if !context.hasErrors {
@@ -56,16 +52,20 @@ public enum DatumDecoder {
         if name == nil && !t.has("name") {
             context.report(.error, key: "b00t.name", "missing required key", hint: "add name = \"\(fileName ?? "…")\"")
         }
-        if let name, name.isEmpty || name.contains("/") || name.contains(where: \.isWhitespace) {
-            context.report(.error, key: "b00t.name", "invalid name '\(name)'",
-                           hint: "use letters, digits, '-', '_' or '.' only")
+        let effectiveName = name ?? fileName ?? ""
+        let nameProblem = IdentifierRules.datumNameProblem(effectiveName)
+        let nameIsKnown = name != nil || (!t.has("name") && fileName != nil)
+        if let nameProblem, nameIsKnown {
+            context.report(.error, key: "b00t.name", "invalid datum name '\(effectiveName)'", hint: nameProblem)
         }
-        var type: DatumType? = t.string("type").map { DatumType($0) } ?? fileType.map { DatumType($0) }
-        if let declared = type, let fileType, declared.rawValue != fileType {
+        let declaredType = t.string("type")
+        let type: DatumType? = declaredType.map { DatumType($0) } ?? fileType.map { DatumType($0) }
+        if let type, let problem = IdentifierRules.datumTypeProblem(type.rawValue) {
+            context.report(.error, key: "b00t.type", "invalid datum type '\(type)'", hint: problem)
+        } else if let declared = type, let fileType, declared.rawValue != fileType {
             context.report(.error, key: "b00t.type", "type '\(declared)' does not match the file name's '.\(fileType).toml'",
                            hint: "rename the file or change the type")
-        }
-        if let declared = type, !declared.isKnown {
+        } else if let declared = type, !declared.isKnown {
             let known = DatumType.known.map(\.rawValue)
             if let suggestion = closestMatch(to: declared.rawValue, in: known) {
                 context.report(.error, key: "b00t.type", "unknown type '\(declared)'",
@@ -75,16 +75,20 @@ public enum DatumDecoder {
                                hint: "known types: \(known.joined(separator: ", ")); it still loads for show and query")
             }
         }
-        if type == nil {
+        let resolvedType: DatumType
+        if let type {
+            resolvedType = type
+        } else {
             context.report(.error, key: "b00t.type", "missing type", hint: "add type = \"process\" (or name the file <name>.<type>.toml)")
-            type = DatumType("unknown")
+            resolvedType = DatumType("unknown")
         }
-        if let name, let fileName, name != fileName {
+        if let name, let fileName, name != fileName, nameProblem == nil,
+           IdentifierRules.datumTypeProblem(resolvedType.rawValue) == nil {
             context.report(.warning, key: "b00t.name", "name '\(name)' differs from the file name '\(fileName)'",
-                           hint: "the name key wins; rename the file to \(name).\(type!.rawValue).toml")
+                           hint: "the name key wins; rename the file to \(name).\(resolvedType.rawValue).toml")
         }
 
-        var datum = Datum(name: name ?? fileName ?? "", type: type!, source: file)
+        var datum = Datum(name: effectiveName, type: resolvedType, source: file)
         datum.hint = t.string("hint") ?? ""
         datum.desires = t.string("desires")
         datum.category = t.string("category")
@@ -106,13 +110,39 @@ public enum DatumDecoder {
         datum.workingDir = t.string("working_dir")
         if let health = t.subtable("health_check") { datum.healthCheck = decodeHealth(health, context: context) }
         if let resources = t.subtable("resources") { datum.resources = decodeResources(resources, context: context) }
+        datum.lockTimeoutMs = integer(t, "lock_timeout_ms", in: Datum.lockTimeoutRange)
         datum.agent = decodeAgent(t, context: context)
         if datum.type == .stack, datum.members.isEmpty, !t.has("members") {
             context.report(.warning, key: "b00t.members", "a stack with no members does nothing",
                            hint: "add members = [\"redis.process\"]")
         }
+        checkReferences(datum, context: context)
         t.finish(known: datumKeys)
         return datum
+    }
+
+    /// Every string the orchestrator expands must hold well-formed `${…}` references: a malformed one used to
+    /// become empty text at run time.
+    private static func checkReferences(_ datum: Datum, context: DecodingContext) {
+        var fields: [(key: String, text: String)] = []
+        if let command = datum.command { fields.append(("b00t.command", command)) }
+        fields += datum.args.enumerated().map { ("b00t.args[\($0.offset)]", $0.element) }
+        fields += datum.env.sorted { $0.key < $1.key }.map { ("b00t.env.\($0.key)", $0.value) }
+        fields += datum.ports.enumerated().map { ("b00t.ports[\($0.offset)]", $0.element) }
+        fields += datum.dockerArgs.enumerated().map { ("b00t.docker_args[\($0.offset)]", $0.element) }
+        if let dir = datum.workingDir { fields.append(("b00t.working_dir", dir)) }
+        if let health = datum.healthCheck {
+            for (key, value) in [("http_url", health.httpURL), ("tcp", health.tcp), ("unix", health.unix)] {
+                if let value { fields.append(("b00t.health_check.\(key)", value)) }
+            }
+            fields += (health.exec ?? []).enumerated().map { ("b00t.health_check.exec[\($0.offset)]", $0.element) }
+        }
+        for (key, text) in fields {
+            if let problem = EnvExpansion.problem(in: text) {
+                context.report(.error, key: key, "bad variable reference: \(problem)",
+                               hint: "write $$ for a literal $")
+            }
+        }
     }
 
     private static func decodeUsage(_ t: TableReader, context: DecodingContext) -> [UsageExample] {
@@ -203,21 +233,23 @@ public enum DatumDecoder {
             default: t.typeError("exec", expected: "an argv array of strings", found: value)
             }
         }
-        func nonNegative(_ key: String) -> Int? {
-            guard let v = t.int(key) else { return nil }
-            guard v >= 0 else {
-                context.report(.error, key: t.keyPath(key), "must not be negative (found \(v))")
-                return nil
-            }
-            return v
-        }
-        if let v = nonNegative("expected_status") { health.expectedStatus = v }
-        if let v = nonNegative("interval_ms") { health.intervalMs = v }
-        if let v = nonNegative("timeout_ms") { health.timeoutMs = v }
-        if let v = nonNegative("retry_count") { health.retryCount = v }
-        if let v = nonNegative("start_period_ms") { health.startPeriodMs = v }
+        if let v = integer(t, "expected_status", in: HealthCheck.statusRange) { health.expectedStatus = v }
+        if let v = integer(t, "interval_ms", in: HealthCheck.intervalRange) { health.intervalMs = v }
+        if let v = integer(t, "timeout_ms", in: HealthCheck.timeoutRange) { health.timeoutMs = v }
+        if let v = integer(t, "retry_count", in: HealthCheck.retryRange) { health.retryCount = v }
+        if let v = integer(t, "start_period_ms", in: HealthCheck.startPeriodRange) { health.startPeriodMs = v }
         t.finish(known: healthKeys)
         return health
+    }
+
+    /// An integer key that must lie in `range`; out of range is an error that gives the range.
+    static func integer(_ t: TableReader, _ key: String, in range: ClosedRange<Int>) -> Int? {
+        guard let value = t.int(key) else { return nil }
+        guard range.contains(value) else {
+            t.report(key, "\(value) is out of range", hint: "use a whole number from \(range.lowerBound) to \(range.upperBound)")
+            return nil
+        }
+        return value
     }
 
     private static func decodeResources(_ t: TableReader, context: DecodingContext) -> Resources {
@@ -225,9 +257,20 @@ public enum DatumDecoder {
         resources.memoryLimit = t.string("memory_limit")
         if let value = t.raw("cpu_limit") {
             switch value {
-            case .double(let d): resources.cpuLimit = d
-            case .int(let i): resources.cpuLimit = Double(i)
-            case .string(let s) where Double(s) != nil: resources.cpuLimit = Double(s)
+            case .double, .int, .string:
+                let cpus: Double? = switch value {
+                case .double(let d): d
+                case .int(let i): Double(i)
+                case .string(let s): Double(s)
+                default: nil
+                }
+                if let cpus, cpus > 0, cpus <= Resources.maximumCPUs {
+                    resources.cpuLimit = cpus
+                } else if cpus == nil {
+                    t.typeError("cpu_limit", expected: "a number of CPUs (1.5)", found: value)
+                } else {
+                    t.report("cpu_limit", "\(value) is out of range", hint: "use a number of CPUs above 0 and at most \(Int(Resources.maximumCPUs))")
+                }
             default: t.typeError("cpu_limit", expected: "a number of CPUs (1.5)", found: value)
             }
         }
@@ -300,11 +343,19 @@ public enum DatumDecoder {
                                    "expected a skill name, found \(item.typeName)")
                     continue
                 }
+                if let problem = IdentifierRules.skillNameProblem(skill) {
+                    context.report(.error, key: "\(t.keyPath("skills"))[\(index)]", "invalid skill '\(skill)'", hint: problem)
+                    continue
+                }
                 skills[skill] = 0.5
             }
         case .table(let table):
             for (skill, level) in table {
                 let key = "\(t.keyPath("skills")).\(skill)"
+                if let problem = IdentifierRules.skillNameProblem(skill) {
+                    context.report(.error, key: key, "invalid skill '\(skill)'", hint: problem)
+                    continue
+                }
                 let proficiency: Double
                 switch level {
                 case .double(let d): proficiency = d

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// Loads every `<name>.<type>.toml` on a search path. One bad file never hides the others: each file's
@@ -13,7 +16,9 @@ public struct DatumLoader: Sendable {
         var diagnostics: [DatumDiagnostic] = []
         var firstSeen: [String: String] = [:]
         for folder in searchPath.folders {
-            for file in Self.datumFiles(in: folder) {
+            let (files, problem) = Self.datumFiles(in: folder)
+            if let problem { diagnostics.append(problem) }
+            for file in files {
                 let (datum, found) = Self.loadFile(file)
                 diagnostics += found
                 guard let datum else { continue }
@@ -31,10 +36,28 @@ public struct DatumLoader: Sendable {
         return DatumCatalog(datums: datums, diagnostics: diagnostics)
     }
 
-    /// `*.toml` files in `folder`, sorted for deterministic order (not recursive).
-    static func datumFiles(in folder: String) -> [String] {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
-        return entries.filter { $0.hasSuffix(".toml") }.sorted().map { (folder as NSString).appendingPathComponent($0) }
+    /// `*.toml` files in `folder`, sorted for deterministic order (not recursive). A folder that does not
+    /// exist is skipped silently (the standard search path names folders most people never create); one that
+    /// exists but cannot be read is a warning, so its datums do not vanish without a word.
+    static func datumFiles(in folder: String) -> (files: [String], problem: DatumDiagnostic?) {
+        guard let directory = opendir(folder) else {
+            let code = errno
+            if code == ENOENT { return ([], nil) }
+            let reason = code == ENOTDIR ? "it is not a folder" : String(cString: strerror(code))
+            return ([], DatumDiagnostic(
+                severity: .warning, file: folder, line: 1, column: 1, key: nil,
+                message: "cannot read this datum folder: \(reason); its datums are skipped",
+                hint: "fix its permissions, or take it off the search path (B00T_PATH, --path)"))
+        }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name.hasSuffix(".toml") { names.append(name) }
+        }
+        return (names.sorted().map { (folder as NSString).appendingPathComponent($0) }, nil)
     }
 
     /// Splits `qdrant.docker.toml` into ("qdrant", "docker"); `b00t-bus.process.toml` into ("b00t-bus", "process").
@@ -46,13 +69,10 @@ public struct DatumLoader: Sendable {
     }
 
     public static func loadFile(_ path: String) -> (Datum?, [DatumDiagnostic]) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return (nil, [DatumDiagnostic(severity: .error, file: path, line: 1, column: 1, key: nil,
-                                          message: "cannot read file", hint: "check that it exists and is readable")])
-        }
-        guard let source = String(data: data, encoding: .utf8) else {
-            return (nil, [DatumDiagnostic(severity: .error, file: path, line: 1, column: 1, key: nil,
-                                          message: "not valid UTF-8", hint: "save the file as UTF-8")])
+        let source: String
+        switch DatumFileReader.read(path) {
+        case .success(let text): source = text
+        case .failure(let problem): return (nil, [problem])
         }
         let (name, type) = nameAndType(ofFile: path)
         var diagnostics: [DatumDiagnostic] = []

@@ -1,12 +1,24 @@
 /// Parses query expressions: `field:value` terms (type, skill, category, name; `skill:rust>=0.8`), `and`, `or`,
 /// `not`, parentheses. `and` binds tighter than `or`; juxtaposed terms mean `and`.
+///
+/// Queries come from the command line, `/query` and replay files, so they are bounded: parentheses and `not`
+/// nest at most `maximumDepth` deep and a query has at most `maximumTerms` terms (the parser and `matches`
+/// recurse over the tree).
 public struct DatumQueryParser {
+    public static let maximumDepth = 32
+    public static let maximumTerms = 256
+
     private var tokens: [(text: String, column: Int)]
     private var index = 0
+    private var depth = 0
 
     public static func parse(_ text: String) throws(DatumQueryError) -> DatumQuery {
         var parser = DatumQueryParser(tokens: tokenize(text))
         if parser.tokens.isEmpty { return .all }
+        let terms = parser.tokens.filter { !["(", ")", "and", "or", "not", "&&", "||", "!"].contains($0.text.lowercased()) }
+        if terms.count > maximumTerms, let first = terms.dropFirst(maximumTerms).first {
+            throw .tooManyTerms(column: first.column)
+        }
         let query = try parser.parseOr()
         if let extra = parser.peek { throw .unexpected(extra.text, column: extra.column) }
         return query
@@ -42,6 +54,11 @@ public struct DatumQueryParser {
     private mutating func parseUnary() throws(DatumQueryError) -> DatumQuery {
         guard let t = peek else { throw .unexpectedEnd }
         let word = t.text.lowercased()
+        if word == "not" || word == "!" || word == "(" {
+            guard depth < Self.maximumDepth else { throw .tooDeep(column: t.column) }
+            depth += 1
+        }
+        defer { if word == "not" || word == "!" || word == "(" { depth -= 1 } }
         if word == "not" || word == "!" {
             index += 1
             return .not(try parseUnary())
@@ -109,6 +126,8 @@ public enum DatumQueryError: Error, Equatable, Sendable, CustomStringConvertible
     case emptyValue(String, column: Int)
     case unknownField(String, column: Int)
     case badProficiency(String, column: Int)
+    case tooDeep(column: Int)
+    case tooManyTerms(column: Int)
 
     public var description: String {
         let fields = "type:, skill:, category:, name:"
@@ -122,6 +141,10 @@ public enum DatumQueryError: Error, Equatable, Sendable, CustomStringConvertible
             let hint = closestMatch(to: f, in: ["type", "skill", "category", "name"]).map { " (did you mean '\($0):'?)" } ?? ""
             return "column \(c): unknown field '\(f)'\(hint); fields: \(fields)"
         case .badProficiency(let v, let c): return "column \(c): '\(v)': proficiency must be a number in 0.0–1.0"
+        case .tooDeep(let c):
+            return "column \(c): parentheses and 'not' nest more than \(DatumQueryParser.maximumDepth) deep; simplify the query"
+        case .tooManyTerms(let c):
+            return "column \(c): a query has at most \(DatumQueryParser.maximumTerms) terms; split it up"
         }
     }
 }

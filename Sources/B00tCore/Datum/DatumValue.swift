@@ -42,3 +42,17 @@ public indirect enum DatumValue: Hashable, Sendable, Codable, CustomStringConver
         }
     }
 }
+
+extension DatumValue {
+    /// The TOML name of this value's type, as error messages say it.
+    var typeName: String {
+        switch self {
+        case .string: return "a string"
+        case .int: return "an integer"
+        case .double: return "a float"
+        case .bool: return "a boolean"
+        case .array: return "an array"
+        case .table: return "a table"
+        }
+    }
+}

@@ -5,6 +5,9 @@ public struct Resources: Hashable, Sendable, Codable {
     public var cpuLimit: Double?
     public var restartPolicy: RestartPolicy?
 
+    /// `cpu_limit` must lie in (0, 1024].
+    public static let maximumCPUs = 1024.0
+
     public init(memoryLimit: String? = nil, cpuLimit: Double? = nil, restartPolicy: RestartPolicy? = nil) {
         self.memoryLimit = memoryLimit
         self.cpuLimit = cpuLimit

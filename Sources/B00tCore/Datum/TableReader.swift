@@ -22,6 +22,10 @@ final class TableReader {
         return values[key]
     }
 
+    func report(_ key: String, _ message: String, hint: String? = nil) {
+        context.report(.error, key: keyPath(key), message, hint: hint)
+    }
+
     func typeError(_ key: String, expected: String, found: DatumValue) {
         context.report(.error, key: keyPath(key), "expected \(expected), found \(found.typeName)",
                        hint: "write it as \(expected)")
@@ -123,18 +127,17 @@ final class TableReader {
 /// What one file's decoding has found so far, positioned by its key locator.
 final class DecodingContext {
     let file: String
-    private let source: String
-    /// Built on the first problem only: the scan costs more than the parse, and a clean file never needs it.
-    private lazy var locator = KeyLocator(source: source)
+    /// Where each key was written, recorded by the parser.
+    private let document: TOMLDocument
     private(set) var diagnostics: [DatumDiagnostic] = []
 
-    init(file: String, source: String) {
+    init(file: String, document: TOMLDocument) {
         self.file = file
-        self.source = source
+        self.document = document
     }
 
     func report(_ severity: DatumDiagnostic.Severity, key: String?, _ message: String, hint: String? = nil) {
-        let position = key.map { locator.position(of: Self.stripIndices($0)) } ?? .init(line: 1, column: 1)
+        let position = key.map { document.position(of: Self.stripIndices($0)) } ?? TOMLPosition(line: 1, column: 1)
         diagnostics.append(DatumDiagnostic(
             severity: severity, file: file, line: position.line, column: position.column, key: key,
             message: message, hint: hint))

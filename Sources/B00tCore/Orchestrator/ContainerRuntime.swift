@@ -91,7 +91,8 @@ public struct ContainerRuntime: ServiceRuntime {
     public func start(_ service: ResolvedService, restarts: Int) throws -> ServiceStatus {
         try requireEngine()
         _ = try? CommandRunner.run([engine, "rm", "-f", Self.containerName(service.datum)])
-        let output = try CommandRunner.run(try runArguments(service))
+        // `run` may pull the image first: a long but bounded wait.
+        let output = try CommandRunner.run(try runArguments(service), timeout: .seconds(900))
         guard output.status == 0 else {
             throw OrchestratorError.startFailed(service.id, "\(engine) run exited \(output.status)",
                                                 logTail: output.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -105,7 +106,8 @@ public struct ContainerRuntime: ServiceRuntime {
 
     public func stop(_ service: ResolvedService, grace: Duration) throws {
         let seconds = max(1, Int(grace.components.seconds))
-        _ = try CommandRunner.run([engine, "stop", "-t", String(seconds), Self.containerName(service.datum)])
+        _ = try CommandRunner.run([engine, "stop", "-t", String(seconds), Self.containerName(service.datum)],
+                                  timeout: .seconds(Int64(seconds) + 60))
         _ = try CommandRunner.run([engine, "rm", "-f", Self.containerName(service.datum)])
     }
 

@@ -11,26 +11,38 @@ public struct DependencyGraph: Sendable {
     }
 
     /// Topological order (dependencies first) of everything `roots` need, roots included. Stacks appear too;
-    /// the orchestrator treats them as groups.
+    /// the orchestrator treats them as groups. Iterative (an explicit stack, not recursion), so a chain of
+    /// ten thousand `depends_on` cannot overflow the call stack.
     public func order(_ roots: [String]) throws(OrchestratorError) -> [Datum] {
         var ordered: [Datum] = []
         var done = Set<String>()
-        var path: [String] = []
-        func visit(_ datum: Datum) throws(OrchestratorError) {
-            if done.contains(datum.id) { return }
-            if let start = path.firstIndex(of: datum.id) {
-                throw .cycle(Array(path[start...]) + [datum.id])
+        var onPath: [String: Int] = [:]
+        // Each frame: a datum on the current path and the edges of it still to visit.
+        var frames: [(datum: Datum, edges: [(reference: String, key: String)], next: Int)] = []
+        for root in roots {
+            let start = try resolve(root, neededBy: nil)
+            guard !done.contains(start.id) else { continue }
+            onPath[start.id] = 0
+            frames.append((start, edges(of: start), 0))
+            while let top = frames.last {
+                if top.next == top.edges.count {
+                    frames.removeLast()
+                    onPath[top.datum.id] = nil
+                    done.insert(top.datum.id)
+                    ordered.append(top.datum)
+                    continue
+                }
+                frames[frames.count - 1].next += 1
+                let (reference, key) = top.edges[top.next]
+                let dependency = try resolve(reference, neededBy: "\(top.datum.id) \(key)")
+                if done.contains(dependency.id) { continue }
+                if let position = onPath[dependency.id] {
+                    throw .cycle(frames[position...].map(\.datum.id) + [dependency.id])
+                }
+                onPath[dependency.id] = frames.count
+                frames.append((dependency, edges(of: dependency), 0))
             }
-            path.append(datum.id)
-            for (reference, key) in edges(of: datum) {
-                let dependency = try resolve(reference, neededBy: "\(datum.id) \(key)")
-                try visit(dependency)
-            }
-            path.removeLast()
-            done.insert(datum.id)
-            ordered.append(datum)
         }
-        for root in roots { try visit(try resolve(root, neededBy: nil)) }
         return ordered
     }
 

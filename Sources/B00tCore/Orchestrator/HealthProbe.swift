@@ -13,11 +13,16 @@ public struct HealthResult: Sendable, Equatable, CustomStringConvertible {
     public var description: String { (healthy ? "healthy: " : "unhealthy: ") + detail }
 }
 
-/// Runs the probes a `health_check` table describes. Each is a single attempt bounded by `timeout_ms`;
-/// the orchestrator supplies the retry loop and backoff.
+/// Runs the probes a `health_check` table describes. Each is a single attempt bounded by `timeout_ms` of
+/// wall-clock time (connect, send and receive together) and, for HTTP, by `maximumResponseBytes`: a server
+/// that streams bytes without ever ending its status line cannot hold `up` or `ps`. The orchestrator
+/// supplies the retry loop and backoff.
 public enum HealthProbe {
+    /// An HTTP status line longer than this is not one.
+    public static let maximumResponseBytes = 8 * 1024
+
     public static func check(_ health: HealthCheck) -> HealthResult {
-        let timeout = max(health.timeoutMs, 1)
+        let timeout = min(max(health.timeoutMs, 1), HealthCheck.timeoutRange.upperBound)
         if let url = health.httpURL {
             return http(url, expectedStatus: health.expectedStatus, timeoutMs: timeout)
         }
@@ -54,7 +59,7 @@ public enum HealthProbe {
                 return .failure(HealthFailure("connect \(address): \(reason)"))
             }
             var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            let ready = poll(&pfd, 1, Int32(timeoutMs))
+            let ready = poll(&pfd, 1, Int32(clamping: timeoutMs))
             guard ready > 0 else {
                 close(fd)
                 return .failure(HealthFailure("connect \(address): timed out after \(timeoutMs) ms"))
@@ -79,7 +84,8 @@ public enum HealthProbe {
         }
     }
 
-    /// Connects to a Unix stream socket (blocking connect: local, so it answers at once or fails).
+    /// Connects to a Unix stream socket without blocking: a listener whose backlog is full answers EAGAIN
+    /// at once instead of holding the probe.
     public static func unix(_ path: String, timeoutMs: Int) -> HealthResult {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -89,7 +95,7 @@ public enum HealthProbe {
             for (i, b) in bytes.enumerated() { raw[i] = b }
             raw[bytes.count] = 0
         }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { return .failing("socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         let result = withUnsafePointer(to: &address) {
@@ -97,8 +103,15 @@ public enum HealthProbe {
                 Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
-        return result == 0 ? .ok("unix \(path) accepts connections")
-            : .failing("connect unix \(path): \(String(cString: strerror(errno)))")
+        if result == 0 { return .ok("unix \(path) accepts connections") }
+        let code = errno
+        if code == EINPROGRESS {
+            var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            if poll(&pfd, 1, Int32(clamping: timeoutMs)) > 0 { return .ok("unix \(path) accepts connections") }
+            return .failing("connect unix \(path): timed out after \(timeoutMs) ms")
+        }
+        if code == EAGAIN { return .failing("connect unix \(path): its listen backlog is full") }
+        return .failing("connect unix \(path): \(String(cString: strerror(code)))")
     }
 
     /// A minimal HTTP/1.1 GET: enough to read a status line without pulling in an HTTP client stack.
@@ -107,6 +120,7 @@ public enum HealthProbe {
             return .failing("invalid http_url '\(text)' (only http:// is probed)")
         }
         let address = HostPort(host: host, port: url.port ?? 80)
+        let began = ContinuousClock.now
         let fd: Int32
         switch connect(address, timeoutMs: timeoutMs) {
         case .success(let s): fd = s
@@ -115,7 +129,7 @@ public enum HealthProbe {
         defer { close(fd) }
         let path = url.path.isEmpty ? "/" : url.path + (url.query.map { "?\($0)" } ?? "")
         let request = "GET \(path) HTTP/1.1\r\nHost: \(host):\(address.port)\r\nUser-Agent: b00t-health\r\nConnection: close\r\n\r\n"
-        let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
+        let deadline = began + .milliseconds(timeoutMs)
         var bytes = Array(request.utf8)
         var sent = 0
         while sent < bytes.count {
@@ -130,6 +144,13 @@ public enum HealthProbe {
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1024)
         while !response.contains(10) {
+            // The deadline holds however fast the server sends: a stream without a newline ends here.
+            guard ContinuousClock.now < deadline else {
+                return .failing("GET \(text): no complete status line within \(timeoutMs) ms")
+            }
+            guard response.count < maximumResponseBytes else {
+                return .failing("GET \(text): no HTTP status line in the first \(maximumResponseBytes) bytes")
+            }
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
             if n > 0 { response += buffer[0..<n]; continue }
             if n == 0 { break }
@@ -151,16 +172,17 @@ public enum HealthProbe {
 
     private static func waitFor(_ fd: Int32, events: Int32, until deadline: ContinuousClock.Instant) -> Bool {
         let remaining = deadline - ContinuousClock.now
-        let ms = Int32(max(0, remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
+        let ms = Int32(clamping: max(0, remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
         guard ms > 0 else { return false }
         var pfd = pollfd(fd: fd, events: Int16(events), revents: 0)
         return poll(&pfd, 1, ms) > 0
     }
 
+    /// Runs the command in its own process group, so a timeout kills whatever it started too.
     public static func exec(_ argv: [String], timeoutMs: Int) -> HealthResult {
         let pid: pid_t
-        do { pid = try Spawn.start(argv) } catch { return .failing("\(error)") }
-        guard let status = Spawn.wait(pid, timeout: .milliseconds(timeoutMs)) else {
+        do { pid = try Spawn.start(argv, options: .init(newSession: true)) } catch { return .failing("\(error)") }
+        guard let status = Spawn.wait(pid, timeout: .milliseconds(timeoutMs), killGroup: true) else {
             return .failing("\(argv.joined(separator: " ")) timed out after \(timeoutMs) ms")
         }
         return status == 0 ? .ok("\(argv[0]) exited 0") : .failing("\(argv.joined(separator: " ")) exited \(status)")

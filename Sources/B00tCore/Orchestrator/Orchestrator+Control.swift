@@ -33,6 +33,9 @@ extension Orchestrator {
         for datum in targets {
             let runtime = try runtime(for: datum)
             let service = resolve(datum)
+            // The same lock as `up`: a stop never races a start of the same datum in another process.
+            let lock = try self.lock(service)
+            defer { lock.release() }
             let state = runtime.status(of: service).state
             guard state != .stopped else { continue }
             let needers = graph.dependents(of: datum.id).filter { dependent in

@@ -87,22 +87,26 @@ public final class Orchestrator: Sendable {
             return step(datum.id, .warm, probe: clock.now - t0)
         }
 
-        // Not (yet) healthy: serialize with every other caller, then look again.
-        try B00tPaths.ensurePrivateDirectory(paths.stateDirectory + "/locks")
-        let lock = try FileLock(path: "\(paths.stateDirectory)/locks/\(datum.id).lock")
+        // Not (yet) healthy: serialize with every other caller (up, stop, restart), then look again.
+        let lock = try self.lock(service)
         defer { lock.release() }
         status = runtime.status(of: service)
         let probed = clock.now - t0
-        if status.state == .running {
+        switch status.state {
+        case .running:
             let readyStart = clock.now
             _ = try waitUntilHealthy(service, runtime: runtime)
             return step(datum.id, .joined, probe: probed, ready: clock.now - readyStart)
-        }
-        if status.state == .crashed, service.restartPolicy == .no {
+        case .leaderExited:
+            throw OrchestratorError.daemonized(datum.id, status.detail ?? "its leader exited")
+        case .unknown where runtime is ProcessRuntime:
+            throw OrchestratorError.untrustedRecord(datum.id, status.detail ?? "its record cannot be trusted")
+        case .crashed where service.restartPolicy == .no:
             throw OrchestratorError.crashed(datum.id, status.detail ?? "gone")
-        }
-        if status.state == .unknown, let container = runtime as? ContainerRuntime {
-            try container.requireEngine()
+        case .unknown:
+            if let container = runtime as? ContainerRuntime { try container.requireEngine() }
+        default:
+            break
         }
         let outcome: EnsureReport.Outcome = status.state == .crashed ? .restarted : .started
         observer?(.starting(datum.id))
@@ -113,12 +117,39 @@ public final class Orchestrator: Sendable {
         do {
             _ = try waitUntilHealthy(service, runtime: runtime)
         } catch {
+            // A service that never became healthy is not left running behind the error.
+            try? runtime.stop(service, grace: grace)
             observer?(.failed(datum.id, "\(error)"))
             throw error
         }
         let ready = clock.now - readyBegan
         observer?(.ready(datum.id, ms: ms(started + ready)))
         return step(datum.id, outcome, probe: probed, start: started, ready: ready)
+    }
+
+    /// The datum's lock (`<state>/locks/<id>.lock`), shared by `up`, `stop` and `restart` in every process.
+    /// Waits at most `lockTimeout`; with `B00T_DEBUG=1` (or on a terminal) says whom it waits for.
+    func lock(_ service: ResolvedService) throws -> FileLock {
+        let directory = try paths.stateSubdirectory("locks")
+        let id = service.id
+        let announce = debug || isatty(STDERR_FILENO) == 1
+        do {
+            return try FileLock(path: "\(directory)/\(id).lock", timeout: lockTimeout(service)) { holder in
+                guard announce else { return }
+                let who = holder.map { "pid \($0)" + (FileLock.commandLine($0).map { " (\($0))" } ?? "") } ?? "another process"
+                FileHandle.standardError.write(Data("⏳ \(id): waiting for \(who), which holds its lock\n".utf8))
+            }
+        } catch {
+            throw OrchestratorError.lockTimeout(id, error.description)
+        }
+    }
+
+    /// `lock_timeout_ms`, else how long a b00t may rightly hold the lock (the health wait budget) plus 30 s.
+    func lockTimeout(_ service: ResolvedService) -> Duration {
+        if let ms = service.datum.lockTimeoutMs { return .milliseconds(ms) }
+        let budget = service.health?.waitBudgetMs ?? 0
+        let (total, overflow) = budget.addingReportingOverflow(30_000)
+        return .milliseconds(overflow ? Int.max : total)
     }
 
     /// Probes with exponential backoff from 10 ms (capped at `interval_ms`) until healthy, the deadline
@@ -135,7 +166,7 @@ public final class Orchestrator: Sendable {
         let clock = ContinuousClock()
         let began = clock.now
         let interval = max(health.intervalMs, 10)
-        let budgetMs = health.startPeriodMs + max(health.retryCount, 1) * interval
+        let budgetMs = health.waitBudgetMs
         let deadline = began + .milliseconds(budgetMs)
         let spinner = Spinner.start(service.id)
         defer { spinner?.stop() }
@@ -149,6 +180,9 @@ public final class Orchestrator: Sendable {
             if runtime is ProcessRuntime || checksSinceAliveCheck >= 10 {
                 checksSinceAliveCheck = 0
                 let status = runtime.status(of: service)
+                if status.state == .leaderExited {
+                    throw OrchestratorError.daemonized(service.id, status.detail ?? "its leader exited")
+                }
                 if status.state != .running && status.state != .unknown {
                     throw OrchestratorError.startFailed(
                         service.id, "exited while waiting for health (\(last.detail))",

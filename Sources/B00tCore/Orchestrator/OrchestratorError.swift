@@ -10,6 +10,12 @@ public enum OrchestratorError: Error, Equatable, Sendable, CustomStringConvertib
     case crashed(String, String)
     case engineUnavailable(String, String)
     case stillNeeded(String, dependents: [String])
+    /// A service record b00t will not act on (see `ProcessRuntime`): reported, nothing signalled.
+    case untrustedRecord(String, String)
+    /// The program forked into the background: its leader exited, its group lives on.
+    case daemonized(String, String)
+    /// Another b00t held the datum's lock for longer than `lock_timeout_ms`.
+    case lockTimeout(String, String)
     case system(String)
 
     public var description: String {
@@ -37,6 +43,13 @@ public enum OrchestratorError: Error, Equatable, Sendable, CustomStringConvertib
             return "\(engine) cannot run containers here (\(engine) info: \(reason)); start the engine, or use a process datum (e.g. redis.process)"
         case .stillNeeded(let id, let dependents):
             return "\(id) is still needed by running \(dependents.joined(separator: ", ")); stop those first or pass --force"
+        case .untrustedRecord(let id, let why):
+            return "\(id): \(why)"
+        case .daemonized(let id, let detail):
+            return "\(id): \(detail). b00t supervises programs that stay in the foreground: run it with its "
+                + "foreground flag (e.g. --foreground, --nodaemon, --daemonize no) and `b00t stop \(id)` to stop what is left"
+        case .lockTimeout(let id, let detail):
+            return "\(id): \(detail)"
         case .system(let message):
             return message
         }

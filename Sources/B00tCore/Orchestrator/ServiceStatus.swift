@@ -9,8 +9,11 @@ public struct ServiceStatus: Sendable, Equatable, Codable {
         case stopped
         /// Was started by b00t and is gone without being stopped: the restart policy decides.
         case crashed
-        /// The runtime could not tell (engine unreachable, unreadable state).
+        /// The runtime could not tell (engine unreachable, unreadable state, a record b00t will not trust).
         case unknown
+        /// The process b00t started exited but left its process group running: the program daemonized itself
+        /// (forked into the background), so b00t cannot supervise it. `stop` still stops the group.
+        case leaderExited = "leader-exited"
     }
 
     public var id: String

@@ -9,7 +9,7 @@ public enum PrivateFile {
     public static func writeAtomically(_ data: Data, to path: String, sync: Bool = false) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let temp = "\(directory)/.\((path as NSString).lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SystemError.call("open \(temp)", errno) }
         var offset = 0
         let ok = data.withUnsafeBytes { raw -> Bool in

@@ -13,11 +13,18 @@ public enum Spawn {
         public var outputPath: String? = nil
         /// Keep the caller's stdout/stderr (for commands that print to the user, like `tail -F`).
         public var inheritOutput = false
+        /// A descriptor (a pipe's write end) that becomes the child's stdout (and stderr, unless
+        /// `errorDescriptor` is given).
+        public var outputDescriptor: Int32? = nil
+        public var errorDescriptor: Int32? = nil
         public var workingDirectory: String? = nil
         public var environment: [String: String]? = nil
         public init(newSession: Bool = false, outputPath: String? = nil, inheritOutput: Bool = false,
-                    workingDirectory: String? = nil, environment: [String: String]? = nil) {
+                    outputDescriptor: Int32? = nil, errorDescriptor: Int32? = nil, workingDirectory: String? = nil,
+                    environment: [String: String]? = nil) {
             self.newSession = newSession
+            self.outputDescriptor = outputDescriptor
+            self.errorDescriptor = errorDescriptor
             self.outputPath = outputPath
             self.inheritOutput = inheritOutput
             self.workingDirectory = workingDirectory
@@ -32,8 +39,12 @@ public enum Spawn {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        if let outputPath = options.outputPath {
-            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        if let descriptor = options.outputDescriptor {
+            posix_spawn_file_actions_adddup2(&actions, descriptor, 1)
+            posix_spawn_file_actions_adddup2(&actions, options.errorDescriptor ?? descriptor, 2)
+        } else if let outputPath = options.outputPath {
+            // O_NOFOLLOW: a symlink planted at a log path must not redirect a service's output elsewhere.
+            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0o600)
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
         } else if !options.inheritOutput {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
@@ -69,7 +80,8 @@ public enum Spawn {
     }
 
     /// Waits for `pid` up to `timeout`; returns its exit status, or nil (after SIGKILL) when it ran too long.
-    public static func wait(_ pid: pid_t, timeout: Duration) -> Int32? {
+    /// `killGroup`: the child leads its own process group (`newSession`), which is killed with it.
+    public static func wait(_ pid: pid_t, timeout: Duration, killGroup: Bool = false) -> Int32? {
         let deadline = ContinuousClock.now + timeout
         var delay: UInt32 = 500
         while true {
@@ -78,6 +90,7 @@ public enum Spawn {
             if r == pid { return exitCode(status) }
             if r < 0 && errno != EINTR { return nil }
             if ContinuousClock.now >= deadline {
+                if killGroup, pid > 1 { kill(-pid, SIGKILL) }
                 kill(pid, SIGKILL)
                 waitpid(pid, &status, 0)
                 return nil

@@ -1,4 +1,5 @@
-/// A plain-text table with columns sized to their content, for CLI listings (`datum list`, `ps`).
+/// A plain-text table with columns sized to their content, for CLI listings (`datum list`, `ps`). Cells are
+/// escaped for the terminal (`TerminalText.line`): a datum hint cannot clear the screen or add a row.
 public struct Table: Sendable {
     public var headers: [String]
     public var rows: [[String]]
@@ -9,6 +10,8 @@ public struct Table: Sendable {
     }
 
     public func render() -> String {
+        let headers = self.headers.map(TerminalText.line)
+        let rows = self.rows.map { $0.map(TerminalText.line) }
         var widths = headers.map(\.count)
         for row in rows {
             for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }

@@ -195,7 +195,12 @@ final class BusConnectionHandler: ChannelInboundHandler {
             return send(WireProtocol.error(.none, error.description, code: "malformed"))
         }
         let batch = request.op == "batch" ? (request.fields["cmds"] as? [Any]) : nil
-        guard bucket.take(Double(max(1, batch?.count ?? 1))) else { return rateLimited(request.id) }
+        let cost = Double(max(1, batch?.count ?? 1))
+        if cost > server.limits.burst, server.limits.rate > 0 {
+            // Waiting would never help: say what would.
+            return send(WireProtocol.error(request.id, "a batch of \(Int(cost)) commands is larger than this bus's burst of \(Int(server.limits.burst)); split it into batches of at most \(Int(server.limits.burst))", code: "too_large"))
+        }
+        guard bucket.take(cost) else { return rateLimited(request.id) }
         switch request.op {
         case "ping":
             send(WireProtocol.ok(request.id, op: "pong", extra: "\"agent\":\(agent.map(WireProtocol.jsonString) ?? "null")"))
@@ -207,15 +212,23 @@ final class BusConnectionHandler: ChannelInboundHandler {
             }
             switch request.op {
             case "subscribe":
-                let from = request.uint("from_seq") ?? request.uint("from") ?? 0
-                enqueue(.subscribe(id: request.id, after: from))
+                do {
+                    let from = try request.count("from_seq") ?? request.count("after") ?? 0
+                    enqueue(.subscribe(id: request.id, after: from))
+                } catch {
+                    send(WireProtocol.error(request.id, "\(error)", code: "malformed"))
+                }
             case "unsubscribe":
                 enqueue(.unsubscribe(id: request.id))
             case "state":
                 enqueue(.state(id: request.id))
             case "events":
-                let limit = Int(min(request.uint("limit") ?? 1_000, 10_000))
-                enqueue(.events(id: request.id, after: request.uint("after") ?? 0, limit: limit))
+                do {
+                    let limit = Int(try request.count("limit", in: 1...10_000) ?? 1_000)
+                    enqueue(.events(id: request.id, after: try request.count("after") ?? 0, limit: limit))
+                } catch {
+                    send(WireProtocol.error(request.id, error.description, code: "malformed"))
+                }
             case "batch":
                 guard let batch else {
                     return send(WireProtocol.error(request.id, "batch needs \"cmds\": [ {\"op\":…}, … ]", code: "malformed"))
@@ -290,8 +303,9 @@ final class BusConnectionHandler: ChannelInboundHandler {
                     channel.writeAndFlush(out, promise: nil)
                     cursor = last
                 }
-            } catch is CancellationError {
             } catch {
+                // Unsubscribed or disconnected: not an error anyone needs to read (whatever the store wrapped it in).
+                if Task.isCancelled || error is CancellationError { return }
                 let message = WireProtocol.error(.none, "stream stopped: \(error)", code: "internal")
                 channel.writeAndFlush(channel.allocator.buffer(string: message), promise: nil)
             }

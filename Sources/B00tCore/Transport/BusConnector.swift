@@ -8,7 +8,7 @@ public enum BusConnector {
         agent: String, paths: B00tPaths = .standard(),
         environment: [String: String] = ProcessInfo.processInfo.environment, catalog: DatumCatalog? = nil
     ) async throws -> RemoteBus {
-        let endpoint = BusEndpoint.standard(paths: paths, environment: environment)
+        let endpoint = try BusEndpoint.standard(paths: paths, environment: environment)
         let connector: @Sendable () async throws -> BusClient = {
             try await openClient(endpoint, paths: paths, environment: environment, catalog: catalog)
         }

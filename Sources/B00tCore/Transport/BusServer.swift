@@ -31,6 +31,8 @@ public final class BusServer: Sendable {
     let lines: EventLineCache
     let presence: PresenceKeeper
     private let channelBox = ChannelBox()
+    /// The flock on `<socket>.lock`, held while this server runs.
+    private let ownership = LockBox()
 
     public init(bus: MessageBus, endpoint: BusEndpoint, limits: Limits = Limits(), threads: Int = 1) {
         self.bus = bus
@@ -41,10 +43,18 @@ public final class BusServer: Sendable {
         self.presence = PresenceKeeper(bus: bus, registry: registry)
     }
 
-    /// Binds the socket (replacing a stale socket file) and starts accepting.
+    /// Binds the socket (replacing a stale socket file) and starts accepting. Refuses when another live server
+    /// owns the socket: a second `bus serve` on the same state would otherwise take the path from the managed
+    /// daemon, which lives on unreachable while two logs' worth of "one connection per agent" diverge.
     public func start() async throws {
         let directory = (endpoint.socketPath as NSString).deletingLastPathComponent
         try B00tPaths.ensurePrivateDirectory(directory)
+        let lockPath = endpoint.socketPath + ".lock"
+        do {
+            ownership.set(try FileLock(path: lockPath, timeout: .zero, notifyAfter: .seconds(3600)))
+        } catch LockError.timedOut(_, let holder, _, _) {
+            throw BusServerError.socketInUse(endpoint.socketPath, holder: holder)
+        }
         let server = self
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 128)
@@ -75,6 +85,7 @@ public final class BusServer: Sendable {
         if let channel = channelBox.get() { try? await channel.close() }
         unlink(endpoint.socketPath)
         await presence.finish(reason: "bus daemon stopped")
+        ownership.set(nil)
         try? await group.shutdownGracefully()
     }
 
@@ -83,6 +94,25 @@ public final class BusServer: Sendable {
 
     /// Their ids, sorted.
     public var connectedAgentIDs: [String] { registry.agents }
+}
+
+/// Why a bus server could not start.
+public enum BusServerError: Error, CustomStringConvertible, Equatable {
+    case socketInUse(String, holder: pid_t?)
+
+    public var description: String {
+        switch self {
+        case .socketInUse(let path, let holder):
+            return "another b00t bus serve\(holder.map { " (pid \($0))" } ?? "") already serves \(path); "
+                + "use it (b00t bus ping), or stop it first (b00t stop b00t-bus.process), or pass another --socket"
+        }
+    }
+}
+
+private final class LockBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var held: FileLock?
+    func set(_ l: FileLock?) { lock.withLock { held?.release(); held = l } }
 }
 
 private final class ChannelBox: @unchecked Sendable {

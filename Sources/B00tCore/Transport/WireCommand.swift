@@ -40,7 +40,10 @@ struct WireFields {
 
     func integer(_ name: String) throws(BusError) -> Int? {
         guard let d = try number(name) else { return nil }
-        guard d == d.rounded(), abs(d) < 9e15 else { throw .invalid("\(op): field '\(name)' must be an integer") }
+        guard d == d.rounded() else { throw .invalid("\(op): field '\(name)' must be a whole number (got \(d))") }
+        guard abs(d) <= 9_007_199_254_740_991 else {
+            throw .invalid("\(op): field '\(name)' is too large (at most 9007199254740991, the largest whole number JSON carries exactly)")
+        }
         return Int(d)
     }
 

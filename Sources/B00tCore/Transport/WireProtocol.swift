@@ -13,9 +13,19 @@ public enum WireProtocol {
         public var fields: [String: Any]
 
         public func string(_ key: String) -> String? { fields[key] as? String }
-        public func uint(_ key: String) -> UInt64? {
-            if let n = fields[key] as? NSNumber, n.int64Value >= 0 { return n.uint64Value }
-            return nil
+
+        /// A sequence number or count: absent is nil; present, it must be a whole number in `range` — "x", -1,
+        /// 1.5 or 1e20 are errors naming the field, never quietly 0.
+        public func count(_ key: String, in range: ClosedRange<UInt64> = 0...(1 << 53)) throws(BusError) -> UInt64? {
+            guard let value = fields[key], !(value is NSNull) else { return nil }
+            guard let n = value as? NSNumber, !WireFields.isBool(n) else {
+                throw .invalid("\(op): field '\(key)' must be a whole number \(range.lowerBound)–\(range.upperBound)")
+            }
+            let d = n.doubleValue
+            guard d == d.rounded(), d >= Double(range.lowerBound), d <= Double(range.upperBound) else {
+                throw .invalid("\(op): field '\(key)' must be a whole number \(range.lowerBound)–\(range.upperBound) (got \(n))")
+            }
+            return UInt64(d)
         }
     }
 
@@ -82,11 +92,12 @@ public enum WireProtocol {
                 .map { " (did you mean '\($0)'?)" } ?? ""
             throw .invalid("unknown op '\(op)'\(hint)")
         }
-        // A connection speaks only as its agent: `from` (or `agent` on register/deregister) naming anyone else
-        // is refused. A request's own `id` is its reply tag, never an identity.
-        let claimKey = name == "register" || name == "deregister" ? "agent" : "from"
-        if let claimed = fields[claimKey], (claimed as? String) != agent {
-            throw .notAllowed("this connection speaks as '\(agent)'; '\(claimKey)' says '\(claimed)'")
+        // A connection speaks only as its agent: `from` or `agent` naming anyone else is refused, on every op.
+        // A request's own `id` is its reply tag, never an identity.
+        for claimKey in ["from", "agent"] {
+            if let claimed = fields[claimKey], (claimed as? String) != agent {
+                throw .notAllowed("this connection speaks as '\(agent)'; '\(claimKey)' says '\(TerminalText.line("\(claimed)"))'")
+            }
         }
         return try buildCommand(name, WireFields(op: op, values: fields), from: agent)
     }

@@ -75,7 +75,7 @@ import Testing
         await #expect(throws: BusError.logRewound(store: backend.label, seen: 2, now: 0)) {
             try await bus.say(from: "alpha", "two")
         }
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < .seconds(5))  // not a livelock
         // And it stays refused (nothing is numbered 1 or 2 again), with the reason.
         await #expect(throws: BusError.logRewound(store: backend.label, seen: 2, now: 0)) {
             try await bus.say(from: "alpha", "three")
@@ -138,7 +138,7 @@ import Testing
             #expect(error.description.contains("hold another kind of value"), "\(error)")
             #expect(!error.description.contains("user_script"), "\(error)")
         }
-        #expect(ContinuousClock.now - started < .seconds(1))
+        #expect(ContinuousClock.now - started < .seconds(5))  // it once took 8.6 s of retries
     }
 
     @Test func aCorruptEntryNamesItsSequenceNumber() async throws {
@@ -154,6 +154,6 @@ import Testing
         await #expect(throws: BusError.corruptLog(seq: 2, detail: "event is not valid JSON")) {
             _ = try await MessageBus(backend: try RedisBusBackend(url))
         }
-        #expect(ContinuousClock.now - started < .seconds(1))
+        #expect(ContinuousClock.now - started < .seconds(5))  // it once took 8.6 s of retries
     }
 }

@@ -48,3 +48,21 @@ import Testing
         #expect("\(DatumQueryError.unknownField("skil", column: 1))".contains("did you mean 'skill:'"))
     }
 }
+
+@Suite struct DatumQueryBoundsTests {
+    /// 30,000 nested parentheses overflowed the stack (also reachable from /query and replay files).
+    @Test func deepNestingIsAClearError() {
+        let deep = String(repeating: "(", count: 30_000) + "type:agent" + String(repeating: ")", count: 30_000)
+        #expect(throws: DatumQueryError.tooDeep(column: 33)) { try DatumQueryParser.parse(deep) }
+        let nots = String(repeating: "not ", count: 30_000) + "type:agent"
+        #expect(throws: DatumQueryError.tooDeep(column: 129)) { try DatumQueryParser.parse(nots) }
+        let fine = String(repeating: "(", count: 32) + "type:agent" + String(repeating: ")", count: 32)
+        #expect((try? DatumQueryParser.parse(fine)) == .byType(.agent))
+    }
+
+    @Test func longChainsAreBounded() {
+        let long = Array(repeating: "type:agent", count: 30_000).joined(separator: " and ")
+        #expect(throws: DatumQueryError.tooManyTerms(column: 256 * 15 + 1)) { try DatumQueryParser.parse(long) }
+        #expect(DatumQueryError.tooManyTerms(column: 1).description.contains("at most 256 terms"))
+    }
+}

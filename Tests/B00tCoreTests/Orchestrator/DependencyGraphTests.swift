@@ -72,3 +72,36 @@ import Testing
         """)
     }
 }
+
+@Suite struct DependencyGraphScaleTests {
+    /// A 10,000-long `depends_on` chain of stacks overflowed the stack in the recursive ordering.
+    @Test func longChainsOrderWithoutRecursion() throws {
+        var datums = [Datum(name: "leaf", type: .process, command: "true")]
+        for i in 0..<10_000 {
+            datums.append(Datum(name: "s\(i)", type: .stack, dependsOn: [i == 0 ? "leaf.process" : "s\(i - 1).stack"]))
+        }
+        let order = try DependencyGraph(catalog: DatumCatalog(datums: datums)).order(["s9999.stack"])
+        #expect(order.count == 10_001)
+        #expect(order.first?.id == "leaf.process")
+        #expect(order.last?.id == "s9999.stack")
+        var cyclic = datums
+        cyclic[0].dependsOn = ["s9999.stack"]
+        #expect(throws: OrchestratorError.self) {
+            try DependencyGraph(catalog: DatumCatalog(datums: cyclic)).order(["s0.stack"])
+        }
+    }
+
+    @Test func problemsListMissingDependenciesAndEachCycleOnce() {
+        let catalog = DatumCatalog(datums: [
+            Datum(name: "a", type: .process, dependsOn: ["b.process"], command: "true"),
+            Datum(name: "b", type: .process, dependsOn: ["a.process"], command: "true"),
+            Datum(name: "c", type: .process, dependsOn: ["ghost.process"], command: "true"),
+            Datum(name: "s", type: .stack, members: ["c.process", "nope"]),
+        ])
+        let problems = DependencyGraph(catalog: catalog).problems()
+        #expect(problems.count == 3)
+        #expect(problems.contains { $0.key == "b00t.depends_on[0]" && $0.message.hasPrefix("no datum 'ghost.process'") })
+        #expect(problems.contains { $0.key == "b00t.members[1]" && $0.message.hasPrefix("no datum 'nope'") })
+        #expect(problems.filter { $0.message.hasPrefix("dependency cycle: a.process → b.process → a.process") }.count == 1)
+    }
+}
