@@ -46,8 +46,8 @@ struct GrokGroup: ParsableCommand {
         func run() throws {
             let grok = try openGrok(options)
             let report = try grokking { try grok.digest(text, topic: topic) }
-            print(report.added > 0 ? "stored under '\(TerminalText.safe(topic, oneLine: true))' (\(report.added) chunk(s))"
-                                   : "already known under '\(TerminalText.safe(topic, oneLine: true))'")
+            print(report.added > 0 ? "stored under '\(TerminalText.line(topic))' (\(report.added) chunk(s))"
+                                   : "already known under '\(TerminalText.line(topic))'")
         }
     }
 
@@ -69,9 +69,9 @@ struct GrokGroup: ParsableCommand {
             if json { print(try jsonText(report)); return }
             for (name, reason) in report.topics.sorted(by: { $0.key < $1.key }) {
                 let why = reason == "given" ? "" : " (inferred from \(reason))"
-                print("topic: \(TerminalText.safe(name, oneLine: true))\(why)")
+                print("topic: \(TerminalText.line(name))\(why)")
             }
-            for skipped in report.skipped { print("skipped: \(TerminalText.safe(skipped, oneLine: true))") }
+            for skipped in report.skipped { print("skipped: \(TerminalText.line(skipped))") }
             print("learned \(report.added) new chunk(s), \(report.duplicates) already known"
                   + (report.files > 0 ? ", from \(report.files) file(s)" : ""))
         }
@@ -96,7 +96,7 @@ struct GrokGroup: ParsableCommand {
             let hits = try grokking { try grok.ask(question.joined(separator: " "), topic: topic, limit: limit) }
             if json { print(try jsonText(hits)); return }
             if hits.isEmpty { print("no match (grok holds \(try grokking { try grok.stats().chunks }) chunk(s))"); return }
-            for line in TerminalText.hitLines(hits) { print(line) }
+            for line in GrokText.hitLines(hits) { print(line) }
         }
     }
 
@@ -110,7 +110,7 @@ struct GrokGroup: ParsableCommand {
             let topics = try grokking { try grok.topics() }
             if json { print(try jsonText(topics)); return }
             if topics.isEmpty { print("grok is empty: `b00t grok learn FILE` or `b00t grok digest -t TOPIC \"text\"`") }
-            for topic in topics { print("\(TerminalText.safe(topic.topic, oneLine: true))\t\(topic.chunks)") }
+            for topic in topics { print("\(TerminalText.line(topic.topic))\t\(topic.chunks)") }
         }
     }
 
@@ -128,10 +128,10 @@ struct GrokGroup: ParsableCommand {
             let grok = try openGrok(options, loadModel: false, quietAboutModel: true)
             if let topic {
                 let removed = try grokking { try grok.forget(topic: topic) }
-                print("forgot \(removed) chunk(s) of '\(TerminalText.safe(topic, oneLine: true))'")
+                print("forgot \(removed) chunk(s) of '\(TerminalText.line(topic))'")
             } else if let id {
                 try grokking { try grok.forget(id: id) }
-                print("forgot chunk \(TerminalText.safe(id, oneLine: true))")
+                print("forgot chunk \(TerminalText.line(id))")
             }
         }
     }

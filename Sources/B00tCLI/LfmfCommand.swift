@@ -22,7 +22,7 @@ struct Lfmf: ParsableCommand {
         let parsed = try grokking { try Lesson.parse(lesson.joined(separator: " ")) }
         let book = try grokking { try LessonBook(tool: tool, datumFolder: try datumFolder(options)) }
         try grokking { try book.append(parsed) }
-        for note in parsed.salvaged { print("note: \(note); saved as: \(TerminalText.safe(parsed.text, oneLine: true))") }
+        for note in parsed.salvaged { print("note: \(note); saved as: \(TerminalText.line(parsed.text))") }
         print("lesson recorded in \(book.path)")
         let grok = try openGrok(options)
         let report = try grokking { try book.index(into: grok) }
@@ -53,7 +53,7 @@ struct Advice: ParsableCommand {
             return
         }
         if !matched { print("no lesson for \(book.tool) shares a word with that; all of them, newest first:") }
-        for line in TerminalText.hitLines(hits) { print(line) }
+        for line in GrokText.hitLines(hits) { print(line) }
     }
 }
 
@@ -73,7 +73,7 @@ struct LearnTopic: ParsableCommand {
         }
         if json { print(try jsonText(guide)); return }
         if guide.isEmpty {
-            print("nothing known about '\(TerminalText.safe(topic, oneLine: true))' yet: no datum, no learn/\(TerminalText.safe(topic, oneLine: true)).md, no lessons, no grok hits")
+            print("nothing known about '\(TerminalText.line(topic))' yet: no datum, no learn/\(TerminalText.line(topic)).md, no lessons, no grok hits")
             return
         }
         print(guide.text)

@@ -57,7 +57,7 @@ extension Session {
         var out = CommandOutcome(lines: notice)
         func hits(_ list: [GrokHit], empty: String) {
             if list.isEmpty { out.lines.append(.dim(empty)) }
-            for (index, line) in TerminalText.hitLines(list).enumerated() {
+            for (index, line) in GrokText.hitLines(list).enumerated() {
                 out.lines.append(index % 2 == 0 ? OutputLine(line, role: "title") : OutputLine(line))
             }
         }
@@ -67,17 +67,17 @@ extension Session {
         case .learn(let inputs, let topic):
             let report = try grok.learn(inputs, topic: topic)
             for (name, reason) in report.topics.sorted(by: { $0.key < $1.key }) {
-                out.lines.append(.dim("topic \(TerminalText.safe(name, oneLine: true))" + (reason == "given" ? "" : " (\(reason))")))
+                out.lines.append(.dim("topic \(TerminalText.line(name))" + (reason == "given" ? "" : " (\(reason))")))
             }
-            for skipped in report.skipped { out.lines.append(.warn("skipped: \(TerminalText.safe(skipped, oneLine: true))")) }
+            for skipped in report.skipped { out.lines.append(.warn("skipped: \(TerminalText.line(skipped))")) }
             out.lines.append(.ok("learned \(report.added) new chunk(s), \(report.duplicates) already known"))
         case .digest(let topic, let text):
             let report = try grok.digest(text, topic: topic, source: "k0mmand3r:\(agent)")
-            out.lines.append(.ok(report.added > 0 ? "stored under \(TerminalText.safe(topic, oneLine: true))" : "already known"))
+            out.lines.append(.ok(report.added > 0 ? "stored under \(TerminalText.line(topic))" : "already known"))
         case .topics:
             let topics = try grok.topics()
             if topics.isEmpty { out.lines.append(.dim("grok is empty: /grok learn FILE or /grok digest -t TOPIC text")) }
-            for topic in topics { out.lines.append(OutputLine("\(TerminalText.safe(topic.topic, oneLine: true))  \(topic.chunks)")) }
+            for topic in topics { out.lines.append(OutputLine("\(TerminalText.line(topic.topic))  \(topic.chunks)")) }
         case .stats:
             let stats = try grok.stats()
             out.lines.append(OutputLine("\(stats.backend) · mode \(stats.mode) · \(stats.chunks) chunk(s) in \(stats.topics) topic(s)"))
@@ -85,7 +85,7 @@ extension Session {
             let lesson = try Lesson.parse(text)
             let book = try LessonBook(tool: tool, datumFolder: try lessonFolder())
             try book.append(lesson)
-            for note in lesson.salvaged { out.lines.append(.warn("note: \(note); saved as: \(TerminalText.safe(lesson.text, oneLine: true))")) }
+            for note in lesson.salvaged { out.lines.append(.warn("note: \(note); saved as: \(TerminalText.line(lesson.text))")) }
             try book.index(into: grok)
             out.lines.append(.ok("lesson recorded in \(book.path) and indexed under \(book.topic)"))
         case .advice(let tool, let problem):

@@ -61,24 +61,24 @@ public struct LearnGuide: Sendable, Codable {
     public var text: String {
         var out: [String] = []
         for datum in datums {
-            out.append("## \(datum.id)" + (datum.hint.isEmpty ? "" : " — \(TerminalText.safe(datum.hint, oneLine: true))"))
-            if let learn = datum.learn, !learn.isEmpty { out.append(TerminalText.safe(learn.trimmingWhitespace())) }
-            if let topic = datum.grokTopic { out.append("(grok topic: \(TerminalText.safe(topic, oneLine: true)))") }
+            out.append("## \(datum.id)" + (datum.hint.isEmpty ? "" : " — \(TerminalText.line(datum.hint))"))
+            if let learn = datum.learn, !learn.isEmpty { out.append(TerminalText.block(learn.trimmingWhitespace())) }
+            if let topic = datum.grokTopic { out.append("(grok topic: \(TerminalText.line(topic)))") }
             out.append("")
         }
         if let guide, let guidePath {
-            out.append("## \(TerminalText.safe(guidePath, oneLine: true))")
-            out.append(TerminalText.safe(guide))
+            out.append("## \(TerminalText.line(guidePath))")
+            out.append(TerminalText.block(guide))
             out.append("")
         }
         if !lessons.isEmpty {
             out.append("## Lessons (lfmf)")
-            for lesson in lessons { out.append("- " + TerminalText.safe(lesson).replacingOccurrences(of: "\n", with: "\n  ")) }
+            for lesson in lessons { out.append("- " + TerminalText.block(lesson).replacingOccurrences(of: "\n", with: "\n  ")) }
             out.append("")
         }
         if !hits.isEmpty {
             out.append("## From grok")
-            out += TerminalText.hitLines(hits)
+            out += GrokText.hitLines(hits)
         }
         if digested > 0 { out.append("(digested \(digested) chunk(s) into grok)") }
         return out.joined(separator: "\n")
