@@ -30,6 +30,12 @@ func grokking<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
+/// Chunks learned before the model was installed get their vectors on the next learn or digest.
+func reportBackfill(_ grok: Grok) throws {
+    let filled = try grokking { try grok.backfillVectors() }
+    if filled > 0 { FileHandle.standardError.write(Data("grok: embedded \(filled) chunk(s) learned without the model\n".utf8)) }
+}
+
 struct GrokGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grok",
@@ -46,6 +52,7 @@ struct GrokGroup: ParsableCommand {
         func run() throws {
             let grok = try openGrok(options)
             let report = try grokking { try grok.digest(text, topic: topic) }
+            try reportBackfill(grok)
             print(report.added > 0 ? "stored under '\(TerminalText.line(topic))' (\(report.added) chunk(s))"
                                    : "already known under '\(TerminalText.line(topic))'")
         }
@@ -66,6 +73,7 @@ struct GrokGroup: ParsableCommand {
         func run() throws {
             let grok = try openGrok(options)
             let report = try grokking { try grok.learn(inputs, topic: topic) }
+            try reportBackfill(grok)
             if json { print(try jsonText(report)); return }
             for (name, reason) in report.topics.sorted(by: { $0.key < $1.key }) {
                 let why = reason == "given" ? "" : " (inferred from \(reason))"

@@ -75,6 +75,22 @@ import B00tCore
     }
 
     @Test(.enabled(if: modelPresent, "skipped: grok's model is not installed; run `make model`"))
+    func chunksLearnedWithoutTheModelGetVectorsOnceItIsThere() throws {
+        let dir = TempDir("grok-backfill")
+        let without = Self.env(dir, model: dir.path + "/none")
+        _ = try Self.b00t(["grok", "digest", "-t", "crew", "The captain breaks ties when a vote is split evenly."], without, in: dir)
+        let with = Self.env(dir)
+        let before = try Self.b00t(["grok", "stats", "--json"], with, in: dir)
+        #expect(before.stdout.contains("\"chunks_without_vectors\" : 1"), "\(before.stdout)")
+        let digest = try Self.b00t(["grok", "digest", "-t", "ops", "Nightly backups copy the state directory to the NAS."], with, in: dir)
+        #expect(digest.stderr.contains("embedded 1 chunk(s) learned without the model"), "\(digest.stderr)")
+        let after = try Self.b00t(["grok", "stats", "--json"], with, in: dir)
+        #expect(after.stdout.contains("\"chunks_without_vectors\" : 0"), "\(after.stdout)")
+        let ask = try Self.b00t(["grok", "ask", "who decides a deadlocked election", "--limit", "1"], with, in: dir)
+        #expect(ask.stdout.contains("[crew]"), "\(ask.stdout)")
+    }
+
+    @Test(.enabled(if: modelPresent, "skipped: grok's model is not installed; run `make model`"))
     func embedPrintsUnitVectorsAsJSON() throws {
         let dir = TempDir("grok-embed")
         let result = try Self.b00t(["grok", "embed", "--json", "The weather is lovely today.", "It's so sunny outside!"], Self.env(dir), in: dir)

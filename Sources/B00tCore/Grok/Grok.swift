@@ -355,6 +355,15 @@ public final class Grok: @unchecked Sendable {
                          modelProblem: modelProblem?.description, bytes: counts.bytes)
     }
 
+    /// Gives vectors to chunks learned while the model was missing (SQLite store, model loaded); returns how
+    /// many. `learn` and `digest` call it, so meaning search covers everything once the model is installed.
+    @discardableResult
+    public func backfillVectors() throws -> Int {
+        guard let embedder, let store = backend as? SQLiteGrokStore else { return 0 }
+        guard try store.counts().withoutVectors > 0 else { return 0 }
+        return try store.backfill(using: embedder)
+    }
+
     /// Vectors for the given texts (`grok embed`); an error when the model is not there.
     public func embed(_ texts: [String]) throws -> [[Float]] {
         guard let embedder else {
