@@ -160,7 +160,8 @@ struct GrokGroup: ParsableCommand {
             print("chunks: \(stats.chunks) in \(stats.topics) topic(s)")
             if stats.chunksWithoutVectors > 0 { print("chunks without vectors: \(stats.chunksWithoutVectors) (learned without the model)") }
             if let bytes = stats.bytes { print("size: \(bytes / 1024) KiB") }
-            print("model: \(stats.modelDirectory)" + (stats.modelProblem.map { " — \($0)" } ?? ""))
+            print("model: \(stats.modelDirectory)" + (stats.modelProblem.map { " — \($0)" } ?? "")
+                  + ((grok.embedder as? MiniLMEmbedder).map { " (OpenBLAS kernels: \($0.blasCore))" } ?? ""))
         }
     }
 
