@@ -53,8 +53,8 @@ struct GrokGroup: ParsableCommand {
             let grok = try openGrok(options)
             let report = try grokking { try grok.digest(text, topic: topic) }
             try reportBackfill(grok)
-            print(report.added > 0 ? "stored under '\(TerminalText.line(topic))' (\(report.added) chunk(s))"
-                                   : "already known under '\(TerminalText.line(topic))'")
+            print(report.added > 0 ? "stored under '\(GrokText.safe(topic, oneLine: true))' (\(report.added) chunk(s))"
+                                   : "already known under '\(GrokText.safe(topic, oneLine: true))'")
         }
     }
 
@@ -77,9 +77,9 @@ struct GrokGroup: ParsableCommand {
             if json { print(try jsonText(report)); return }
             for (name, reason) in report.topics.sorted(by: { $0.key < $1.key }) {
                 let why = reason == "given" ? "" : " (inferred from \(reason))"
-                print("topic: \(TerminalText.line(name))\(why)")
+                print("topic: \(GrokText.safe(name, oneLine: true))\(why)")
             }
-            for skipped in report.skipped { print("skipped: \(TerminalText.line(skipped))") }
+            for skipped in report.skipped { print("skipped: \(GrokText.safe(skipped, oneLine: true))") }
             print("learned \(report.added) new chunk(s), \(report.duplicates) already known"
                   + (report.files > 0 ? ", from \(report.files) file(s)" : ""))
         }
@@ -118,7 +118,7 @@ struct GrokGroup: ParsableCommand {
             let topics = try grokking { try grok.topics() }
             if json { print(try jsonText(topics)); return }
             if topics.isEmpty { print("grok is empty: `b00t grok learn FILE` or `b00t grok digest -t TOPIC \"text\"`") }
-            for topic in topics { print("\(TerminalText.line(topic.topic))\t\(topic.chunks)") }
+            for topic in topics { print("\(GrokText.safe(topic.topic, oneLine: true))\t\(topic.chunks)") }
         }
     }
 
@@ -136,10 +136,10 @@ struct GrokGroup: ParsableCommand {
             let grok = try openGrok(options, loadModel: false, quietAboutModel: true)
             if let topic {
                 let removed = try grokking { try grok.forget(topic: topic) }
-                print("forgot \(removed) chunk(s) of '\(TerminalText.line(topic))'")
+                print("forgot \(removed) chunk(s) of '\(GrokText.safe(topic, oneLine: true))'")
             } else if let id {
                 try grokking { try grok.forget(id: id) }
-                print("forgot chunk \(TerminalText.line(id))")
+                print("forgot chunk \(GrokText.safe(id, oneLine: true))")
             }
         }
     }

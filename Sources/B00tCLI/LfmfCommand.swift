@@ -22,7 +22,7 @@ struct Lfmf: ParsableCommand {
         let parsed = try grokking { try Lesson.parse(lesson.joined(separator: " ")) }
         let book = try grokking { try LessonBook(tool: tool, datumFolder: try datumFolder(options)) }
         try grokking { try book.append(parsed) }
-        for note in parsed.salvaged { print("note: \(note); saved as: \(TerminalText.line(parsed.text))") }
+        for note in parsed.salvaged { print("note: \(note); saved as: \(GrokText.safe(parsed.text, oneLine: true))") }
         print("lesson recorded in \(book.path)")
         let grok = try openGrok(options)
         let report = try grokking { try book.index(into: grok) }
@@ -73,7 +73,7 @@ struct LearnTopic: ParsableCommand {
         }
         if json { print(try jsonText(guide)); return }
         if guide.isEmpty {
-            print("nothing known about '\(TerminalText.line(topic))' yet: no datum, no learn/\(TerminalText.line(topic)).md, no lessons, no grok hits")
+            print("nothing known about '\(GrokText.safe(topic, oneLine: true))' yet: no datum, no learn/\(GrokText.safe(topic, oneLine: true)).md, no lessons, no grok hits")
             return
         }
         print(guide.text)

@@ -67,17 +67,17 @@ extension Session {
         case .learn(let inputs, let topic):
             let report = try grok.learn(inputs, topic: topic)
             for (name, reason) in report.topics.sorted(by: { $0.key < $1.key }) {
-                out.lines.append(.dim("topic \(TerminalText.line(name))" + (reason == "given" ? "" : " (\(reason))")))
+                out.lines.append(.dim("topic \(GrokText.safe(name, oneLine: true))" + (reason == "given" ? "" : " (\(reason))")))
             }
-            for skipped in report.skipped { out.lines.append(.warn("skipped: \(TerminalText.line(skipped))")) }
+            for skipped in report.skipped { out.lines.append(.warn("skipped: \(GrokText.safe(skipped, oneLine: true))")) }
             out.lines.append(.ok("learned \(report.added) new chunk(s), \(report.duplicates) already known"))
         case .digest(let topic, let text):
             let report = try grok.digest(text, topic: topic, source: "k0mmand3r:\(agent)")
-            out.lines.append(.ok(report.added > 0 ? "stored under \(TerminalText.line(topic))" : "already known"))
+            out.lines.append(.ok(report.added > 0 ? "stored under \(GrokText.safe(topic, oneLine: true))" : "already known"))
         case .topics:
             let topics = try grok.topics()
             if topics.isEmpty { out.lines.append(.dim("grok is empty: /grok learn FILE or /grok digest -t TOPIC text")) }
-            for topic in topics { out.lines.append(OutputLine("\(TerminalText.line(topic.topic))  \(topic.chunks)")) }
+            for topic in topics { out.lines.append(OutputLine("\(GrokText.safe(topic.topic, oneLine: true))  \(topic.chunks)")) }
         case .stats:
             let stats = try grok.stats()
             out.lines.append(OutputLine("\(stats.backend) · mode \(stats.mode) · \(stats.chunks) chunk(s) in \(stats.topics) topic(s)"))
@@ -85,7 +85,7 @@ extension Session {
             let lesson = try Lesson.parse(text)
             let book = try LessonBook(tool: tool, datumFolder: try lessonFolder())
             try book.append(lesson)
-            for note in lesson.salvaged { out.lines.append(.warn("note: \(note); saved as: \(TerminalText.line(lesson.text))")) }
+            for note in lesson.salvaged { out.lines.append(.warn("note: \(note); saved as: \(GrokText.safe(lesson.text, oneLine: true))")) }
             try book.index(into: grok)
             out.lines.append(.ok("lesson recorded in \(book.path) and indexed under \(book.topic)"))
         case .advice(let tool, let problem):

@@ -57,8 +57,8 @@ import Testing
         await #expect {
             _ = try await RemoteBus.connect(BusEndpoint(socketPath: server.endpoint.socketPath, token: "wrong"), agent: "eve")
         } throws: { error in
-            guard case BusClientError.refused(let code, _, _) = error else { return false }
-            return code == "unauthorized"
+            guard case BusClientError.refused(let refusal) = error else { return false }
+            return refusal.code == "unauthorized"
         }
         await #expect(throws: BusClientError.self) {
             _ = try await RemoteBus.connect(BusEndpoint(socketPath: server.endpoint.socketPath), agent: "eve")
@@ -135,8 +135,11 @@ import Testing
         for _ in 0..<200 {
             try await writer.submit(Array(repeating: BusCommand.say(from: "writer", crew: nil, to: nil, text: text), count: 20))
         }
-        await #expect(throws: BusClientError.tooLarge(81598)) {
+        await #expect {
             try await writer.submit(Array(repeating: BusCommand.say(from: "writer", crew: nil, to: nil, text: text), count: 40))
+        } throws: { error in
+            guard case BusClientError.tooLarge(let size) = error else { return false }
+            return size > WireProtocol.maximumLineLength
         }
         try await Task.sleep(for: .seconds(1))
         #expect(try await offPool { lazy.isClosedByPeer() })

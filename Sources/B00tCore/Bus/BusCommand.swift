@@ -16,7 +16,7 @@ public enum BusCommand: Codable, Sendable, Hashable {
     case disbandCrew(from: String, crew: String)
     case propose(from: String, text: String, crew: String?, threshold: Double?, quorum: Double?)
     case vote(from: String, proposal: String, choice: VoteChoice)
-    case closeProposal(from: String, proposal: String)
+    case withdrawProposal(from: String, proposal: String)
     case postAhoy(from: String, role: String, description: String, requiredSkills: [String], budget: Int, replyBy: Date?)
     case apply(from: String, ahoy: String, pitch: String, relevantSkills: [String])
     case award(from: String, ahoy: String, winner: String)
@@ -41,7 +41,7 @@ public enum BusCommand: Codable, Sendable, Hashable {
         case .handshake(let from, _, _, _), .replyHandshake(let from, _, _, _), .expireHandshake(let from, _),
              .declineLearning(let from, _, _), .formCrew(let from, _, _, _),
              .leaveCrew(let from, _), .disbandCrew(let from, _), .propose(let from, _, _, _, _),
-             .vote(let from, _, _), .closeProposal(let from, _), .postAhoy(let from, _, _, _, _, _),
+             .vote(let from, _, _), .withdrawProposal(let from, _), .postAhoy(let from, _, _, _, _, _),
              .apply(let from, _, _, _), .award(let from, _, _), .withdrawAhoy(let from, _),
              .withdrawApplication(let from, _), .teach(let from, _, _, _), .requestLearning(let from, _, _),
              .share(let from, _, _, _, _), .say(let from, _, _, _):

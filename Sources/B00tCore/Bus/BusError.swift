@@ -14,6 +14,27 @@ public enum BusError: Error, Equatable, Sendable, Codable, CustomStringConvertib
     /// The store ends before events this process already saw: it was restarted without persistence, or its
     /// file was deleted. Writing on would reuse sequence numbers others hold, so writes are refused.
     case logRewound(store: String, seen: UInt64, now: UInt64)
+    /// The socket server refused the request itself (before any bus rule): rate limit, token, identity,
+    /// framing. `code` is the wire's code (`rate_limited`, `unauthorized`, `conflict`, `no_hello`, `malformed`,
+    /// `too_long`, `too_large`, `forbidden`).
+    case transport(code: String, message: String)
+
+    /// The stable machine code for this refusal, the same on the wire (`"code"`) and in every client:
+    /// scripts and other languages branch on it, never on the prose.
+    public var code: String {
+        switch self {
+        case .notAllowed: return "forbidden"
+        case .unknownAgent, .notFound: return "not_found"
+        case .alreadyRegistered, .duplicate: return "duplicate"
+        case .closed: return "closed"
+        case .invalid: return "invalid"
+        case .timeout: return "timeout"
+        case .corruptSnapshot, .corruptLog: return "corrupt"
+        case .storage: return "storage"
+        case .logRewound: return "log_rewound"
+        case .transport(let code, _): return code
+        }
+    }
 
     public var description: String {
         switch self {
@@ -34,6 +55,7 @@ public enum BusError: Error, Equatable, Sendable, Codable, CustomStringConvertib
             return "the bus log at \(store) went backwards: this process has seen events up to #\(seen) but the store now ends at #\(now) "
                 + "(restarted without persistence, or its files deleted?). Writes are refused so no event number is used twice: "
                 + "restore the store, or start every b00t process of this crew afresh on the new log"
+        case .transport(_, let message): return message
         }
     }
 }

@@ -111,7 +111,7 @@ extension BusState {
             }
             return drafts
 
-        case .closeProposal(let from, let id):
+        case .withdrawProposal(let from, let id):
             guard let proposal = proposals[id] else { throw .notFound("proposal", id) }
             guard proposal.by == from else { throw .notAllowed("only \(proposal.by), who proposed \(id), can withdraw it") }
             guard proposal.status == .open else { throw .closed("\(id) is already \(proposal.status.rawValue)") }

@@ -117,7 +117,7 @@ extension CrewBus {
     }
 
     public func withdrawProposal(_ proposal: String, by: String) async throws {
-        try await submit(.closeProposal(from: by, proposal: proposal))
+        try await submit(.withdrawProposal(from: by, proposal: proposal))
     }
 
     public func isProposalPassed(_ id: String) throws -> Bool {

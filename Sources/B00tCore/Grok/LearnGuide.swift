@@ -61,19 +61,19 @@ public struct LearnGuide: Sendable, Codable {
     public var text: String {
         var out: [String] = []
         for datum in datums {
-            out.append("## \(datum.id)" + (datum.hint.isEmpty ? "" : " — \(TerminalText.line(datum.hint))"))
-            if let learn = datum.learn, !learn.isEmpty { out.append(TerminalText.block(learn.trimmingWhitespace())) }
-            if let topic = datum.grokTopic { out.append("(grok topic: \(TerminalText.line(topic)))") }
+            out.append("## \(datum.id)" + (datum.hint.isEmpty ? "" : " — \(GrokText.safe(datum.hint, oneLine: true))"))
+            if let learn = datum.learn, !learn.isEmpty { out.append(GrokText.safe(learn.trimmingWhitespace())) }
+            if let topic = datum.grokTopic { out.append("(grok topic: \(GrokText.safe(topic, oneLine: true)))") }
             out.append("")
         }
         if let guide, let guidePath {
-            out.append("## \(TerminalText.line(guidePath))")
-            out.append(TerminalText.block(guide))
+            out.append("## \(GrokText.safe(guidePath, oneLine: true))")
+            out.append(GrokText.safe(guide))
             out.append("")
         }
         if !lessons.isEmpty {
             out.append("## Lessons (lfmf)")
-            for lesson in lessons { out.append("- " + TerminalText.block(lesson).replacingOccurrences(of: "\n", with: "\n  ")) }
+            for lesson in lessons { out.append("- " + GrokText.safe(lesson).replacingOccurrences(of: "\n", with: "\n  ")) }
             out.append("")
         }
         if !hits.isEmpty {

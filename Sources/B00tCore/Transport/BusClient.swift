@@ -2,18 +2,11 @@ import Foundation
 import NIOCore
 import NIOPosix
 
-/// A reply from the server: the parsed object, kept as-is.
-public struct WireReply: @unchecked Sendable {
-    public let object: [String: Any]
-    public var ok: Bool { object["ok"] as? Bool ?? false }
-    public var error: String? { object["error"] as? String }
-    public var code: String? { object["code"] as? String }
-}
-
 /// Why a request over the socket failed.
 public enum BusClientError: Error, CustomStringConvertible, Equatable {
     case cannotConnect(String, String)
-    case refused(code: String, message: String, busError: BusError?)
+    /// The server answered no: `error` is exactly what it decided (a bus rule, or the transport's own refusal).
+    case refused(BusError)
     case disconnected
     case badReply(String)
     case tooLarge(Int)
@@ -25,7 +18,7 @@ public enum BusClientError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .cannotConnect(let path, let why): return "cannot connect to the bus at \(path): \(why) (is `b00t bus serve` running?)"
-        case .refused(_, let message, _): return message
+        case .refused(let error): return error.description
         case .disconnected: return "the bus connection closed"
         case .badReply(let why): return "unexpected reply from the bus: \(why)"
         case .lostReply(let op):
@@ -93,11 +86,7 @@ public final class BusClient: Sendable {
             guard state.register(id, continuation) else { return continuation.resume(throwing: BusClientError.disconnected) }
             channel.writeAndFlush(buffer).whenFailure { _ in state.fail(id) }
         }
-        guard reply.ok else {
-            let busError = (reply.object["bus_error"]).flatMap { try? JSONSerialization.data(withJSONObject: $0) }
-                .flatMap { try? WireProtocol.decoder.decode(BusError.self, from: $0) }
-            throw BusClientError.refused(code: reply.code ?? "refused", message: reply.error ?? "refused", busError: busError)
-        }
+        guard reply.ok else { throw BusClientError.refused(reply.refusal) }
         return reply
     }
 
@@ -140,9 +129,8 @@ final class ClientState: @unchecked Sendable {
     }
 
     func resolve(_ reply: WireReply) {
-        let id = (reply.object["id"] as? NSNumber)?.int64Value
         let continuation = lock.withLock { () -> CheckedContinuation<WireReply, Error>? in
-            if let id, let c = pending.removeValue(forKey: id) { return c }
+            if case .number(let id) = reply.id, let c = pending.removeValue(forKey: id) { return c }
             others.append(reply)
             if others.count > 1000 { others.removeFirst(500) }
             return nil
@@ -183,8 +171,8 @@ final class ClientHandler: ChannelInboundHandler {
             if let event = try? WireProtocol.decodeEvent(inner) { state.events.yield(event) }
             return
         }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(view))) as? [String: Any] else { return }
-        state.resolve(WireReply(object: object))
+        guard let reply = try? WireReply.decode(view) else { return }
+        state.resolve(reply)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

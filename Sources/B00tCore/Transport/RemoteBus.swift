@@ -83,14 +83,13 @@ public actor RemoteBus: CrewBus {
         var hello: [String: Any] = ["agent": agent]
         if let token = endpoint.token { hello["token"] = token }
         let reply = try await client.request("hello", hello)
-        return (reply.object["last_seq"] as? NSNumber)?.uint64Value ?? 0
+        return reply.lastSeq ?? 0
     }
 
     private static func fetchState(_ client: BusClient) async throws -> BusState {
         let reply = try await client.request("state")
-        guard let object = reply.object["state"] else { throw BusClientError.badReply("no state") }
-        let data = try JSONSerialization.data(withJSONObject: object)
-        return try WireProtocol.decoder.decode(BusState.self, from: data)
+        guard let state = reply.state else { throw BusClientError.badReply("no state") }
+        return state
     }
 
     public func currentState() async throws -> BusState { state }
@@ -230,9 +229,8 @@ public actor RemoteBus: CrewBus {
         do {
             let reply = try await request("hello", fields)
             // The reply comes after the daemon wrote our presence: wait until we have folded it.
-            if let last = (reply.object["last_seq"] as? NSNumber)?.uint64Value { await waitUntilFolded(last) }
-        } catch let error as BusClientError {
-            if case .refused(let code, let message, let busError) = error { throw busError ?? Self.busError(code: code, message: message) }
+            if let last = reply.lastSeq { await waitUntilFolded(last) }
+        } catch BusClientError.refused(let error) {
             throw error
         }
         agent = id
@@ -255,19 +253,17 @@ public actor RemoteBus: CrewBus {
                 }
                 reply = try await request("batch", ["cmds": cmds])
             }
-        } catch let error as BusClientError {
-            if case .refused(let code, let message, let busError) = error { throw busError ?? Self.busError(code: code, message: message) }
+        } catch BusClientError.refused(let error) {
             throw error
         }
         if commands.count > 1 {
             // A batch reply carries the range; the events themselves arrive on our stream.
-            guard let first = (reply.object["first_seq"] as? NSNumber)?.uint64Value,
-                  let last = (reply.object["last_seq"] as? NSNumber)?.uint64Value else { return [] }
+            guard let first = reply.firstSeq, let last = reply.lastSeq else { return [] }
             if last == 0 { return [] }
             await waitUntilFolded(last)
             return recent.filter { $0.seq >= first && $0.seq <= last }
         }
-        let events = try Self.events(in: reply)
+        let events = reply.events ?? []
         if let last = events.last { await waitUntilFolded(last.seq) }
         return events
     }
@@ -277,7 +273,7 @@ public actor RemoteBus: CrewBus {
         var cursor = seq
         while result.count < limit {
             let reply = try await request("events", ["after": cursor, "limit": min(10_000, limit - result.count)])
-            let page = try Self.events(in: reply)
+            let page = reply.events ?? []
             guard let last = page.last else { break }
             result += page
             cursor = last.seq
@@ -338,32 +334,7 @@ public actor RemoteBus: CrewBus {
 
     /// A command as the wire expects it: op name and fields (the speaker comes from the connection).
     static func wire(_ command: BusCommand) throws -> (String, [String: Any]) {
-        let data = try WireProtocol.encoder.encode(command)
-        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any], let (name, inner) = object.first,
-              var fields = inner as? [String: Any]
-        else { throw BusClientError.badReply("cannot encode \(command)") }
-        if name == "register", var agent = fields["agent"] as? [String: Any] {
-            agent["agent"] = agent.removeValue(forKey: "id")
-            fields = agent
-        }
-        return (WireProtocol.snake(name), fields)
-    }
-
-    static func events(in reply: WireReply) throws -> [BusEvent] {
-        guard let list = reply.object["events"] as? [Any] else { return [] }
-        return try list.map { item in
-            try WireProtocol.decodeEvent(try JSONSerialization.data(withJSONObject: item))
-        }
-    }
-
-    static func busError(code: String, message: String) -> BusError {
-        switch code {
-        case "forbidden": return .notAllowed(message.hasPrefix("not allowed: ") ? String(message.dropFirst(13)) : message)
-        case "rate_limited", "unauthorized", "conflict", "no_hello": return .notAllowed(message)
-        case "closed": return .closed(message.hasPrefix("closed: ") ? String(message.dropFirst(8)) : message)
-        case "duplicate": return .duplicate(message.hasPrefix("refused: ") ? String(message.dropFirst(9)) : message)
-        case "timeout": return .timeout(message)
-        default: return .invalid(message)
-        }
+        let (op, fields) = try WireProtocol.encode(command)
+        return (op, fields)
     }
 }

@@ -103,7 +103,7 @@ extension WireProtocol {
             let text = try f.string("choice")
             guard let choice = VoteChoice(rawValue: text) else { throw .invalid("vote: choice must be yes, no or abstain (got '\(text)')") }
             return .vote(from: from, proposal: try f.string("proposal"), choice: choice)
-        case "close_proposal": return .closeProposal(from: from, proposal: try f.string("proposal"))
+        case "withdraw_proposal": return .withdrawProposal(from: from, proposal: try f.string("proposal"))
         case "post_ahoy":
             let replyBy = try f.integer("reply_by").map { BusTime.date(milliseconds: Int64($0)) }
             return .postAhoy(from: from, role: try f.string("role"), description: try f.optionalString("description") ?? "",
@@ -128,6 +128,73 @@ extension WireProtocol {
             return .say(from: from, crew: try f.optionalString("crew"), to: try f.optionalString("to"), text: try f.string("text"))
         default:
             throw .invalid("unknown op '\(name)'")
+        }
+    }
+}
+
+extension WireProtocol {
+    /// The other half of `buildCommand`: a command as the op and fields a client sends. The speaker it claims
+    /// travels too (`from`, or `agent` for register/deregister), so the server refuses a caller that asks to
+    /// speak as someone other than its connection instead of silently speaking as the connection. Round-trip
+    /// tests hold `buildCommand(encode(c)) == c` for every case.
+    public static func encode(_ command: BusCommand) throws(BusError) -> (op: String, fields: [String: Any]) {
+        var (op, fields) = try encodeFields(command)
+        switch command {
+        case .register, .deregister: fields["agent"] = command.actor
+        default: fields["from"] = command.actor
+        }
+        return (op, fields)
+    }
+
+    private static func encodeFields(_ command: BusCommand) throws(BusError) -> (op: String, fields: [String: Any]) {
+        func ms(_ date: Date) -> Int64 { BusTime.milliseconds(date) }
+        switch command {
+        case .register(let agent):
+            return ("register", ["role": agent.role, "skills": agent.skills, "personality": agent.personality,
+                                 "auto_accept_handshakes": agent.autoAcceptHandshakes])
+        case .deregister: return ("deregister", [:])
+        case .handshake(_, let to, let proposal, let expiresAt):
+            var fields: [String: Any] = ["to": to, "proposal": proposal]
+            if let expiresAt { fields["expires_at"] = ms(expiresAt) }
+            return ("handshake", fields)
+        case .replyHandshake(_, let handshake, let accept, let reason):
+            var fields: [String: Any] = ["handshake": handshake, "accept": accept]
+            if let reason { fields["reason"] = reason }
+            return ("reply_handshake", fields)
+        case .expireHandshake(_, let handshake): return ("expire_handshake", ["handshake": handshake])
+        case .formCrew(_, let name, let members, let purpose):
+            return ("form_crew", ["name": name, "members": members, "purpose": purpose])
+        case .leaveCrew(_, let crew): return ("leave_crew", ["crew": crew])
+        case .disbandCrew(_, let crew): return ("disband_crew", ["crew": crew])
+        case .propose(_, let text, let crew, let threshold, let quorum):
+            var fields: [String: Any] = ["text": text]
+            if let crew { fields["crew"] = crew }
+            if let threshold { fields["threshold"] = threshold }
+            if let quorum { fields["quorum"] = quorum }
+            return ("propose", fields)
+        case .vote(_, let proposal, let choice): return ("vote", ["proposal": proposal, "choice": choice.rawValue])
+        case .withdrawProposal(_, let proposal): return ("withdraw_proposal", ["proposal": proposal])
+        case .postAhoy(_, let role, let description, let skills, let budget, let replyBy):
+            var fields: [String: Any] = ["role": role, "description": description, "required_skills": skills, "budget": budget]
+            if let replyBy { fields["reply_by"] = ms(replyBy) }
+            return ("post_ahoy", fields)
+        case .apply(_, let ahoy, let pitch, let skills):
+            return ("apply", ["ahoy": ahoy, "pitch": pitch, "relevant_skills": skills])
+        case .award(_, let ahoy, let winner): return ("award", ["ahoy": ahoy, "winner": winner])
+        case .withdrawAhoy(_, let ahoy): return ("withdraw_ahoy", ["ahoy": ahoy])
+        case .withdrawApplication(_, let ahoy): return ("withdraw_application", ["ahoy": ahoy])
+        case .teach(_, let to, let skill, let method): return ("teach", ["to": to, "skill": skill, "method": method.rawValue])
+        case .requestLearning(_, let skill, let teacher): return ("request_learning", ["skill": skill, "teacher": teacher])
+        case .declineLearning(_, let request, let reason): return ("decline_learning", ["request": request, "reason": reason])
+        case .share(_, let crew, let topic, let content, let impact):
+            return ("share", ["crew": crew, "topic": topic, "content": content, "skill_impact": impact])
+        case .say(_, let crew, let to, let text):
+            var fields: [String: Any] = ["text": text]
+            if let crew { fields["crew"] = crew }
+            if let to { fields["to"] = to }
+            return ("say", fields)
+        case .presence:
+            throw .invalid("presence is written by whoever hosts the connection (the daemon); a client cannot send it")
         }
     }
 }

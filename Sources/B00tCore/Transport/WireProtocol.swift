@@ -74,7 +74,7 @@ public enum WireProtocol {
         "form_crew": "form_crew", "crew_form": "form_crew", "leave_crew": "leave_crew", "crew_leave": "leave_crew",
         "disband_crew": "disband_crew", "crew_disband": "disband_crew",
         "propose": "propose", "create_proposal": "propose", "vote": "vote",
-        "close_proposal": "close_proposal", "withdraw_proposal": "close_proposal",
+        "withdraw_proposal": "withdraw_proposal", "close_proposal": "withdraw_proposal",
         "post_ahoy": "post_ahoy", "ahoy": "post_ahoy", "apply": "apply", "apply_to_ahoy": "apply",
         "award": "award", "award_ahoy": "award", "withdraw_ahoy": "withdraw_ahoy",
         "withdraw_application": "withdraw_application", "teach": "teach", "teach_skill": "teach",

@@ -171,7 +171,7 @@ import Testing
         #expect(await bus.proposal(r)?.status == .passed)
 
         let s = try await bus.createProposal("withdraw me", by: "alpha")
-        try await refuses(bus, .closeProposal(from: "beta", proposal: s), .notAllowed("only alpha, who proposed \(s), can withdraw it"))
+        try await refuses(bus, .withdrawProposal(from: "beta", proposal: s), .notAllowed("only alpha, who proposed \(s), can withdraw it"))
         try await bus.withdrawProposal(s, by: "alpha")
         #expect(await bus.proposal(s)?.status == .withdrawn)
     }
