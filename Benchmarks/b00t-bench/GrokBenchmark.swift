@@ -23,6 +23,8 @@ enum GrokBenchmark {
             return figures
         }
         figures["grok_model_load_ms"] = ms(ContinuousClock.now - loadStart)
+        // 1 when OpenBLAS runs its AVX-512 (SkylakeX) kernels, 0 for AVX2 (Haswell, or OPENBLAS_CORETYPE says so).
+        figures["grok_blas_avx512_kernels"] = embedder.blasCore == "SkylakeX" ? 1 : 0
         let sentences = try String(contentsOfFile: fixtures + "/bench_sentences.txt", encoding: .utf8)
             .split(separator: "\n").map(String.init).filter { !$0.isEmpty }
         for (key, value) in embeddingFigures(embedder, sentences: sentences) { figures[key] = value }

@@ -30,6 +30,12 @@ func grokking<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
+/// Chunks learned before the model was installed get their vectors on the next learn or digest.
+func reportBackfill(_ grok: Grok) throws {
+    let filled = try grokking { try grok.backfillVectors() }
+    if filled > 0 { FileHandle.standardError.write(Data("grok: embedded \(filled) chunk(s) learned without the model\n".utf8)) }
+}
+
 struct GrokGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grok",
@@ -46,6 +52,7 @@ struct GrokGroup: ParsableCommand {
         func run() throws {
             let grok = try openGrok(options)
             let report = try grokking { try grok.digest(text, topic: topic) }
+            try reportBackfill(grok)
             print(report.added > 0 ? "stored under '\(GrokText.safe(topic, oneLine: true))' (\(report.added) chunk(s))"
                                    : "already known under '\(GrokText.safe(topic, oneLine: true))'")
         }
@@ -66,6 +73,7 @@ struct GrokGroup: ParsableCommand {
         func run() throws {
             let grok = try openGrok(options)
             let report = try grokking { try grok.learn(inputs, topic: topic) }
+            try reportBackfill(grok)
             if json { print(try jsonText(report)); return }
             for (name, reason) in report.topics.sorted(by: { $0.key < $1.key }) {
                 let why = reason == "given" ? "" : " (inferred from \(reason))"
@@ -152,7 +160,8 @@ struct GrokGroup: ParsableCommand {
             print("chunks: \(stats.chunks) in \(stats.topics) topic(s)")
             if stats.chunksWithoutVectors > 0 { print("chunks without vectors: \(stats.chunksWithoutVectors) (learned without the model)") }
             if let bytes = stats.bytes { print("size: \(bytes / 1024) KiB") }
-            print("model: \(stats.modelDirectory)" + (stats.modelProblem.map { " — \($0)" } ?? ""))
+            print("model: \(stats.modelDirectory)" + (stats.modelProblem.map { " — \($0)" } ?? "")
+                  + ((grok.embedder as? MiniLMEmbedder).map { " (OpenBLAS kernels: \($0.blasCore))" } ?? ""))
         }
     }
 

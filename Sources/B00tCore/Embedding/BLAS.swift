@@ -7,7 +7,8 @@ import Foundation
 /// OpenBLAS, opened at first use. Debian's OpenBLAS 0.3.21 does not recognise newer AMD cores and falls back to
 /// its AVX2 (Haswell) kernels; where the CPU has AVX-512 (F, BW, DQ, VL) we ask for its SkylakeX kernels through
 /// `OPENBLAS_CORETYPE`, which the library reads only while it initialises, hence `dlopen` instead of linking.
-/// Measured here (Zen 4, 2 cores): 1.37× the batched embedding rate. A caller's own `OPENBLAS_CORETYPE` wins.
+/// Measured here (Zen 4, 2 cores): 1.37× the batched embedding rate. A caller's own `OPENBLAS_CORETYPE` wins
+/// (this project's machines export `OPENBLAS_CORETYPE=Haswell`, so there it stays on AVX2 unless unset).
 /// Threads: `$B00T_BLAS_THREADS`, else every core.
 final class BLAS: Sendable {
     let sgemm: b00t_sgemm_fn
@@ -55,8 +56,11 @@ final class BLAS: Sendable {
 
     /// Whether /proc/cpuinfo lists the AVX-512 subsets OpenBLAS's SkylakeX kernels use.
     static func cpuHasAVX512() -> Bool {
-        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+        // /proc files report a size of 0: read to the end instead of trusting the size.
+        guard let handle = FileHandle(forReadingAtPath: "/proc/cpuinfo") else { return false }
+        defer { try? handle.close() }
+        let info = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        guard let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
         let set = Set(flags.split(separator: " ").map(String.init))
         return ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(set.contains)
     }

@@ -112,3 +112,18 @@ import Testing
         #expect(try reader.ask("where do backups go", limit: 5, ranking: .meaning).allSatisfy { $0.chunk.topic != "ops" })
     }
 }
+
+@Suite struct GrokTextTests {
+    @Test func learnedTextCannotDriveTheTerminal() throws {
+        let folder = try TempFolder()
+        let grok = try folder.grok()
+        try grok.digest("evil \u{1B}]0;owned\u{07} title and \u{1B}[2J clear, \u{202E}txt.exe", topic: "x\u{1B}[31m")
+        let lines = GrokText.hitLines(try grok.ask("evil title", limit: 1))
+        #expect(lines.count == 2)
+        for line in lines {
+            #expect(!line.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E }, "\(line.debugDescription)")
+        }
+        #expect(lines[1].contains("\\e]0;owned"))
+        #expect(GrokText.preview(String(repeating: "word ", count: 100), length: 20) == "word word word word …")
+    }
+}
