@@ -14,6 +14,9 @@ public enum BusError: Error, Equatable, Sendable, Codable, CustomStringConvertib
     /// The store ends before events this process already saw: it was restarted without persistence, or its
     /// file was deleted. Writing on would reuse sequence numbers others hold, so writes are refused.
     case logRewound(store: String, seen: UInt64, now: UInt64)
+    /// The store holds another log than the one this process folded (emptied and started again by someone
+    /// else): its numbers mean other events now, so reading or writing on would mix two histories.
+    case logReplaced(store: String)
     /// The socket server refused the request itself (before any bus rule): rate limit, token, identity,
     /// framing. `code` is the wire's code (`rate_limited`, `unauthorized`, `conflict`, `no_hello`, `malformed`,
     /// `too_long`, `too_large`, `forbidden`).
@@ -32,6 +35,7 @@ public enum BusError: Error, Equatable, Sendable, Codable, CustomStringConvertib
         case .corruptSnapshot, .corruptLog: return "corrupt"
         case .storage: return "storage"
         case .logRewound: return "log_rewound"
+        case .logReplaced: return "log_replaced"
         case .transport(let code, _): return code
         }
     }
@@ -55,6 +59,10 @@ public enum BusError: Error, Equatable, Sendable, Codable, CustomStringConvertib
             return "the bus log at \(store) went backwards: this process has seen events up to #\(seen) but the store now ends at #\(now) "
                 + "(restarted without persistence, or its files deleted?). Writes are refused so no event number is used twice: "
                 + "restore the store, or start every b00t process of this crew afresh on the new log"
+        case .logReplaced(let store):
+            return "the bus log at \(store) was replaced: it was emptied and a new log started since this process read it, "
+                + "so its event numbers now mean other events. Nothing more is read or written here: restart this process "
+                + "to join the new log (or restore the old one)"
         case .transport(_, let message): return message
         }
     }

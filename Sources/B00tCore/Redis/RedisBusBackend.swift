@@ -21,6 +21,12 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
     public let url: RedisURL
     let logKey: String
     let seqKey: String
+    /// A random id the log's first writer stores beside it: a log emptied and started again by someone else has
+    /// another one, so this process notices it is no longer reading the history it folded (numbers alone cannot
+    /// tell once the new log has grown past them).
+    let epochKey: String
+    /// The epoch this process has seen events under ("" until it has seen the log hold any); confined to `queue`.
+    private var epoch = ""
     private let queue = DispatchQueue(label: "b00t.redis")
     private var connection: RedisConnection?
     private let waitQueue = DispatchQueue(label: "b00t.redis.wait")
@@ -33,8 +39,15 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
         self.url = url
         logKey = "b00t:{\(url.bus)}:log"
         seqKey = "b00t:{\(url.bus)}:seq"
+        epochKey = "b00t:{\(url.bus)}:epoch"
         do {
-            connection = try RedisConnection(url)
+            let first = try RedisConnection(url)
+            connection = first
+            // A log written before epochs existed gets one now (whoever comes first), so every reader can check it.
+            if case .string(let seq) = try first.command(["GET", seqKey]), !seq.isEmpty {
+                _ = try first.command(["SET", epochKey, UUID().uuidString, "NX"])
+            }
+            if case .string(let value) = try first.command(["GET", epochKey]) { epoch = String(decoding: value, as: UTF8.self) }
         } catch let error as BusError {
             throw error
         } catch {
@@ -91,46 +104,72 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
     }
 
     /// KEYS: log, seq. ARGV: expected last seq, count, then per event: entry id, kind, event JSON.
+    /// KEYS: log, seq, epoch. ARGV: expected last seq, count, our epoch ("" if none yet), a fresh epoch for a new
+    /// log, then per event: entry id, kind, event JSON.
     static let appendScript = """
+    local e = redis.call('GET', KEYS[3])
+    if ARGV[3] ~= '' and e ~= ARGV[3] then return redis.error_reply('B00TREPLACED') end
     local last = tonumber(redis.call('GET', KEYS[2]) or '0')
     if last ~= tonumber(ARGV[1]) then return -1 - last end
+    if not e then redis.call('SET', KEYS[3], ARGV[4]) end
     local n = tonumber(ARGV[2])
-    for i = 3, 2 + 3 * n, 3 do
+    for i = 5, 4 + 3 * n, 3 do
       redis.call('XADD', KEYS[1], ARGV[i], 'kind', ARGV[i+1], 'event', ARGV[i+2])
     end
     redis.call('SET', KEYS[2], tonumber(ARGV[1]) + n)
     return n
     """
+
+    /// KEYS: log, epoch. ARGV: our epoch ("" if none yet), first entry id, count. Returns {epoch, entries}.
+    static let readScript = """
+    local e = redis.call('GET', KEYS[2])
+    if ARGV[1] ~= '' and e ~= ARGV[1] then return redis.error_reply('B00TREPLACED') end
+    return {e or '', redis.call('XRANGE', KEYS[1], ARGV[2], '+', 'COUNT', ARGV[3])}
+    """
+    private var readSHA: String?
+
+    /// Runs a script by its hash, loading it on first use and again after a Redis restart forgot it.
+    private func evaluate(_ script: String, sha: inout String?, _ args: [[UInt8]], on connection: RedisConnection) throws -> RedisValue {
+        if sha == nil, case .string(let loaded) = try connection.command(["SCRIPT", "LOAD", script]) {
+            sha = String(decoding: loaded, as: UTF8.self)
+        }
+        let reply = try connection.command(bytes: [Array("EVALSHA".utf8), Array((sha ?? "").utf8)] + args)
+        if case .error(let e) = reply, e.hasPrefix("NOSCRIPT") {
+            sha = nil
+            return try connection.command(bytes: [Array("EVAL".utf8), Array(script.utf8)] + args)
+        }
+        return reply
+    }
+
+    /// After a first append created the log, its epoch is ours.
+    private func adoptEpoch(on connection: RedisConnection) throws {
+        guard epoch.isEmpty, case .string(let value) = try connection.command(["GET", epochKey]) else { return }
+        epoch = String(decoding: value, as: UTF8.self)
+    }
+
+    private var replaced: BusError { .logReplaced(store: url.description) }
+
     private var scriptSHA: String?
 
     public func append(_ events: [BusEvent], expectedLastSeq: UInt64) async throws -> Bool {
-        var args: [[UInt8]] = ["2", logKey, seqKey, String(expectedLastSeq), String(events.count)].map { Array($0.utf8) }
-        args.reserveCapacity(5 + events.count * 3)
-        for e in events {
-            args += [Array("\(e.seq)-0".utf8), Array(e.body.kind.utf8), EventJSON.encode(e)]
-        }
-        let scriptArgs = args
         let count = UInt64(events.count)
         let first = events.first
         let seqKey = self.seqKey
         return try await withConnection { connection in
             do {
-                if self.scriptSHA == nil, case .string(let sha) = try connection.command(["SCRIPT", "LOAD", Self.appendScript]) {
-                    self.scriptSHA = String(decoding: sha, as: UTF8.self)
-                }
-                var reply = try connection.command(bytes: [Array("EVALSHA".utf8), Array((self.scriptSHA ?? "").utf8)] + scriptArgs)
-                if case .error(let e) = reply, e.hasPrefix("NOSCRIPT") {
-                    self.scriptSHA = nil  // a restarted Redis forgot it: send it whole
-                    reply = try connection.command(bytes: [Array("EVAL".utf8), Array(Self.appendScript.utf8)] + scriptArgs)
-                }
+                let reply = try self.evaluate(Self.appendScript, sha: &self.scriptSHA,
+                                              self.appendArgs(events, expectedLastSeq: expectedLastSeq), on: connection)
                 switch reply {
-                case .integer(let n) where n >= 0: return true
+                case .integer(let n) where n >= 0:
+                    try self.adoptEpoch(on: connection)
+                    return true
                 case .integer(let n):
                     // A conflict — unless the events there are ours: an earlier attempt whose reply was lost in a
                     // Redis restart did run. Appending them again would duplicate them.
                     let actual = UInt64(-1 - n)
                     if actual >= expectedLastSeq + count, let first, try self.entryMatches(first, on: connection) { return true }
                     return false
+                case .error(let message) where message.contains("B00TREPLACED"): throw self.replaced
                 case .error(let message): throw self.explain(message, doing: "Redis append failed")
                 default: throw BusError.storage("Redis append: unexpected reply")
                 }
@@ -140,11 +179,21 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
                 if case .string(let bytes) = try fresh.command(["GET", seqKey]),
                    let last = UInt64(String(decoding: bytes, as: UTF8.self)), last >= expectedLastSeq + count,
                    let first, try self.entryMatches(first, on: fresh) {
+                    try self.adoptEpoch(on: fresh)
                     return true
                 }
                 throw error
             }
         }
+    }
+
+    /// KEYS and ARGV of one append (see `appendScript`); called on `queue`, where `epoch` lives.
+    private func appendArgs(_ events: [BusEvent], expectedLastSeq: UInt64) -> [[UInt8]] {
+        var args: [[UInt8]] = ["3", logKey, seqKey, epochKey, String(expectedLastSeq), String(events.count), epoch,
+                               UUID().uuidString].map { Array($0.utf8) }
+        args.reserveCapacity(args.count + events.count * 3)
+        for e in events { args += [Array("\(e.seq)-0".utf8), Array(e.body.kind.utf8), EventJSON.encode(e)] }
+        return args
     }
 
     /// Sends each batch's script as soon as it is built and reads the replies afterwards, so Redis stores batch k
@@ -154,20 +203,13 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
             guard let only = batches.first else { return [] }
             return [try await append(only.events, expectedLastSeq: only.expectedLastSeq)]
         }
-        let logKey = self.logKey, seqKey = self.seqKey
         return try await withConnection { connection in
             if self.scriptSHA == nil, case .string(let sha) = try connection.command(["SCRIPT", "LOAD", Self.appendScript]) {
                 self.scriptSHA = String(decoding: sha, as: UTF8.self)
             }
-            let head: [[UInt8]] = [Array("EVALSHA".utf8), Array((self.scriptSHA ?? "").utf8), Array("2".utf8),
-                                   Array(logKey.utf8), Array(seqKey.utf8)]
+            let head: [[UInt8]] = [Array("EVALSHA".utf8), Array((self.scriptSHA ?? "").utf8)]
             for batch in batches {
-                var args = head
-                args.reserveCapacity(head.count + 2 + batch.events.count * 3)
-                args.append(Array(String(batch.expectedLastSeq).utf8))
-                args.append(Array(String(batch.events.count).utf8))
-                for e in batch.events { args += [Array("\(e.seq)-0".utf8), Array(e.body.kind.utf8), EventJSON.encode(e)] }
-                try connection.send(bytes: args)
+                try connection.send(bytes: head + self.appendArgs(batch.events, expectedLastSeq: batch.expectedLastSeq))
             }
             // Read every reply before asking anything else on this connection.
             let replies = try batches.map { _ in try connection.receive() }
@@ -183,6 +225,7 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
                         ours = try self.entryMatches(first, on: connection)
                     }
                     results.append(ours && results.last != false)
+                case .error(let message) where message.contains("B00TREPLACED"): throw self.replaced
                 case .error(let message) where !message.hasPrefix("NOSCRIPT"):
                     throw self.explain(message, doing: "Redis append failed")
                 default: results.append(false)  // NOSCRIPT after a restart: resubmitted one by one
@@ -199,14 +242,19 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
     }
 
     public func read(after seq: UInt64, limit: Int) async throws -> [BusEvent] {
-        let key = logKey
+        let keys = [logKey, epochKey]
         return try await withConnection { connection in
-            let reply = try connection.command(["XRANGE", key, "\(seq + 1)-0", "+", "COUNT", String(max(1, limit))])
-            guard case .array(let entries) = reply else {
-                if case .error(let e) = reply { throw self.explain(e, doing: "Redis read failed") }
-                return []
+            let args = (["2"] + keys + [self.epoch, "\(seq + 1)-0", String(max(1, limit))]).map { Array($0.utf8) }
+            let reply = try self.evaluate(Self.readScript, sha: &self.readSHA, args, on: connection)
+            switch reply {
+            case .array(let parts) where parts.count == 2:
+                if self.epoch.isEmpty, let seen = parts[0].text, !seen.isEmpty { self.epoch = seen }
+                guard case .array(let entries) = parts[1] else { return [] }
+                return try entries.map(Self.decode)
+            case .error(let message) where message.contains("B00TREPLACED"): throw self.replaced
+            case .error(let e): throw self.explain(e, doing: "Redis read failed")
+            default: return []
             }
-            return try entries.map(Self.decode)
         }
     }
 

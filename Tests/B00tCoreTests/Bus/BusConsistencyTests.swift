@@ -83,6 +83,39 @@ import Testing
         #expect(try await backend.lastSequence() == 0)
     }
 
+    /// Emptied and then grown past what this process saw by someone else: numbers alone cannot tell, the
+    /// log's epoch does — neither a reader nor a writer mixes the two histories.
+    @Test func aRedisLogReplacedAndGrownIsNotMixedIn() async throws {
+        guard RedisTestServer.available else { return }
+        let url = RedisTestServer.url()
+        let old = try await MessageBus(backend: try RedisBusBackend(url))
+        try await old.register(BusAgent(id: "fl2"))
+        try await old.say(from: "fl2", "one")
+        let seen = await old.state.lastSeq
+        let parsed = try RedisURL(parsing: url)
+        _ = try RedisConnection(parsed).command(["DEL", "b00t:{\(parsed.bus)}:log", "b00t:{\(parsed.bus)}:seq", "b00t:{\(parsed.bus)}:epoch"])
+        let newcomer = try await MessageBus(backend: try RedisBusBackend(url))
+        try await newcomer.register(BusAgent(id: "other"))
+        for i in 0..<6 { try await newcomer.say(from: "other", "new \(i)") }
+        #expect(try await RedisBusBackend(url).lastSequence() > seen)
+        let store = RedisURL.init(host: parsed.host, port: parsed.port, db: parsed.db, password: parsed.password, bus: parsed.bus).description
+        await #expect(throws: BusError.logReplaced(store: store)) { try await old.say(from: "fl2", "two") }
+        await #expect(throws: BusError.logReplaced(store: store)) { _ = try await old.backend.read(after: seen, limit: 10) }
+        // The newcomer's log is untouched by the old writer.
+        #expect(try await newcomer.currentState().agents["fl2"] == nil)
+    }
+
+    @Test func twoWritersOpeningOneEmptyRedisLogAgreeOnItsEpoch() async throws {
+        guard RedisTestServer.available else { return }
+        let url = RedisTestServer.url()
+        let a = try await MessageBus(backend: try RedisBusBackend(url))
+        let b = try await MessageBus(backend: try RedisBusBackend(url))
+        try await a.register(BusAgent(id: "a"))
+        try await b.register(BusAgent(id: "b"))  // b folds a's event, adopts the epoch a created, and appends
+        try await a.say(from: "a", "hi")
+        #expect(try await b.currentState().messageCount == 1)
+    }
+
     @Test func aSQLiteLogThatLostEventsIsReported() async throws {
         let dir = ScratchDir()
         let path = dir.path + "/bus.sqlite"
