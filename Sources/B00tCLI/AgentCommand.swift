@@ -66,8 +66,13 @@ struct AgentRun: AsyncParsableCommand {
         } catch is CancellationError {
         } catch let error as BusClientError where error == .disconnected {
             log("bus connection closed")
+        } catch let error as BusError {
+            waiter.cancel()
+            await runner.finish(reason: "stopped: \(error.code)")
+            throw CLIError(error.description)
         }
         waiter.cancel()
+        await runner.finish()
         if let remote = crewBus as? RemoteBus { await remote.close() }
         log("stopped")
     }

@@ -13,9 +13,13 @@ public actor Session {
     /// files and pipes have nobody to ask, and write nothing but their commands (so their ids are reproducible).
     public let interactive: Bool
     var confirmations: Bool { interactive }
+    /// Presence on a bus nobody hosts (embedded SQLite, memory, Redis) for interactive sessions.
+    let heartbeat: PresenceHeartbeat?
     let catalog: @Sendable () -> DatumCatalog
     let orchestrator: @Sendable () -> Orchestrator
     private var recording: (path: String, agent: String, lines: [String])?
+    /// The crew each identity last talked to, so `/as` back and forth keeps it.
+    private var crews: [String: String?] = [:]
 
     public init(bus: any CrewBus, agent: String, theme: String = "default", interactive: Bool = false,
                 catalog: @escaping @Sendable () -> DatumCatalog = { BuiltinDatums.adding(to: DatumLoader().load()) },
@@ -24,6 +28,7 @@ public actor Session {
         self.agent = agent
         self.theme = theme
         self.interactive = interactive
+        self.heartbeat = interactive ? PresenceHeartbeat(bus: bus) : nil
         self.catalog = catalog
         self.orchestrator = orchestrator ?? { Orchestrator(catalog: catalog()) }
     }
@@ -31,10 +36,10 @@ public actor Session {
     /// Registers the session's agent as a human crew member if the bus does not know it yet, and (on a bus
     /// without a daemon to keep presence) says it is online.
     public func start() async throws {
+        try await heartbeat?.claim(agent)
         if try await bus.currentState().agents[agent] == nil {
             try await bus.submit(.register(agent: BusAgent(id: agent, role: "human")))
         }
-        await announce(agent, online: true)
     }
 
     /// Leaving: a recording in progress is saved (returns what was said about it) and presence is cleared.
@@ -43,14 +48,8 @@ public actor Session {
         if recording != nil {
             do { lines.append(.ok(try toggleRecording(nil))) } catch { lines.append(.error("error: recording not saved: \(error)")) }
         }
-        await announce(agent, online: false, reason: "left k0mmand3r")
+        await heartbeat?.stop(reason: "left k0mmand3r")
         return lines
-    }
-
-    /// Presence on a bus nobody hosts (embedded SQLite, memory, Redis); the daemon does it for socket sessions.
-    private func announce(_ id: String, online: Bool, reason: String? = nil) async {
-        guard interactive, bus is MessageBus, (try? await bus.currentState().isOnline(id)) != online else { return }
-        _ = try? await bus.submit(.presence(agent: id, online: online, reason: reason))
     }
 
     public nonisolated var busLabel: String { bus.label }
@@ -58,7 +57,7 @@ public actor Session {
     /// The REPL's own identity when none is given: `$B00T_AGENT`, else the login name (cleaned to an agent id).
     public static func defaultAgent(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         let raw = environment["B00T_AGENT"] ?? environment["USER"] ?? "human"
-        let cleaned = String(raw.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }.prefix(64))
+        let cleaned = String(raw.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }.prefix(64))
         return cleaned.isEmpty ? "human" : cleaned
     }
 
@@ -99,16 +98,28 @@ public actor Session {
     /// Speaks as `id` from now on. On the socket the connection is re-bound (the old identity is released, so
     /// any sequence of `/as` works); elsewhere the old identity goes offline and the new one online.
     func setAgent(_ id: String) async throws {
-        if id != agent {
-            if let remote = bus as? RemoteBus {
-                try await remote.rebind(as: id)
-            } else {
-                await announce(agent, online: false, reason: "switched to \(id)")
-            }
-            if let current = crew, try await bus.currentState().crews[current]?.members.contains(id) != true { crew = nil }
+        guard id != agent else { return try await start() }
+        // Checked before anything changes: a refused switch leaves the session as it was.
+        try BusState.checkName(id, what: "agent id")
+        if let remote = bus as? RemoteBus {
+            try await remote.rebind(as: id)
+        } else if let heartbeat {
+            try await heartbeat.claim(id)
+            await heartbeat.release(agent, reason: "switched to \(id)")
         }
+        // Each identity keeps its own crew: switching back finds it again.
+        crews[agent] = crew
+        let previous = agent
         agent = id
-        try await start()
+        crew = crews[id] ?? nil
+        if let current = crew, try await bus.currentState().crews[current]?.members.contains(id) != true { crew = nil }
+        do {
+            try await start()
+        } catch {
+            agent = previous
+            crew = crews[previous] ?? nil
+            throw error
+        }
     }
 
     func setCrew(_ name: String?) { crew = name }

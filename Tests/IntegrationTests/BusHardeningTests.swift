@@ -38,6 +38,34 @@ import Testing
         #expect(await server.server.bus.state.agents["mallory"] == nil)
     }
 
+    /// A handshake whose asker vanished still ends on the record: the daemon closes it once its deadline passed.
+    @Test func theDaemonExpiresOverdueHandshakes() async throws {
+        let server = try await TestBusServer()
+        defer { Task { await server.stop() } }
+        let shy = try RawSocket(path: server.endpoint.socketPath)
+        shy.send(#"{"v":1,"op":"hello","agent":"shy","id":1}"#)
+        shy.send(#"{"v":1,"op":"register","auto_accept_handshakes":false,"id":2}"#)
+        _ = try await offPool { shy.readLines(2) }
+        do {
+            let asker = try RawSocket(path: server.endpoint.socketPath)
+            asker.send(#"{"v":1,"op":"hello","agent":"asker","id":1}"#)
+            asker.send(#"{"v":1,"op":"register","id":2}"#)
+            asker.send(#"{"v":1,"op":"handshake","to":"shy","timeout_ms":300,"id":3}"#)
+            _ = try await offPool { asker.readLines(3) }
+        }  // the asker disconnects without waiting
+        let bus = server.server.bus
+        let deadline = ContinuousClock.now + .seconds(5)
+        var expired: BusEvent?
+        while expired == nil && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            expired = try await bus.events().first { if case .handshakeExpired = $0.body { return true }; return false }
+        }
+        #expect(expired?.from == "b00t")
+        shy.send(#"{"v":1,"op":"reply_handshake","handshake":"hs-5","accept":true,"id":3}"#)
+        let late = try await offPool { shy.readLines(1) }
+        #expect(late.first?.contains(#""code":"closed""#) == true, "\(late)")
+    }
+
     @Test func unsubscribingFromASQLiteBusIsQuiet() async throws {
         let dir = TempDir("b00t-unsub")
         let server = try await TestBusServer(backend: try SQLiteBusBackend(path: dir.path + "/bus.sqlite"))

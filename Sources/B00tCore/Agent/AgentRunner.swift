@@ -7,6 +7,8 @@ public actor AgentRunner {
     public let policy: AgentPolicy
     let bus: any CrewBus
     let log: @Sendable (String) -> Void
+    /// Presence for a direct backend (nil on the socket, where the daemon keeps it).
+    let heartbeat: PresenceHeartbeat?
 
     public init(bus: any CrewBus, profile: BusAgent, policy: AgentPolicy, log: @escaping @Sendable (String) -> Void) {
         var me = profile
@@ -15,23 +17,23 @@ public actor AgentRunner {
         self.policy = policy
         self.bus = bus
         self.log = log
+        self.heartbeat = PresenceHeartbeat(bus: bus)
+    }
+
+    /// A clean stop: on a direct backend, say we left and release our lease.
+    public func finish(reason: String = "stopped") async {
+        await heartbeat?.stop(reason: reason)
     }
 
     var id: String { profile.id }
 
     /// Registers and reacts until cancelled. Handles what was already open when it started, then follows the stream.
     public func run() async throws {
+        // On a direct backend nobody hosts our connection: we hold a presence lease (refused when another process
+        // already runs this id) and say ourselves that we are here; `finish` says we left.
+        if let heartbeat { try await heartbeat.claim(id) }
         try await bus.submit(.register(agent: profile))
         log("registered \(id) (\(profile.skills.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))")
-        // On a direct backend nobody hosts our connection: we say ourselves that we are here (and when we leave).
-        let announces = bus is MessageBus
-        if announces { _ = try? await bus.submit(.presence(agent: id, online: true, reason: nil)) }
-        defer {
-            if announces {
-                let bus = self.bus, id = self.id
-                Task { _ = try? await bus.submit(.presence(agent: id, online: false, reason: "stopped")) }
-            }
-        }
         let state = try await bus.currentState()
         for ahoy in state.listAhoys(.open) { await consider(ahoy) }
         for proposal in state.proposals.values.sorted(by: { $0.seq < $1.seq }) where proposal.status == .open {

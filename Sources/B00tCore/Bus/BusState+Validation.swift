@@ -46,7 +46,12 @@ extension BusState {
 
         case .expireHandshake(let from, let id):
             guard let handshake = handshakes[id] else { throw .notFound("handshake", id) }
-            guard handshake.from == from else { throw .notAllowed("only \(handshake.from), who asked, can expire \(id)") }
+            // The asker may give up any time; once the deadline has passed, the bus itself ("b00t": the daemon's
+            // sweep) closes it, so a request whose asker vanished still ends on the record.
+            let overdue = handshake.expiresAt.map { now > $0 } ?? false
+            guard handshake.from == from || (from == "b00t" && overdue) else {
+                throw .notAllowed("only \(handshake.from), who asked, can expire \(id)")
+            }
             guard handshake.accepted == nil else { throw .closed("\(id) was already answered") }
             guard handshake.expired != true else { throw .closed("\(id) already expired") }
             return [EventDraft(from: from, body: .handshakeExpired(id: id), conversationID: id, replyTo: handshake.seq)]
@@ -260,10 +265,14 @@ extension BusState {
     /// Budgets are counted in whole units; a trillion is far beyond any crew and keeps sums exact.
     public static let maximumBudget = 1_000_000_000_000
 
-    static func checkName(_ name: String, what: String) throws(BusError) {
-        guard !name.isEmpty, name.count <= 64,
-              name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." })
-        else { throw .invalid("\(what) '\(name)' must be 1–64 letters, digits, '-', '_' or '.'") }
+    /// Agent ids, crew and bus names: 1–64 ASCII letters, digits, '-', '_' or '.'. ASCII only, so an id cannot
+    /// look like another (a Cyrillic "е" in "dеv1") or carry controls; events already in a log keep whatever
+    /// they hold — only new commands are checked.
+    public static func checkName(_ name: String, what: String) throws(BusError) {
+        guard !name.isEmpty, name.utf8.count <= 64,
+              name.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
+                                     || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E })
+        else { throw .invalid("\(what) '\(TerminalText.line(String(name.prefix(80))))' must be 1–64 ASCII letters, digits, '-', '_' or '.'") }
     }
 
     /// Applicants of an ahoy ordered by how well their skills match its required skills (sum of the registered

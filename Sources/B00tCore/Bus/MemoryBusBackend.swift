@@ -7,6 +7,7 @@ public final class MemoryBusBackend: BusBackend, @unchecked Sendable {
     private var events: [BusEvent] = []
     private let base: UInt64
     private let signal = ChangeSignal()
+    let leases = LeaseTable()
 
     public init(startingAfter base: UInt64 = 0) { self.base = base }
 

@@ -68,6 +68,16 @@ extension CrewBus {
         }
     }
 
+    /// Closes, as the bus ("b00t"), every unanswered handshake whose deadline has passed: the asker may be gone,
+    /// and the record should still say the request ended. Run by the daemon and by direct-store processes.
+    public func expireOverdueHandshakes(now: Date = Date()) async {
+        guard let state = try? await currentState() else { return }
+        let overdue = state.handshakes.values.filter { $0.isOpen && ($0.expiresAt.map { now > $0 } ?? false) }.sorted { $0.seq < $1.seq }
+        for handshake in overdue {
+            _ = try? await submit(.expireHandshake(from: "b00t", handshake: handshake.id))
+        }
+    }
+
     static func seconds(_ duration: Duration) -> String {
         let s = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         return s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s)

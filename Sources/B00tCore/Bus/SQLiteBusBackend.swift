@@ -52,6 +52,8 @@ public final class SQLiteBusBackend: BusBackend, @unchecked Sendable {
                         body BLOB NOT NULL
                     );
                     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    -- Presence leases of processes writing this file directly (see PresenceLeases); not the log.
+                    CREATE TABLE IF NOT EXISTS leases (agent TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_ms INTEGER NOT NULL);
                     INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1');
                     """)
             }
@@ -229,4 +231,50 @@ enum EventCoding {
         d.dateDecodingStrategy = BusTime.decoding
         return d
     }()
+}
+
+extension SQLiteBusBackend: PresenceLeases {
+    public func acquireLease(_ agent: String, holder: String, ttl: Duration) async throws -> Bool {
+        let now = BusTime.milliseconds(Date())
+        let until = now + Int64(ttl.components.seconds * 1000) + ttl.components.attoseconds / 1_000_000_000_000_000
+        do {
+            return try await pool.write { db in
+                if let row = try Row.fetchOne(db, sql: "SELECT holder, expires_ms FROM leases WHERE agent = ?", arguments: [agent]),
+                   (row["holder"] as String) != holder, (row["expires_ms"] as Int64) > now {
+                    return false
+                }
+                try db.execute(sql: "INSERT OR REPLACE INTO leases (agent, holder, expires_ms) VALUES (?, ?, ?)",
+                               arguments: [agent, holder, until])
+                return true
+            }
+        } catch {
+            throw BusError.storage("lease in \(path) failed: \(Self.describe(error))")
+        }
+    }
+
+    public func releaseLease(_ agent: String, holder: String) async throws {
+        do {
+            try await pool.write { db in
+                try db.execute(sql: "DELETE FROM leases WHERE agent = ? AND holder = ?", arguments: [agent, holder])
+            }
+        } catch {
+            throw BusError.storage("lease in \(path) failed: \(Self.describe(error))")
+        }
+    }
+
+    public func liveLeases(among agents: [String]) async throws -> [String: String] {
+        let now = BusTime.milliseconds(Date())
+        let wanted = Set(agents)
+        do {
+            let rows = try await pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT agent, holder FROM leases WHERE expires_ms > ?", arguments: [now])
+                    .map { ($0["agent"] as String, $0["holder"] as String) }
+            }
+            var live: [String: String] = [:]
+            for (agent, holder) in rows where wanted.contains(agent) { live[agent] = holder }
+            return live
+        } catch {
+            throw BusError.storage("lease in \(path) failed: \(Self.describe(error))")
+        }
+    }
 }

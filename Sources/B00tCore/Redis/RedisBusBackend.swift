@@ -331,3 +331,44 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
         }
     }
 }
+
+extension RedisBusBackend: PresenceLeases {
+    /// KEYS: lease. ARGV: holder, ttl ms. Takes a free lease, renews our own; 0 when another holder has it.
+    static let leaseScript = """
+    local h = redis.call('GET', KEYS[1])
+    if h and h ~= ARGV[1] then return 0 end
+    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+    return 1
+    """
+
+    func leaseKey(_ agent: String) -> String { "b00t:{\(url.bus)}:lease:\(agent)" }
+
+    public func acquireLease(_ agent: String, holder: String, ttl: Duration) async throws -> Bool {
+        let ms = max(1, ttl.components.seconds * 1000 + ttl.components.attoseconds / 1_000_000_000_000_000)
+        let key = leaseKey(agent)
+        return try await withConnection { connection in
+            let reply = try connection.command(["EVAL", Self.leaseScript, "1", key, holder, String(ms)])
+            if case .error(let e) = reply { throw self.explain(e, doing: "Redis lease failed") }
+            return reply == .integer(1)
+        }
+    }
+
+    public func releaseLease(_ agent: String, holder: String) async throws {
+        let key = leaseKey(agent)
+        _ = try await withConnection { connection in
+            try connection.command(["EVAL", "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+                                    "1", key, holder])
+        }
+    }
+
+    public func liveLeases(among agents: [String]) async throws -> [String: String] {
+        guard !agents.isEmpty else { return [:] }
+        let keys = agents.map(leaseKey)
+        return try await withConnection { connection in
+            guard case .array(let values) = try connection.command(["MGET"] + keys) else { return [:] }
+            var live: [String: String] = [:]
+            for (agent, value) in zip(agents, values) { if let holder = value.text { live[agent] = holder } }
+            return live
+        }
+    }
+}

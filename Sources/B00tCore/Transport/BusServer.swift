@@ -122,11 +122,12 @@ public final class BusServer: Sendable {
     }
 
     public func shutdown() async {
+        let connected = registry.agents  // before their connections close and release them
         if let channel = channelBox.get() { try? await channel.close() }
         for channel in open.all { try? await channel.close() }
         await acceptor.finish()
         unlink(endpoint.socketPath)
-        await presence.finish(reason: "bus daemon stopped")
+        await presence.finish(reason: "bus daemon stopped", connected: connected)
         ownership.set(nil)
         try? await group.shutdownGracefully()
     }

@@ -8,12 +8,18 @@ import Foundation
 /// difference. Whatever the interleaving, the log ends where the registry is.
 final class PresenceKeeper: Sendable {
     private let bus: MessageBus
+    private let leases: (any PresenceLeases)?
+    private let holder = LeaseHolder.current + ":daemon"
+    private let sweeper: Task<Void, Never>
     private typealias Change = (agent: String, reason: String, done: CheckedContinuation<Void, Never>?)
     private let queue: AsyncStream<Change>.Continuation
     private let worker: Task<Void, Never>
 
     init(bus: MessageBus, registry: AgentRegistry) {
         self.bus = bus
+        let leases = bus.backend as? any PresenceLeases
+        self.leases = leases
+        let holder = self.holder
         let (stream, continuation) = AsyncStream<Change>.makeStream()
         queue = continuation
         worker = Task {
@@ -21,10 +27,34 @@ final class PresenceKeeper: Sendable {
                 // Online means registered and connected: connections that never register (tail, ping) stay silent.
                 if let state = try? await bus.currentState() {
                     let held = registry.isHeld(change.agent) && state.agents[change.agent] != nil
-                    guard state.isOnline(change.agent) != held else { change.done?.resume(); continue }
-                    _ = try? await bus.submit(.presence(agent: change.agent, online: held, reason: held ? nil : change.reason))
+                    // The daemon holds leases for its agents too, so processes writing the same store directly
+                    // (k0mmand3r --bus sqlite) neither take these ids nor sweep them as lapsed.
+                    if held {
+                        _ = try? await leases?.acquireLease(change.agent, holder: holder, ttl: PresenceHeartbeat.ttl)
+                    } else {
+                        try? await leases?.releaseLease(change.agent, holder: holder)
+                    }
+                    if state.isOnline(change.agent) != held {
+                        _ = try? await bus.submit(.presence(agent: change.agent, online: held, reason: held ? nil : change.reason))
+                    }
                 }
                 change.done?.resume()
+            }
+        }
+        // Every period: renew our agents' leases, and write offline whoever the log shows online with no live
+        // lease and no connection here (a direct-store process that was killed).
+        sweeper = Task {
+            var last = ContinuousClock.now
+            while !Task.isCancelled {
+                // Overdue handshakes close within a second of their deadline; leases are renewed each period.
+                try? await Task.sleep(for: .seconds(1))
+                await bus.expireOverdueHandshakes()
+                guard let leases, ContinuousClock.now - last >= PresenceHeartbeat.period else { continue }
+                last = .now
+                let connected = registry.agents
+                for agent in connected { _ = try? await leases.acquireLease(agent, holder: holder, ttl: PresenceHeartbeat.ttl) }
+                await PresenceHeartbeat.sweep(bus, leases, sparing: connected,
+                                              reason: "no heartbeat for \(Int(PresenceHeartbeat.ttl.components.seconds)) s")
             }
         }
     }
@@ -42,20 +72,25 @@ final class PresenceKeeper: Sendable {
         }
     }
 
-    /// After a (re)start no connection survives: agents the log still shows online are marked offline.
+    /// After a (re)start no connection to a daemon survives: agents the log still shows online are marked
+    /// offline — except those a live process on the same store vouches for with its own lease.
     func reconcileAll(reason: String) async {
         guard let state = try? await bus.currentState() else { return }
-        for agent in state.online.sorted() { changed(agent, reason: reason) }
+        let online = state.online.sorted()
+        let live = (try? await leases?.liveLeases(among: online)) ?? [:]
+        for agent in online where live[agent].map({ $0.hasSuffix(":daemon") }) ?? true { changed(agent, reason: reason) }
     }
 
-    /// A clean stop: every connection is about to close, so everyone online is marked offline now, with the
+    /// A clean stop: every connection is about to close, so everyone connected is marked offline now, with the
     /// reason, rather than "restarted" by whoever starts the next daemon.
-    func finish(reason: String) async {
+    func finish(reason: String, connected: [String]) async {
         queue.finish()
         worker.cancel()
+        sweeper.cancel()
         guard let state = try? await bus.currentState() else { return }
-        for agent in state.online.sorted() {
+        for agent in state.online.intersection(connected).sorted() {
             _ = try? await bus.submit(.presence(agent: agent, online: false, reason: reason))
+            try? await leases?.releaseLease(agent, holder: holder)
         }
     }
 }

@@ -23,7 +23,7 @@ import Testing
     @Test func agentsAndHandshakes() async throws {
         let bus = try await bus()
         try await refuses(bus, .register(agent: BusAgent(id: "bad id")),
-                          .invalid("agent id 'bad id' must be 1–64 letters, digits, '-', '_' or '.'"))
+                          .invalid("agent id 'bad id' must be 1–64 ASCII letters, digits, '-', '_' or '.'"))
         try await refuses(bus, .register(agent: BusAgent(id: "x", skills: ["rust": 1.2])),
                           .invalid("skill 'rust' proficiency 1.2 is outside 0.0–1.0"))
         try await refuses(bus, .handshake(from: "alpha", to: "nobody", proposal: ""), .unknownAgent("nobody"))
