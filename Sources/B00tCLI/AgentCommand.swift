@@ -38,6 +38,7 @@ struct AgentRun: AsyncParsableCommand {
             throw CLIError(error.description)
         }
         guard !profile.id.isEmpty else { throw ValidationError("give --id or --datum") }
+        do { try BusState.checkName(profile.id, what: "--id") } catch { throw ValidationError(error.description) }
 
         let agentID = profile.id
         let log: @Sendable (String) -> Void = { line in
@@ -50,7 +51,7 @@ struct AgentRun: AsyncParsableCommand {
                 switch connection {
                 case .reconnecting: log("bus connection lost; reconnecting…")
                 case .connected: log("reconnected to the bus; resuming from the last event seen")
-                case .closed: break
+                case .closed, .daemonStopped: break
                 }
             }
         }

@@ -39,4 +39,5 @@ struct Replay: AsyncParsableCommand {
     }
 }
 
-@Sendable func printLine(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+/// Replay output quotes what agents said: escaped before it reaches a terminal.
+@Sendable func printLine(_ line: String) { FileHandle.standardOutput.write(Data((TerminalText.line(line) + "\n").utf8)) }

@@ -3,6 +3,26 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include "CB00tSystem.h"
+#include <signal.h>
+#include <string.h>
+
+static volatile sig_atomic_t b00t_caught = 0;
+static void b00t_on_signal(int sig) { (void)sig; b00t_caught = 1; }
+
+int b00t_catch_signal(int sig) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = b00t_on_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0; /* no SA_RESTART */
+    return sigaction(sig, &action, NULL);
+}
+
+int b00t_take_caught_signal(void) {
+    int was = b00t_caught;
+    b00t_caught = 0;
+    return was;
+}
 
 int b00t_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
     return posix_spawn_file_actions_addclosefrom_np(actions, from);

@@ -60,4 +60,12 @@ static inline void b00t_el_bind_complete(EditLine *el, unsigned char (*fn)(EditL
     el_set(el, EL_BIND, "^I", "b00t-complete", NULL);
 }
 
+/* ^C while editing: the terminal's edit mode stops turning it into SIGINT (-isig), and the key runs `fn`
+   instead (which ends the line; the caller knows it was ^C and discards it). */
+static inline void b00t_el_bind_interrupt(EditLine *el, unsigned char (*fn)(EditLine *, int)) {
+    el_set(el, EL_SETTY, "-d", "-isig", NULL);
+    el_set(el, EL_ADDFN, "b00t-interrupt", "discard the line", fn);
+    el_set(el, EL_BIND, "^C", "b00t-interrupt", NULL);
+}
+
 #endif

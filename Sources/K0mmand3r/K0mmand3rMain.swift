@@ -43,7 +43,8 @@ struct K0mmand3rMain: AsyncParsableCommand {
         if let replay {
             do {
                 let report = try await ReplayRunner(session: session).run(file: replay)
-                print("ok \(replay): \(report.commands) commands, \(report.expectations) expectations")
+                print("ok \(replay): \(report.commands) commands, \(report.expectations) expectations"
+                      + (report.allowedErrors > 0 ? ", \(report.allowedErrors) allowed errors" : ""))
             } catch let failure as ReplayRunner.Failure {
                 FileHandle.standardError.write(Data("replay failed at \(failure)\n".utf8))
                 throw ExitCode(1)

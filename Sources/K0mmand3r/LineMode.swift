@@ -1,4 +1,5 @@
 import B00tCore
+import CB00tSystem
 import CLineEdit
 import Foundation
 import K0mmand3rKit
@@ -9,6 +10,14 @@ nonisolated(unsafe) private var promptText: [CChar] = Array("k0mmand3r› ".utf8
 
 private func promptCallback(_ el: OpaquePointer?) -> UnsafePointer<CChar>? {
     promptText.withUnsafeBufferPointer { $0.baseAddress }
+}
+
+/// Set by the ^C key binding while editing; read (and cleared) by `LineMode.readLine`.
+nonisolated(unsafe) private var lineInterrupted = false
+
+private func interruptCallback(_ el: OpaquePointer?, _ key: Int32) -> UInt8 {
+    lineInterrupted = true
+    return UInt8(CC_NEWLINE)
 }
 
 private func completeCallback(_ el: OpaquePointer?, _ key: Int32) -> UInt8 {
@@ -38,19 +47,17 @@ struct LineMode {
         // libedit decodes the prompt with the C library's locale: in the default "C" locale the UTF-8 prompt
         // does not decode and el_gets dereferences a null string (the crash this once had).
         TerminalLocale.ensureUTF8()
-        let historyPath = B00tPaths.standard().stateDirectory + "/k0mmand3r_history"
-        try? B00tPaths.ensurePrivateDirectory(B00tPaths.standard().stateDirectory)
-        let history = b00t_history_open(1000)
-        _ = b00t_history_load(history, historyPath)
-        guard let el = b00t_el_open("k0mmand3r", history, promptCallback) else {
+        // ^C clears the line (or cancels the running command) instead of ending the program.
+        _ = b00t_catch_signal(SIGINT)
+        let history = HistoryFile()
+        guard let el = b00t_el_open("k0mmand3r", history.history, promptCallback) else {
             throw ReplError.failed("libedit could not start on this terminal; pipe commands in instead")
         }
         b00t_el_bind_complete(el, completeCallback)
+        b00t_el_bind_interrupt(el, interruptCallback)
         defer {
             el_end(el)
-            _ = b00t_history_save(history, historyPath)
-            chmod(historyPath, 0o600)
-            history_end(history)
+            history.save()
         }
         let out = PlainOutput(color: color)
         out.write([.title("k0mmand3r on \(session.busLabel) as \(await session.agent) — /help, /quit")])
@@ -64,15 +71,23 @@ struct LineMode {
                 out.write(events.map { OutputLine(StreamFormatter.line($0).text, role: "event") })
                 seen = last.seq
             }
-            guard let line = readLine(el) else { break }
-            if !line.trimmingCharacters(in: .whitespaces).isEmpty { _ = b00t_history_enter(history, line) }
-            var outcome = await session.run(line)
+            let read = readLine(el)
+            if case .interrupted = read {
+                FileHandle.standardOutput.write(Data("^C\n".utf8))
+                continue
+            }
+            guard case .line(let line) = read else {
+                FileHandle.standardOutput.write(Data("\n".utf8))  // ^D: leave the prompt on a line of its own
+                break
+            }
+            history.add(line)
+            var outcome = await runCancellable(line)
             if let question = outcome.confirm {
                 out.write([.warn(question.question + " [y/N]")])
-                if let answer = readLine(el), answer.trimmingCharacters(in: .whitespaces).lowercased().hasPrefix("y") {
+                if case .line(let answer) = readLine(el), answer.trimmingCharacters(in: .whitespaces).lowercased().hasPrefix("y") {
                     outcome = await session.run(question.command)
                 } else {
-                    outcome = CommandOutcome(lines: [.dim("not done: \(question.command)")])
+                    outcome = CommandOutcome(lines: [.dim("not done: \(question.shown)")])
                 }
             }
             out.write(outcome.lines)
@@ -82,9 +97,33 @@ struct LineMode {
         out.write(await session.finish())
     }
 
-    private func readLine(_ el: OpaquePointer) -> String? {
+    enum Read { case line(String), interrupted, end }
+
+    private func readLine(_ el: OpaquePointer) -> Read {
+        _ = b00t_take_caught_signal()
+        lineInterrupted = false
         var count: Int32 = 0
-        guard let raw = el_gets(el, &count) else { return nil }
-        return String(cString: raw).trimmingCharacters(in: .newlines)
+        let raw = el_gets(el, &count)
+        if lineInterrupted || b00t_take_caught_signal() == 1 { return .interrupted }
+        guard let raw else { return .end }
+        return .line(String(cString: raw).trimmingCharacters(in: .newlines))
+    }
+
+    /// Runs one line; ^C while it waits cancels it (a request the bus already took may still land).
+    private func runCancellable(_ line: String) async -> CommandOutcome {
+        let session = self.session
+        let work = Task { await session.run(line) }
+        let watch = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(50))
+                if b00t_take_caught_signal() == 1 {
+                    work.cancel()
+                    return
+                }
+            }
+        }
+        let outcome = await work.value
+        watch.cancel()
+        return outcome
     }
 }

@@ -24,6 +24,8 @@ final class TUIApp {
     private var touched: Set<String> = []
     private var quit = false
     private var snapshot = BusState()
+    /// Set when the event stream ended for good (a log that went backwards, a closed connection).
+    private var streamFailure: String?
     private var datumIDs: [String] = []
 
     /// The command running now, and those typed while it runs.
@@ -68,16 +70,8 @@ final class TUIApp {
     }
 
     func run() async throws {
-        let historyPath = B00tPaths.standard().stateDirectory + "/k0mmand3r_history"
-        try? B00tPaths.ensurePrivateDirectory(B00tPaths.standard().stateDirectory)
-        let history = b00t_history_open(1000)
-        _ = b00t_history_load(history, historyPath)
-        var lines: [String] = []
-        var index = 0
-        while let entry = b00t_history_at(history, Int32(index)) {
-            lines.insert(String(cString: entry), at: 0)
-            index += 1
-        }
+        let history = HistoryFile()
+        let lines = history.lines
         state.input = LineEditor(history: lines)
         let info = await session.info
         apply(info)
@@ -85,9 +79,7 @@ final class TUIApp {
         startCurses()
         defer {
             endwin()
-            _ = b00t_history_save(history, historyPath)
-            chmod(historyPath, 0o600)
-            history_end(history)
+            history.save()
         }
         let start = await loadInitialStream()
         let background = startBackground(after: start)
@@ -144,6 +136,8 @@ final class TUIApp {
         if let failure = inbox.takeFailure() {
             state.stream.append(Scrollback.Line("bus stream stopped: \(failure)", role: "error"))
             state.notice = .error("bus: \(failure)")
+            // It stays in the status bar: nothing new arrives on this screen any more.
+            streamFailure = "✖ stream stopped"
         }
         if let (s, connection, info) = inbox.takeSnapshot() {
             snapshot = s
@@ -154,7 +148,8 @@ final class TUIApp {
             case .reconnecting(let attempt, let since, _)?:
                 state.connection = "⟳ reconnecting… \(Int(Date().timeIntervalSince(since)))s (try \(attempt))"
             case .closed?: state.connection = "✖ closed"
-            default: state.connection = inbox.trouble.map { TextWidth.fit($0, columns: 60, pad: false) }
+            case .daemonStopped?: state.connection = "⏸ daemon stopped — the next bus command starts it"
+            default: state.connection = streamFailure ?? inbox.trouble.map { TextWidth.fit($0, columns: 40, pad: false) }
             }
             apply(info)
         }
@@ -216,7 +211,8 @@ final class TUIApp {
         guard let current = running else { return }
         current.task.cancel()
         running = nil
-        state.stream.append(Scrollback.Line("✗ cancelled: \(current.line)", role: "warn", indent: 2))
+        // Cancelling stops the waiting here; a request the bus already took may still land (the stream will say).
+        state.stream.append(Scrollback.Line("✗ cancelled: \(current.line) — if it had reached the bus it may still be applied", role: "warn", indent: 2))
         state.notice = .warn("cancelled \(current.line)")
     }
 
@@ -378,15 +374,15 @@ final class TUIApp {
         }
     }
 
-    private func handle(_ input: Input, history: OpaquePointer?) {
+    private func handle(_ input: Input, history: HistoryFile) {
         if let pending = confirmation {
             confirmation = nil
             if case .key(.character(let c)) = input, c == "y" || c == "Y" {
                 state.notice = nil
                 submit(pending.command)
             } else {
-                state.notice = .dim("not done: \(pending.command)")
-                state.stream.append(Scrollback.Line("not done: \(pending.command)", role: "dim", indent: 2))
+                state.notice = .dim("not done: \(pending.shown)")
+                state.stream.append(Scrollback.Line("not done: \(pending.shown)", role: "dim", indent: 2))
             }
             return
         }
@@ -400,7 +396,7 @@ final class TUIApp {
             let line = state.input.submit()
             state.notice = nil
             guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
-            _ = b00t_history_enter(history, line)
+            history.add(line)
             submit(line)
         case .tab:
             let completer = Completer(context: Self.completionContext(snapshot, datums: datumIDs))

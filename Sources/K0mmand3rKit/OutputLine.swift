@@ -41,9 +41,13 @@ public struct CommandOutcome: Sendable, Equatable {
 /// A question to put to the person before a risky command runs.
 public struct Confirmation: Sendable, Equatable {
     public var question: String
+    /// What runs on yes (with its own `--yes`).
     public var command: String
-    public init(question: String, command: String) {
+    /// How the person typed it, for "not done: …".
+    public var shown: String
+    public init(question: String, command: String, shown: String? = nil) {
         self.question = question
         self.command = command
+        self.shown = shown ?? command
     }
 }

@@ -30,7 +30,7 @@ public enum ReplCommand: Equatable, Sendable {
     case datum(String)
     case query(String)
     case theme(String?)
-    case record(String?)
+    case record(String?, force: Bool = false)
     case clear
     case quit
     case say(String)
@@ -63,7 +63,7 @@ public enum ReplCommand: Equatable, Sendable {
         ("/query", "/query EXPR", "find datums: type:agent and skill:rust"),
         ("/theme", "/theme [NAME]", "switch colour theme (or list them)"),
         ("/pane", "/pane [services|agents|stream]", "show or hide a pane"),
-        ("/record", "/record [FILE]", "record what you type as a replay file (again to stop)"),
+        ("/record", "/record [FILE [--force]]", "record what you type as a replay file (again to stop; --force replaces a file)"),
         ("/clear", "/clear", "clear the output"),
         ("/quit", "/quit", "leave"),
     ] + GrokRequest.catalog
@@ -152,7 +152,10 @@ public enum ReplCommand: Equatable, Sendable {
         case "/query": return .query(rest(from: 0))
         case "/theme": return .theme(args.first)
         case "/pane": return .pane(args.first)
-        case "/record": return .record(args.first)
+        case "/record":
+            let force = args.contains("--force")
+            args.removeAll { $0 == "--force" }
+            return .record(args.first, force: force)
         case "/clear": return .clear
         case "/quit", "/exit", "/q": return .quit
         case "/grok", "/lfmf", "/advice": return .grok(try GrokRequest.parse(name, args))

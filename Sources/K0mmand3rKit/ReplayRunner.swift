@@ -164,9 +164,11 @@ public struct ReplayRunner {
     static func awaitArguments(_ argument: String, file: String, line: Int) throws(Failure) -> (String, Int) {
         var text = argument
         var timeout = defaultAwaitMilliseconds
-        if let space = argument.lastIndex(of: " "), let ms = Int(argument[argument.index(after: space)...]) {
+        if let space = argument.lastIndex(of: " "), argument[argument.index(after: space)...].allSatisfy(\.isNumber),
+           argument.index(after: space) < argument.endIndex {
+            let ms = Int(argument[argument.index(after: space)...]) ?? Int.max
             guard (1...maximumAwaitMilliseconds).contains(ms) else {
-                throw Failure(file: file, line: line, message: "@await timeout must be 1–\(maximumAwaitMilliseconds) ms (got \(ms))")
+                throw Failure(file: file, line: line, message: "@await timeout must be 1–\(maximumAwaitMilliseconds) ms (got \(argument[argument.index(after: space)...]))")
             }
             timeout = ms
             text = argument[..<space].trimmingCharacters(in: .whitespaces)

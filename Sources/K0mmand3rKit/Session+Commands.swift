@@ -138,13 +138,14 @@ extension Session {
                 if !others.isEmpty {
                     let question = "\(others.count) agent\(others.count == 1 ? " is" : "s are") connected (\(others.prefix(5).joined(separator: ", "))\(others.count > 5 ? ", …" : "")); they will reconnect and start it again. Stop the bus daemon?"
                     if confirmations {
-                        out.confirm = Confirmation(question: question, command: "/stop \(name) --yes")
+                        out.confirm = Confirmation(question: question, command: "/stop \(name) --yes", shown: "/stop \(name)")
                         say(.warn(question + " [y/N]"))
                         return out
                     }
                     say(.warn("\(others.count) agent(s) connected; stopping the bus daemon anyway"))
                 }
             }
+            if name.hasPrefix("b00t-bus"), let remote = bus as? RemoteBus { await remote.holdOffDaemon() }
             let report = try self.orchestrator().stop(name)
             say(.ok(report.stopped.isEmpty ? "\(name) was not running" : "stopped \(report.stopped.joined(separator: ", "))"))
         case .restart(let name):
@@ -169,8 +170,8 @@ extension Session {
         case .pane(let name):
             out.pane = name ?? "cycle"
             say(.ok("pane \(name ?? "layout") toggled"))
-        case .record(let path):
-            say(.ok(try toggleRecording(path)))
+        case .record(let path, let force):
+            say(.ok(try toggleRecording(path, force: force)))
         case .clear:
             out.clear = true
         case .quit:

@@ -70,7 +70,7 @@ public actor Session {
             return .error(error.description)
         }
         guard let command else { return CommandOutcome() }
-        if var recording, command != .record(nil), !(line.hasPrefix("/record")) {
+        if var recording, !(line.hasPrefix("/record")) {
             recording.lines.append(line)
             self.recording = recording
         }
@@ -125,16 +125,38 @@ public actor Session {
     func setCrew(_ name: String?) { crew = name }
     func setTheme(_ name: String) { theme = name }
 
-    func toggleRecording(_ path: String?) throws -> String {
+    /// `/record FILE` starts recording, `/record` again saves. The file is checked when recording starts (its
+    /// folder must exist; an existing file is kept unless `--force`), so saving rarely fails — and when it does,
+    /// recording stops with the reason rather than sticking in "● rec".
+    func toggleRecording(_ path: String?, force: Bool = false) throws -> String {
         if let recording {
-            let text = "# recorded by k0mmand3r\n@as \(recording.agent)\n" + recording.lines.joined(separator: "\n") + "\n"
-            try text.write(toFile: recording.path, atomically: true, encoding: .utf8)
             self.recording = nil
+            let text = "# recorded by k0mmand3r\n@as \(recording.agent)\n" + recording.lines.joined(separator: "\n") + "\n"
+            do {
+                try PrivateFile.writeAtomically(Data(text.utf8), to: recording.path)
+            } catch {
+                throw ReplError.failed("recording not saved to \(recording.path): \(Self.readable(error)); \(recording.lines.count) commands lost")
+            }
             return "saved \(recording.lines.count) commands to \(recording.path)"
         }
-        guard let path else { throw ReplError.usage("usage: /record FILE (run /record again to stop)") }
+        guard let path, !path.isEmpty else { throw ReplError.usage("usage: /record FILE [--force] (run /record again to stop)") }
+        let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ReplError.failed("cannot record to \(path): no folder \(folder)")
+        }
+        guard FileManager.default.isWritableFile(atPath: folder) else { throw ReplError.failed("cannot record to \(path): \(folder) is not writable") }
+        if FileManager.default.fileExists(atPath: path) && !force {
+            throw ReplError.failed("\(path) exists; /record \(path) --force replaces it")
+        }
         recording = (path, agent, [])
         return "recording to \(path); /record again to stop"
+    }
+
+    static func readable(_ error: Error) -> String {
+        if let error = error as? CocoaError, let underlying = error.underlying as? POSIXError { return String(cString: strerror(underlying.code.rawValue)) }
+        if let error = error as? POSIXError { return String(cString: strerror(error.code.rawValue)) }
+        return "\(error)"
     }
 
     public var isRecording: Bool { recording != nil }

@@ -86,7 +86,7 @@ struct K0mmand3rSteeringTests {
         try crew.tmux.type("/stop b00t-bus.process")
         try crew.tmux.waitFor("Stop the bus daemon? [y/N]")
         try crew.tmux.keys("n")
-        try crew.tmux.waitFor("not done: /stop b00t-bus.process --yes")
+        try crew.tmux.waitFor("not done: /stop b00t-bus.process")
         #expect(ProcFS.isAlive(before))
         try crew.tmux.type("/stop b00t-bus.process")
         try crew.tmux.waitFor("Stop the bus daemon? [y/N]")
@@ -100,6 +100,23 @@ struct K0mmand3rSteeringTests {
         try crew.tmux.type("/ahoy backend --skills rust --budget 5 after the restart")
         try crew.tmux.waitFor("dev1 applies to ahoy-")
         #expect(!crew.log("dev1").contains("stopped"))
+    }
+
+    /// Stopping the daemon from the TUI with nobody else connected stops it (it used to be restarted at once by
+    /// the TUI's own reconnect); the next command that needs the bus starts it again.
+    @Test func stoppingTheDaemonAloneKeepsItStoppedUntilNeeded() throws {
+        let crew = CrewSandbox(label: "stopalone")
+        defer { crew.tearDown() }
+        try crew.startTUI("--as captain")
+        try crew.tmux.waitFor("captain registered", seconds: 15)
+        try crew.tmux.type("/stop b00t-bus.process")
+        try crew.tmux.waitFor("stopped b00t-bus.process")
+        try crew.tmux.waitFor("daemon stopped — the next bus command starts it")
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(try crew.orchestrator().status(["b00t-bus.process"]).first?.state != .running)
+        try crew.tmux.type("/agents")
+        try crew.tmux.waitFor("* ● captain (human)", seconds: 15)
+        #expect(try crew.orchestrator().status(["b00t-bus.process"]).first?.state == .running)
     }
 
     /// 8: presence — a killed agent shows offline, online agents come first, and an overflowing pane says how
@@ -147,8 +164,36 @@ struct K0mmand3rSteeringTests {
         try crew.tmux.keys("Up")
         let prompts = try crew.tmux.capture().components(separatedBy: "k0mmand3r› /agents").count - 1
         #expect(prompts >= 2)  // the recalled line on the new prompt
-        try crew.tmux.keys("C-u", "C-d")
+        // ^C discards the line being typed (it once ended the program with 130).
+        try crew.tmux.keys("C-u", "-l", "half typed")
+        try crew.tmux.keys("C-c")
+        try crew.tmux.waitFor("half typed^C")
+        try crew.tmux.keys("-l", "/skills")
+        try crew.tmux.keys("Enter")
+        try crew.tmux.waitFor("liner has no skills yet")
+        #expect(!(try crew.tmux.capture().contains("half typed/skills")))
+        try crew.tmux.keys("C-d")
         try crew.tmux.waitFor("EXIT=0")
+    }
+
+    /// Two sessions open at once both keep their history (each used to write its own view over the other's).
+    @Test func concurrentSessionsKeepEachOthersHistory() throws {
+        let crew = CrewSandbox(label: "hist")
+        defer { crew.tearDown() }
+        for name in ["a", "b"] {
+            let command = crew.shellLine("\(Binaries.path("k0mmand3r")) --line --bus memory --as \(name)") + "; echo EXIT=$?; sleep 60"
+            try crew.tmux.run(["new-session", "-d", "-s", name, "-x", "100", "-y", "20", command])
+        }
+        func pane(_ name: String) throws -> String { try crew.tmux.run(["capture-pane", "-t", name, "-p"]) }
+        try crew.until("both prompts") { try pane("a").contains("k0mmand3r›") && pane("b").contains("k0mmand3r›") }
+        try crew.tmux.run(["send-keys", "-t", "a", "-l", "/skills concurrentA"])
+        try crew.tmux.run(["send-keys", "-t", "a", "Enter", "C-d"])
+        try crew.until("a quits") { try pane("a").contains("EXIT=0") }
+        try crew.tmux.run(["send-keys", "-t", "b", "-l", "/skills concurrentB"])
+        try crew.tmux.run(["send-keys", "-t", "b", "Enter", "C-d"])
+        try crew.until("b quits") { try pane("b").contains("EXIT=0") }
+        let history = (try? String(contentsOfFile: crew.dir.path + "/k0mmand3r_history", encoding: .utf8)) ?? ""
+        #expect(history.contains("concurrentA") && history.contains("concurrentB"), "\(history)")
     }
 
     /// 6: `/as` back to an earlier identity works over the socket (the connection re-binds).

@@ -47,13 +47,25 @@ public enum BusURL: Sendable, Equatable, CustomStringConvertible {
         return fallback
     }
 
+    /// An explicit `sqlite:PATH` must name a file in an existing folder: a mistyped folder would otherwise
+    /// quietly become a new, empty bus.
+    func checkedSQLitePath(_ path: String?, paths: B00tPaths) throws(BusError) -> String {
+        guard let path else { return paths.stateDirectory + "/bus.sqlite" }
+        let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .invalid("bus sqlite:\(TerminalText.line(path)): there is no folder \(TerminalText.line(folder)); create it first (or fix the path)")
+        }
+        return path
+    }
+
     /// Opens it, speaking as `agent` where that matters (a socket binds one identity per connection; `/as`
     /// re-binds it).
     public func open(agent: String, paths: B00tPaths = .standard(),
                      environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> any CrewBus {
         switch self {
         case .daemon: return try await BusConnector.connect(agent: agent, paths: paths, environment: environment)
-        case .sqlite(let path): return try await MessageBus(backend: try SQLiteBusBackend(path: path ?? paths.stateDirectory + "/bus.sqlite"))
+        case .sqlite(let path): return try await MessageBus(backend: try SQLiteBusBackend(path: try checkedSQLitePath(path, paths: paths)))
         case .memory: return try await MessageBus(backend: MemoryBusBackend())
         case .redis(let url): return try await MessageBus(backend: try RedisBusBackend(url: url))
         }
@@ -63,7 +75,7 @@ public enum BusURL: Sendable, Equatable, CustomStringConvertible {
     public func backend(paths: B00tPaths = .standard()) throws -> any BusBackend {
         switch self {
         case .daemon: throw BusError.invalid("this command needs the log itself (sqlite, memory or redis://…), not the daemon")
-        case .sqlite(let path): return try SQLiteBusBackend(path: path ?? paths.stateDirectory + "/bus.sqlite")
+        case .sqlite(let path): return try SQLiteBusBackend(path: try checkedSQLitePath(path, paths: paths))
         case .memory: return MemoryBusBackend()
         case .redis(let url): return try RedisBusBackend(url: url)
         }

@@ -13,6 +13,9 @@ public enum RedisDoctor {
         let connection: RedisConnection
         do {
             connection = try RedisConnection(url, timeout: .seconds(2), ioTimeout: .seconds(3))
+        } catch let error as BusError where error.description.contains("SELECT") {
+            return [DoctorCheck("redis.db", .fail, "\(url) has no database \(url.db): \(error)",
+                                fix: "use a database this Redis has (0–15 unless its `databases` setting says more): redis://HOST:PORT/0")]
         } catch let error as BusError {
             return [DoctorCheck("redis.auth", .fail, "\(url) answered but refused us: \(error)",
                                 fix: "put the password in the URL (redis://:PASSWORD@host:port/db, or user:password@ for an ACL user) or in REDISCLI_AUTH")]

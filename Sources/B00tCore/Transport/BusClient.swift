@@ -14,6 +14,8 @@ public enum BusClientError: Error, CustomStringConvertible, Equatable {
     case lostReply(String)
     /// A lost connection did not come back in time.
     case unreachable(String, String)
+    /// The daemon took the request and never answered (stopped, wedged).
+    case noReply(String, seconds: Int)
 
     public var description: String {
         switch self {
@@ -24,8 +26,10 @@ public enum BusClientError: Error, CustomStringConvertible, Equatable {
         case .lostReply(let op):
             return "the bus connection closed before the reply to '\(op)'; it may have been applied — check the stream (reconnecting…)"
         case .unreachable(let path, let why): return "the bus at \(path) is unreachable: \(why)"
+        case .noReply(let op, let seconds):
+            return "the bus daemon did not answer '\(op)' within \(seconds) s; it may have been applied — is the daemon stopped or stuck? (b00t ps, b00t restart b00t-bus.process)"
         case .tooLarge(let size):
-            return "request of \(size) bytes exceeds the bus's \(WireProtocol.maximumLineLength)-byte line limit; send smaller batches"
+            return "a request of \(size) bytes is over the bus's \(WireProtocol.maximumLineLength / 1024) KiB line limit; shorten the text (or split a batch)"
         }
     }
 }
@@ -67,6 +71,10 @@ public final class BusClient: Sendable {
         self.ownsGroup = ownsGroup
     }
 
+    /// How long a request waits for its reply: a daemon that stopped answering (stopped with SIGSTOP, wedged)
+    /// must not hang its clients for ever.
+    public static let replyTimeout: TimeAmount = .seconds(30)
+
     /// Sends `{"v":1,"op":op,"id":N,…fields}` and waits for its reply. A refusal throws with the server's words.
     @discardableResult
     public func request(_ op: String, _ fields: sending [String: Any] = [:]) async throws -> WireReply {
@@ -82,9 +90,14 @@ public final class BusClient: Sendable {
         buffer.writeBytes(data)
         buffer.writeStaticString("\n")
         let state = self.state
+        let channel = self.channel
         let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<WireReply, Error>) in
             guard state.register(id, continuation) else { return continuation.resume(throwing: BusClientError.disconnected) }
             channel.writeAndFlush(buffer).whenFailure { _ in state.fail(id) }
+            let timer = channel.eventLoop.scheduleTask(in: Self.replyTimeout) {
+                state.fail(id, with: BusClientError.noReply(op, seconds: Int(Self.replyTimeout.nanoseconds / 1_000_000_000)))
+            }
+            state.attach(timer, to: id)
         }
         guard reply.ok else { throw BusClientError.refused(reply.refusal) }
         return reply
@@ -112,6 +125,7 @@ final class ClientState: @unchecked Sendable {
     private let lock = NSLock()
     private var counter: Int64 = 0
     private var pending: [Int64: CheckedContinuation<WireReply, Error>] = [:]
+    private var timers: [Int64: Scheduled<Void>] = [:]
     private var closed = false
     private var others: [WireReply] = []
     let events: AsyncStream<BusEvent>.Continuation
@@ -130,7 +144,10 @@ final class ClientState: @unchecked Sendable {
 
     func resolve(_ reply: WireReply) {
         let continuation = lock.withLock { () -> CheckedContinuation<WireReply, Error>? in
-            if case .number(let id) = reply.id, let c = pending.removeValue(forKey: id) { return c }
+            if case .number(let id) = reply.id, let c = pending.removeValue(forKey: id) {
+                timers.removeValue(forKey: id)?.cancel()
+                return c
+            }
             others.append(reply)
             if others.count > 1000 { others.removeFirst(500) }
             return nil
@@ -138,8 +155,22 @@ final class ClientState: @unchecked Sendable {
         continuation?.resume(returning: reply)
     }
 
-    func fail(_ id: Int64) {
-        lock.withLock { pending.removeValue(forKey: id) }?.resume(throwing: BusClientError.disconnected)
+    func fail(_ id: Int64, with error: BusClientError = .disconnected) {
+        let waiting = lock.withLock { () -> CheckedContinuation<WireReply, Error>? in
+            timers.removeValue(forKey: id)?.cancel()
+            return pending.removeValue(forKey: id)
+        }
+        waiting?.resume(throwing: error)
+    }
+
+    /// The reply's deadline, cancelled when the reply comes.
+    func attach(_ timer: Scheduled<Void>, to id: Int64) {
+        let stale = lock.withLock { () -> Bool in
+            guard pending[id] != nil else { return true }
+            timers[id] = timer
+            return false
+        }
+        if stale { timer.cancel() }
     }
 
     func closeAll() {
@@ -147,6 +178,8 @@ final class ClientState: @unchecked Sendable {
             closed = true
             let all = Array(pending.values)
             pending.removeAll()
+            for timer in timers.values { timer.cancel() }
+            timers.removeAll()
             return all
         }
         for c in all { c.resume(throwing: BusClientError.disconnected) }

@@ -13,6 +13,9 @@ public actor RemoteBus: CrewBus {
     public enum Connection: Sendable, Equatable {
         case connected
         case reconnecting(attempt: Int, since: Date, lastError: String?)
+        /// The daemon was stopped on purpose from this session: reconnecting waits for it instead of starting it
+        /// again at once; the next command that needs the bus starts it.
+        case daemonStopped
         case closed
     }
 
@@ -31,6 +34,8 @@ public actor RemoteBus: CrewBus {
     private var subscribers: [UUID: (cursor: UInt64, continuation: AsyncThrowingStream<BusEvent, Error>.Continuation)] = [:]
     private var pump: Task<Void, Never>?
     private var reconnector: Task<Void, Never>?
+    /// False after `holdOffDaemon`: reconnect attempts only connect, they do not start the daemon.
+    private var ensureDaemon = true
     /// How long a command waits for a lost connection to come back before it fails.
     public var reconnectWait: Duration = .seconds(10)
     private var observer: (@Sendable (Connection) -> Void)?
@@ -92,7 +97,12 @@ public actor RemoteBus: CrewBus {
         return state
     }
 
-    public func currentState() async throws -> BusState { state }
+    /// The folded state; while the connection is down it first waits for it (and, after `holdOffDaemon`, starts
+    /// the daemon again): a decision should not be taken on a state that cannot catch up.
+    public func currentState() async throws -> BusState {
+        if client == nil { _ = try await liveClient() }
+        return state
+    }
 
     // MARK: The stream
 
@@ -134,11 +144,11 @@ public actor RemoteBus: CrewBus {
         var attempt = 0
         while connection != .closed && !Task.isCancelled {
             attempt += 1
-            if case .reconnecting(_, let since, let lastError) = connection {
+            if case .reconnecting(_, let since, let lastError) = connection, ensureDaemon {
                 connection = .reconnecting(attempt: attempt, since: since, lastError: lastError)
             }
             do {
-                let fresh = try await connector()
+                let fresh = ensureDaemon ? try await connector() : try await BusClient.connect(endpoint)
                 do {
                     try await resume(on: fresh)
                     return
@@ -147,7 +157,9 @@ public actor RemoteBus: CrewBus {
                     throw error
                 }
             } catch {
-                if case .reconnecting(let n, let since, _) = connection {
+                if !ensureDaemon {
+                    setConnection(.daemonStopped)
+                } else if case .reconnecting(let n, let since, _) = connection {
                     connection = .reconnecting(attempt: n, since: since, lastError: "\(error)")
                 }
             }
@@ -175,10 +187,21 @@ public actor RemoteBus: CrewBus {
         connectionWaiters.removeAll()
     }
 
+    /// The person at this session stopped the daemon: do not start it again behind their back; wait until a
+    /// command needs the bus (or someone else starts it).
+    public func holdOffDaemon() { ensureDaemon = false }
+
     /// The live client, waiting (up to `reconnectWait`) while the connection is being re-established.
     private func liveClient() async throws -> BusClient {
         if let client { return client }
         if connection == .closed { throw BusClientError.disconnected }
+        if !ensureDaemon {
+            // A command needs the bus: now the daemon may start again, and at once.
+            ensureDaemon = true
+            setConnection(.reconnecting(attempt: 0, since: Date(), lastError: nil))
+            reconnector?.cancel()
+            reconnector = Task { await self.reconnectLoop() }
+        }
         let id = UUID()
         let wait = reconnectWait
         let timer = Task {

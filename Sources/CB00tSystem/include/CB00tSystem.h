@@ -14,4 +14,10 @@ short b00t_spawn_setsid_flag(void);
 /** SO_PEERCRED: the uid and pid of the process at the other end of a Unix socket; 0 on success. */
 int b00t_peer_credentials(int fd, uid_t *uid, pid_t *pid);
 
+/** Catches `sig` into a flag without SA_RESTART, so a blocking read (libedit's) returns EINTR instead of the
+    default action ending the process: line mode turns ^C into "clear the line" or "cancel the command". */
+int b00t_catch_signal(int sig);
+/** 1 if the caught signal arrived since the last call (and clears it), else 0. */
+int b00t_take_caught_signal(void);
+
 #endif
