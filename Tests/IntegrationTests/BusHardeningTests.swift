@@ -149,11 +149,14 @@ import Testing
         let env = ["HOME": dir.path, "B00T_STATE_DIR": dir.path, "XDG_RUNTIME_DIR": ""]
         for (binary, args) in [("b00t", ["agent", "run", "--id", "a", "--bus", "http://x"]), ("b00t", ["bus", "tail", "--bus", "garbage"]),
                                ("k0mmand3r", ["--bus", "ftp://x"]), ("b00t", ["bus", "serve", "--rate", "nan"]),
-                               ("b00t", ["bus", "serve", "--burst", "inf"]), ("k0mmand3r", ["--color", "purple"])] {
+                               ("b00t", ["bus", "serve", "--burst", "inf"]), ("k0mmand3r", ["--color", "purple"]),
+                               ("k0mmand3r", ["--bus", "sqlite:\(dir.path)/missing-folder/bus.sqlite"]),
+                               ("b00t", ["agent", "run", "--id", "bad id!"])] {
             let result = try run(Binaries.path(binary), args, environment: env, input: "")
             #expect(result.status != 0, "\(binary) \(args): \(result.stdout)")
             #expect(!result.stderr.isEmpty)
         }
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/missing-folder"))  // not quietly created
         var withEnv = env
         withEnv["B00T_BUS_URL"] = "garbage"
         let tail = try run(Binaries.path("b00t"), ["bus", "tail", "--no-follow"], environment: withEnv)

@@ -54,6 +54,21 @@ import Testing
         #expect(report.commands == 2)
     }
 
+    @Test func recordRefusesWhatItCouldNotSave() async throws {
+        let s = try await session()
+        let dir = NSTemporaryDirectory() + "rec-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(await s.run("/record \(dir)/no/such/folder/x.k0").text.contains("no folder"))
+        #expect(await !s.isRecording)
+        try "precious".write(toFile: dir + "/keep.txt", atomically: true, encoding: .utf8)
+        #expect(await s.run("/record \(dir)/keep.txt").text.contains("exists; /record \(dir)/keep.txt --force replaces it"))
+        #expect(try String(contentsOfFile: dir + "/keep.txt", encoding: .utf8) == "precious")
+        #expect(await !s.run("/record \(dir)/keep.txt --force").failed)
+        _ = await s.run("/agents")
+        #expect(await s.run("/record").text.contains("saved 1 commands"))
+    }
+
     @Test func replayFailuresNameFileAndLine() async throws {
         let s = Session(bus: try await MessageBus(backend: MemoryBusBackend()), agent: "x")
         let runner = ReplayRunner(session: s)
@@ -116,6 +131,9 @@ import Testing
         }
         await #expect(throws: ReplayRunner.Failure(file: "t.k0", line: 1, message: "@await timeout must be 1–120000 ms (got 999999)")) {
             try await runner.run(text: "@await x 999999\n", name: "t.k0")
+        }
+        await #expect(throws: ReplayRunner.Failure(file: "t.k0", line: 1, message: "@await timeout must be 1–120000 ms (got 99999999999999999999)")) {
+            try await runner.run(text: "@await x 99999999999999999999\n", name: "t.k0")
         }
     }
 
