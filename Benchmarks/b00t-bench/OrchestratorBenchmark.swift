@@ -12,7 +12,7 @@ enum OrchestratorBenchmark {
         var coldOverheadMs: Double
     }
 
-    static func run() throws -> Figures {
+    static func run() async throws -> Figures {
         let root = NSTemporaryDirectory() + "b00t-bench-orch-\(getpid())"
         let datums = root + "/datums", state = root + "/state"
         try FileManager.default.createDirectory(atPath: datums, withIntermediateDirectories: true)
@@ -33,24 +33,35 @@ enum OrchestratorBenchmark {
         var env = ProcessInfo.processInfo.environment
         env["B00T_DEBUG"] = nil
         let orchestrator = Orchestrator(catalog: catalog, paths: B00tPaths(stateDirectory: state), environment: env)
-        defer { _ = try? orchestrator.stop("benchredis.process", force: true) }
+        do {
+            let figures = try await measure(orchestrator, port: port, env: env, datums: datums, state: state, root: root)
+            _ = try? await orchestrator.stop("benchredis.process", force: true)
+            return figures
+        } catch {
+            _ = try? await orchestrator.stop("benchredis.process", force: true)
+            throw error
+        }
+    }
+
+    static func measure(_ orchestrator: Orchestrator, port: Int, env: [String: String], datums: String, state: String,
+                        root: String) async throws -> Figures {
 
         // Cold: from the port's first accepted connection to ensure returning.
         var cold: [Double] = []
         for _ in 0..<10 {
             let watcher = AcceptWatcher(port: port)
-            try orchestrator.ensure(["benchredis.process"])
+            try await orchestrator.ensure(["benchredis.process"])
             let returned = DispatchTime.now().uptimeNanoseconds
             guard let accepted = watcher.stop() else { continue }
             cold.append(Double(Int64(returned) - Int64(accepted)) / 1e6)
-            try orchestrator.stop("benchredis.process", force: true)
+            try await orchestrator.stop("benchredis.process", force: true)
         }
 
-        try orchestrator.ensure(["benchredis.process"])
+        try await orchestrator.ensure(["benchredis.process"])
         var warm: [Double] = []
         for _ in 0..<100 {
             let start = DispatchTime.now().uptimeNanoseconds
-            try orchestrator.ensure(["benchredis.process"])
+            try await orchestrator.ensure(["benchredis.process"])
             warm.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
 

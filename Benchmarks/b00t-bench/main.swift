@@ -14,7 +14,7 @@ if wanted("tui") { do {
 } }
 if wanted("datum") { figures["datum_load_ms_per_1000"] = DatumLoadBenchmark.run() }
 if wanted("orchestrator") { do {
-    let orchestration = try OrchestratorBenchmark.run()
+    let orchestration = try await OrchestratorBenchmark.run()
     figures["ensure_warm_overhead_ms"] = orchestration.warmInProcessMs
     figures["ensure_warm_whole_process_ms"] = orchestration.warmWholeProcessMs ?? .nan
     figures["cold_start_overhead_ms"] = orchestration.coldOverheadMs

@@ -1,8 +1,37 @@
 import ArgumentParser
 import B00tCore
+import Foundation
 
 @main
 struct B00t: AsyncParsableCommand {
+    /// Parsing is ArgumentParser's; so are its errors. Everything a command throws goes through one printer:
+    /// a readable message (Foundation's file errors with their path, not `NSCocoaErrorDomain Code=…`), escaped
+    /// for the terminal, exit 1 — so no command wraps errors itself.
+    static func main() async {
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: presentable(error))
+        }
+    }
+
+    static func presentable(_ error: any Error) -> any Error {
+        switch error {
+        case is ExitCode, is CleanExit, is ValidationError, is CLIError: return error
+        default: return CLIError(ErrorText.describe(error))
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "b00t",
         abstract: "Datums, self-starting services and a crew message bus for developers and AI agents.",

@@ -5,12 +5,12 @@ import Foundation
 /// Opens grok for a CLI command: with `B00T_GROK_URL=qdrant://…` it first ensures `grok.stack` through the
 /// orchestrator (so Qdrant starts by itself where a container engine runs); without the model it says once, on
 /// stderr, how to get it.
-func openGrok(_ options: DatumOptions, loadModel: Bool = true, quietAboutModel: Bool = false) throws -> Grok {
+func openGrok(_ options: DatumOptions, loadModel: Bool = true, quietAboutModel: Bool = false) async throws -> Grok {
     let environment = ProcessInfo.processInfo.environment
     if let url = environment["B00T_GROK_URL"], !url.isEmpty {
         let orchestrator = makeOrchestrator(options)
         if (try? orchestrator.catalog.lookup("grok.stack")) != nil {
-            try orchestrated { _ = try orchestrator.ensure(["grok.stack"]) }
+            try await orchestrator.ensure(["grok.stack"])
         }
     }
     let grok: Grok
@@ -43,14 +43,14 @@ struct GrokGroup: ParsableCommand {
         subcommands: [Digest.self, Learn.self, Ask.self, Topics.self, Forget.self, Stats.self, Embed.self]
     )
 
-    struct Digest: ParsableCommand {
+    struct Digest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Store one piece of text under a topic.")
         @OptionGroup var options: DatumOptions
         @Option(name: .shortAndLong, help: "Topic to file it under.") var topic: String
         @Argument(help: "The text.") var text: String
 
-        func run() throws {
-            let grok = try openGrok(options)
+        func run() async throws {
+            let grok = try await openGrok(options)
             let report = try grokking { try grok.digest(text, topic: topic) }
             try reportBackfill(grok)
             print(report.added > 0 ? "stored under '\(GrokText.safe(topic, oneLine: true))' (\(report.added) chunk(s))"
@@ -58,7 +58,7 @@ struct GrokGroup: ParsableCommand {
         }
     }
 
-    struct Learn: ParsableCommand {
+    struct Learn: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Chunk and store text, files and folders (~1,000-character chunks; the same content once).")
         @OptionGroup var options: DatumOptions
@@ -70,8 +70,8 @@ struct GrokGroup: ParsableCommand {
             if inputs.isEmpty { throw ValidationError("give text, a file or a folder: `b00t grok learn notes.md -t ops`") }
         }
 
-        func run() throws {
-            let grok = try openGrok(options)
+        func run() async throws {
+            let grok = try await openGrok(options)
             let report = try grokking { try grok.learn(inputs, topic: topic) }
             try reportBackfill(grok)
             if json { print(try jsonText(report)); return }
@@ -85,7 +85,7 @@ struct GrokGroup: ParsableCommand {
         }
     }
 
-    struct Ask: ParsableCommand {
+    struct Ask: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Ranked answers: words (BM25) and meaning (embeddings), fused.")
         @OptionGroup var options: DatumOptions
@@ -99,8 +99,8 @@ struct GrokGroup: ParsableCommand {
             if limit < 1 || limit > 1000 { throw ValidationError("--limit must be 1…1000") }
         }
 
-        func run() throws {
-            let grok = try openGrok(options)
+        func run() async throws {
+            let grok = try await openGrok(options)
             let hits = try grokking { try grok.ask(question.joined(separator: " "), topic: topic, limit: limit) }
             if json { print(try jsonText(hits)); return }
             if hits.isEmpty { print("no match (grok holds \(try grokking { try grok.stats().chunks }) chunk(s))"); return }
@@ -108,13 +108,13 @@ struct GrokGroup: ParsableCommand {
         }
     }
 
-    struct Topics: ParsableCommand {
+    struct Topics: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Topics and their chunk counts.")
         @OptionGroup var options: DatumOptions
         @Flag(help: "Print JSON.") var json = false
 
-        func run() throws {
-            let grok = try openGrok(options, loadModel: false, quietAboutModel: true)
+        func run() async throws {
+            let grok = try await openGrok(options, loadModel: false, quietAboutModel: true)
             let topics = try grokking { try grok.topics() }
             if json { print(try jsonText(topics)); return }
             if topics.isEmpty { print("grok is empty: `b00t grok learn FILE` or `b00t grok digest -t TOPIC \"text\"`") }
@@ -122,7 +122,7 @@ struct GrokGroup: ParsableCommand {
         }
     }
 
-    struct Forget: ParsableCommand {
+    struct Forget: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a topic (-t) or one chunk (--id).")
         @OptionGroup var options: DatumOptions
         @Option(name: .shortAndLong, help: "Remove every chunk of this topic.") var topic: String?
@@ -132,8 +132,8 @@ struct GrokGroup: ParsableCommand {
             if (topic == nil) == (id == nil) { throw ValidationError("give exactly one of -t TOPIC or --id ID") }
         }
 
-        func run() throws {
-            let grok = try openGrok(options, loadModel: false, quietAboutModel: true)
+        func run() async throws {
+            let grok = try await openGrok(options, loadModel: false, quietAboutModel: true)
             if let topic {
                 let removed = try grokking { try grok.forget(topic: topic) }
                 print("forgot \(removed) chunk(s) of '\(GrokText.safe(topic, oneLine: true))'")
@@ -144,13 +144,13 @@ struct GrokGroup: ParsableCommand {
         }
     }
 
-    struct Stats: ParsableCommand {
+    struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Backend, mode (hybrid or words only), sizes.")
         @OptionGroup var options: DatumOptions
         @Flag(help: "Print JSON.") var json = false
 
-        func run() throws {
-            let grok = try openGrok(options, quietAboutModel: true)
+        func run() async throws {
+            let grok = try await openGrok(options, quietAboutModel: true)
             let stats = try grokking { try grok.stats() }
             if json { print(try jsonText(stats)); return }
             let modeText = stats.mode == "hybrid" ? "hybrid (BM25 words + MiniLM meaning, fused)"

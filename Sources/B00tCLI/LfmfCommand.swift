@@ -11,26 +11,26 @@ func datumFolder(_ options: DatumOptions) throws -> String {
     throw CLIError("no datum folder exists (searched \(options.searchPath.folders.joined(separator: ":"))); create ./_b00t_ or pass --path DIR")
 }
 
-struct Lfmf: ParsableCommand {
+struct Lfmf: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record a lesson learned the hard way: appended to <datum folder>/learn/TOOL.md and indexed into grok.")
     @OptionGroup var options: DatumOptions
     @Argument(help: "The tool the lesson is about (a datum name).") var tool: String
     @Argument(help: "\"topic: what you learned\"") var lesson: [String]
 
-    func run() throws {
+    func run() async throws {
         let parsed = try grokking { try Lesson.parse(lesson.joined(separator: " ")) }
         let book = try grokking { try LessonBook(tool: tool, datumFolder: try datumFolder(options)) }
         try grokking { try book.append(parsed) }
         for note in parsed.salvaged { print("note: \(note); saved as: \(GrokText.safe(parsed.text, oneLine: true))") }
         print("lesson recorded in \(book.path)")
-        let grok = try openGrok(options)
+        let grok = try await openGrok(options)
         let report = try grokking { try book.index(into: grok) }
         print("indexed under '\(book.topic)' (\(report.added) new)")
     }
 }
 
-struct Advice: ParsableCommand {
+struct Advice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The lessons most relevant to a problem with TOOL, with scores.")
     @OptionGroup var options: DatumOptions
     @Option(help: "How many lessons (default 5).") var limit = 5
@@ -43,9 +43,9 @@ struct Advice: ParsableCommand {
         if limit < 1 || limit > 100 { throw ValidationError("--limit must be 1…100") }
     }
 
-    func run() throws {
+    func run() async throws {
         let book = try grokking { try LessonBook(tool: tool, datumFolder: try datumFolder(options)) }
-        let grok = try openGrok(options)
+        let grok = try await openGrok(options)
         let (hits, matched) = try grokking { try book.advice(problem.joined(separator: " "), grok: grok, limit: limit) }
         if json { print(try jsonText(hits)); return }
         if hits.isEmpty {
@@ -57,7 +57,7 @@ struct Advice: ParsableCommand {
     }
 }
 
-struct LearnTopic: ParsableCommand {
+struct LearnTopic: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "learn",
         abstract: "What the crew knows about TOPIC: the datum's notes, learn/TOPIC.md, lessons, then grok's best hits.")
@@ -65,9 +65,9 @@ struct LearnTopic: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
     @Argument(help: "A topic (usually a datum name).") var topic: String
 
-    func run() throws {
+    func run() async throws {
         let catalog = options.loadCatalog()
-        let grok = try openGrok(options)
+        let grok = try await openGrok(options)
         let guide = try grokking {
             try LearnGuide.gather(topic: topic, catalog: catalog, folders: options.searchPath.folders, grok: grok)
         }

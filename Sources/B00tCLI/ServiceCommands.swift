@@ -7,17 +7,7 @@ func makeOrchestrator(_ options: DatumOptions) -> Orchestrator {
     Orchestrator(catalog: BuiltinDatums.adding(to: options.loadCatalog()))
 }
 
-/// Runs `body`, turning every error into a clean `Error: …` and exit 1 (Foundation's file errors become
-/// readable text with their path, not `NSCocoaErrorDomain Code=…`).
-func orchestrated<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let error as ExitCode {
-        throw error
-    } catch {
-        throw CLIError(ErrorText.describe(error))
-    }
-}
-
-struct Up: ParsableCommand {
+struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Make services (and everything they depend on) run and be healthy. Silent; B00T_DEBUG=1 explains.")
     @OptionGroup var options: DatumOptions
@@ -28,21 +18,21 @@ struct Up: ParsableCommand {
         if names.isEmpty { throw ValidationError("name at least one datum, e.g. `b00t up redis.process`") }
     }
 
-    func run() throws {
+    func run() async throws {
         let orchestrator = makeOrchestrator(options)
-        try orchestrated { _ = try orchestrator.ensure(names) }
+        try await orchestrator.ensure(names)
     }
 }
 
-struct Ps: ParsableCommand {
+struct Ps: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show every service datum: state, health, pid/container, ports, uptime.")
     @OptionGroup var options: DatumOptions
     @Flag(help: "Print JSON.") var json = false
     @Argument(help: "Only these datums (and what they need).") var names: [String] = []
 
-    func run() throws {
+    func run() async throws {
         let orchestrator = makeOrchestrator(options)
-        let statuses = try orchestrated { try orchestrator.status(names.isEmpty ? nil : names) }
+        let statuses = try await orchestrator.status(names.isEmpty ? nil : names)
         if json {
             print(try jsonText(statuses))
             return
@@ -57,16 +47,16 @@ struct Ps: ParsableCommand {
     }
 }
 
-struct Stop: ParsableCommand {
+struct Stop: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stop a service, or a stack's members in reverse dependency order.")
     @OptionGroup var options: DatumOptions
     @Flag(help: "Stop even what running datums still depend on.") var force = false
     @Argument var name: String
 
-    func run() throws {
+    func run() async throws {
         let orchestrator = makeOrchestrator(options)
-        let report = try orchestrated { try orchestrator.stop(name, force: force) }
+        let report = try await orchestrator.stop(name, force: force)
         for (id, needers) in report.kept.sorted(by: { $0.key < $1.key }) {
             let line = TerminalText.line("kept \(id): still needed by \(needers.joined(separator: ", ")) (--force stops it)")
             FileHandle.standardError.write(Data((line + "\n").utf8))
@@ -74,22 +64,22 @@ struct Stop: ParsableCommand {
     }
 }
 
-struct Restart: ParsableCommand {
+struct Restart: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Stop and start a service again.")
     @OptionGroup var options: DatumOptions
     @Flag(help: "Also restart running datums that depend on it.") var withDependents = false
     @Argument var name: String
 
-    func run() throws {
+    func run() async throws {
         let orchestrator = makeOrchestrator(options)
-        try orchestrated { _ = try orchestrator.restart(name, withDependents: withDependents) }
+        try await orchestrator.restart(name, withDependents: withDependents)
     }
 }
 
 /// Service output is shown escaped (`TerminalText.block`: only newlines and tabs pass), because a service —
 /// or whoever can make it log a request line — must not be able to rewrite the reader's terminal. `--raw`
 /// prints the bytes exactly as written (colours, progress bars), for a terminal you trust or a pipe.
-struct Logs: ParsableCommand {
+struct Logs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print a service's log; -f follows it.")
     @OptionGroup var options: DatumOptions
     @Flag(name: .shortAndLong, help: "Follow the log.") var follow = false
@@ -105,9 +95,9 @@ struct Logs: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let orchestrator = makeOrchestrator(options)
-        let (tail, followArgv) = try orchestrated { try orchestrator.logs(name, lines: lines) }
+        let (tail, followArgv) = try await orchestrator.logs(name, lines: lines)
         guard follow else {
             if !tail.isEmpty { print(raw ? tail : TerminalText.block(tail)) }
             return

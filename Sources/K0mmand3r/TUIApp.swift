@@ -467,7 +467,7 @@ final class TUIApp {
                 if touched.contains(status.id) || touched.contains(name) { return true }
                 return status.runtime == "process" && status.state != .stopped
             }
-            inbox.setServices(((try? orchestrator.status()) ?? []).filter(wanted))
+            inbox.setServices(((try? await orchestrator.status()) ?? []).filter(wanted))
         }
     }
 }

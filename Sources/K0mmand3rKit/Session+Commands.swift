@@ -124,7 +124,7 @@ extension Session {
             let report = try await orchestrator.ensureDependencies(name)
             say(.ok(report.started.isEmpty ? "\(name) is already up" : "started \(report.started.joined(separator: ", "))"))
         case .ps:
-            let statuses = try self.orchestrator().status()
+            let statuses = try await self.orchestrator().status()
             let rows = statuses.map { s in
                 [s.id, s.runtime, s.state.rawValue, s.health ?? "-", s.pid.map(String.init) ?? s.container ?? "-",
                  s.ports.isEmpty ? "-" : s.ports, s.uptime().map(formatUptime) ?? "-"]
@@ -146,10 +146,10 @@ extension Session {
                 }
             }
             if name.hasPrefix("b00t-bus"), let remote = bus as? RemoteBus { await remote.holdOffDaemon() }
-            let report = try self.orchestrator().stop(name)
+            let report = try await self.orchestrator().stop(name)
             say(.ok(report.stopped.isEmpty ? "\(name) was not running" : "stopped \(report.stopped.joined(separator: ", "))"))
         case .restart(let name):
-            try self.orchestrator().restart(name)
+            try await self.orchestrator().restart(name)
             say(.ok("restarted \(name)"))
         case .datum(let name):
             let datum = try catalog().lookup(name)

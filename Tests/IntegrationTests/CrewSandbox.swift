@@ -40,7 +40,7 @@ final class CrewSandbox: @unchecked Sendable {
             return Array(agents.values)
         }
         for p in running where p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        _ = try? orchestrator().stop("b00t-bus.process", force: true)
+        _ = try? orchestrator().stopBlocking("b00t-bus.process", force: true)
     }
 
     func orchestrator() -> Orchestrator {

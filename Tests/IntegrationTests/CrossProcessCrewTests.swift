@@ -37,7 +37,7 @@ import Testing
             for p in [alphaProcess, betaProcess] where p.isRunning { p.terminate() }
             // Whatever happened above, the daemon this test started does not outlive it.
             _ = try? Orchestrator(catalog: BuiltinDatums.adding(to: DatumCatalog()), paths: paths, environment: env)
-                .stop("b00t-bus.process", force: true)
+                .stopBlocking("b00t-bus.process", force: true)
         }
 
         // Cold or warm, connect() gets a working bus (the orchestrator starts the daemon at most once).
@@ -73,7 +73,7 @@ import Testing
         let seen = await captain.state.lastSeq
         await captain.close()
         let orchestrator = Orchestrator(catalog: BuiltinDatums.adding(to: DatumCatalog()), paths: paths, environment: env)
-        let daemon = try #require(try orchestrator.status(["b00t-bus.process"]).first?.pid)
+        let daemon = try #require(try orchestrator.statusBlocking(["b00t-bus.process"]).first?.pid)
         kill(daemon, SIGKILL)
         while ProcFS.isAlive(daemon) { usleep(1_000) }
 
@@ -86,7 +86,7 @@ import Testing
         #expect(await back.state.ahoys[ahoy]?.awardedTo == "alpha")
         #expect(await back.state.isOnline("captain"))
         #expect(await !back.state.isOnline("alpha"))
-        let restarted = try #require(try orchestrator.status(["b00t-bus.process"]).first)
+        let restarted = try #require(try orchestrator.statusBlocking(["b00t-bus.process"]).first)
         #expect(restarted.pid != daemon)
         #expect(restarted.restarts == 1)
 
@@ -103,7 +103,7 @@ import Testing
         try await writer.value
         #expect(resumed == Array((seen + 1)...(seen + UInt64(resumed.count))))
         await back.close()
-        _ = try orchestrator.stop("b00t-bus.process", force: true)
+        _ = try orchestrator.stopBlocking("b00t-bus.process", force: true)
     }
 
     /// Polls `condition` every 20 ms for up to 15 s.

@@ -20,11 +20,11 @@ struct DockerEngineTests {
         retry_count = 600
         """)
         let orchestrator = sandbox.orchestrator()
-        let report = try orchestrator.ensure(["b00ttest-redis.docker"])
+        let report = try orchestrator.ensureBlocking(["b00ttest-redis.docker"])
         #expect(report.started == ["b00ttest-redis.docker"])
-        #expect(try orchestrator.status(["b00ttest-redis.docker"]).first?.state == .running)
-        try orchestrator.stop("b00ttest-redis.docker")
-        #expect(try orchestrator.status(["b00ttest-redis.docker"]).first?.state == .stopped)
+        #expect(try orchestrator.statusBlocking(["b00ttest-redis.docker"]).first?.state == .running)
+        try orchestrator.stopBlocking("b00ttest-redis.docker")
+        #expect(try orchestrator.statusBlocking(["b00ttest-redis.docker"]).first?.state == .stopped)
     }
 }
 
@@ -33,7 +33,7 @@ struct DockerEngineTests {
         let sandbox = ServiceSandbox()
         sandbox.write("q.docker.toml", "[b00t]\nname = \"q\"\ntype = \"docker\"\ndocker_image = \"qdrant/qdrant\"\n")
         #expect {
-            try sandbox.orchestrator().ensure(["q.docker"])
+            try sandbox.orchestrator().ensureBlocking(["q.docker"])
         } throws: { error in
             "\(error)".contains("cannot run containers here") && "\(error)".contains("process datum")
         }

@@ -82,7 +82,7 @@ struct K0mmand3rSteeringTests {
         try crew.tmux.waitFor("captain registered", seconds: 15)
         try crew.startAgent("dev1", ["--skills", "rust:0.9"])
         try crew.tmux.waitFor("dev1 registered")
-        let before = try #require(try crew.orchestrator().status(["b00t-bus.process"]).first?.pid)
+        let before = try #require(try crew.orchestrator().statusBlocking(["b00t-bus.process"]).first?.pid)
         try crew.tmux.type("/stop b00t-bus.process")
         try crew.tmux.waitFor("Stop the bus daemon? [y/N]")
         try crew.tmux.keys("n")
@@ -94,7 +94,7 @@ struct K0mmand3rSteeringTests {
         try crew.tmux.waitFor("stopped b00t-bus.process")
         try crew.until("the agent reconnects") { crew.log("dev1").contains("reconnected to the bus") }
         try crew.tmux.waitFor("dev1 is online")
-        let after = try #require(try crew.orchestrator().status(["b00t-bus.process"]).first?.pid)
+        let after = try #require(try crew.orchestrator().statusBlocking(["b00t-bus.process"]).first?.pid)
         #expect(after != before)
         // Writes work again, and the agent still reacts.
         try crew.tmux.type("/ahoy backend --skills rust --budget 5 after the restart")
@@ -113,10 +113,10 @@ struct K0mmand3rSteeringTests {
         try crew.tmux.waitFor("stopped b00t-bus.process")
         try crew.tmux.waitFor("daemon stopped — the next bus command starts it")
         Thread.sleep(forTimeInterval: 1.5)
-        #expect(try crew.orchestrator().status(["b00t-bus.process"]).first?.state != .running)
+        #expect(try crew.orchestrator().statusBlocking(["b00t-bus.process"]).first?.state != .running)
         try crew.tmux.type("/agents")
         try crew.tmux.waitFor("* ● captain (human)", seconds: 15)
-        #expect(try crew.orchestrator().status(["b00t-bus.process"]).first?.state == .running)
+        #expect(try crew.orchestrator().statusBlocking(["b00t-bus.process"]).first?.state == .running)
     }
 
     /// 8: presence — a killed agent shows offline, online agents come first, and an overflowing pane says how

@@ -37,14 +37,14 @@ struct SleepService {
         service.write(sandbox)
         try forge(sandbox, id: "forged.process", pid: 1)
         let orchestrator = sandbox.orchestrator()
-        let status = try #require(try orchestrator.status(["forged.process"]).first)
+        let status = try #require(try orchestrator.statusBlocking(["forged.process"]).first)
         #expect(status.state == .unknown)
         #expect(status.detail?.contains("pid 1") == true)
         let began = ContinuousClock.now
-        #expect(throws: OrchestratorError.self) { try orchestrator.stop("forged.process") }
+        #expect(throws: OrchestratorError.self) { try orchestrator.stopBlocking("forged.process") }
         #expect(ContinuousClock.now - began < .seconds(2))
         // `up` does not start a second copy over a record it cannot trust either.
-        #expect(throws: OrchestratorError.self) { try orchestrator.ensure(["forged.process"]) }
+        #expect(throws: OrchestratorError.self) { try orchestrator.ensureBlocking(["forged.process"]) }
         #expect(service.live.isEmpty)
         #expect(FileManager.default.fileExists(atPath: recordPath(sandbox, "forged.process")))
     }
@@ -59,14 +59,14 @@ struct SleepService {
         try forge(sandbox, id: "bystander.process", pid: pid)
         let orchestrator = sandbox.orchestrator()
         do {
-            try orchestrator.stop("bystander.process")
+            try orchestrator.stopBlocking("bystander.process")
             Issue.record("stop should refuse")
         } catch {
             #expect("\(error)".contains("does not lead its own session and process group"), "\(error)")
         }
         usleep(200_000)
         #expect(ProcFS.isAlive(pid))
-        #expect(try orchestrator.status(["bystander.process"]).first?.state == .unknown)
+        #expect(try orchestrator.statusBlocking(["bystander.process"]).first?.state == .unknown)
     }
 
     /// A record path that is not a file is refused before anything is started.
@@ -76,7 +76,7 @@ struct SleepService {
         service.write(sandbox)
         try FileManager.default.createDirectory(atPath: recordPath(sandbox, "dirrecord.process") + "/x",
                                                 withIntermediateDirectories: true)
-        #expect(throws: OrchestratorError.self) { try sandbox.orchestrator().ensure(["dirrecord.process"]) }
+        #expect(throws: OrchestratorError.self) { try sandbox.orchestrator().ensureBlocking(["dirrecord.process"]) }
         #expect(service.live.isEmpty)
     }
 
@@ -92,7 +92,7 @@ struct SleepService {
         disk.fill()
         let orchestrator = sandbox.orchestrator()
         do {
-            try orchestrator.ensure(["norecord.process"])
+            try orchestrator.ensureBlocking(["norecord.process"])
             Issue.record("ensure should fail")
         } catch {
             #expect("\(error)".contains("cannot write its record"), "\(error)")
@@ -107,9 +107,9 @@ struct SleepService {
         let service = SleepService(name: "sick")
         service.write(sandbox, health: "[b00t.health_check]\ntcp = \"127.0.0.1:\(freePort())\"\ninterval_ms = 10\nretry_count = 5\n")
         let orchestrator = sandbox.orchestrator()
-        #expect(throws: OrchestratorError.self) { try orchestrator.ensure(["sick.process"]) }
+        #expect(throws: OrchestratorError.self) { try orchestrator.ensureBlocking(["sick.process"]) }
         #expect(service.live.isEmpty)
-        #expect(try orchestrator.status(["sick.process"]).first?.state == .stopped)
+        #expect(try orchestrator.statusBlocking(["sick.process"]).first?.state == .stopped)
     }
 
     /// A program that forks into the background while b00t waits for its health is stopped as a group,
@@ -121,7 +121,7 @@ struct SleepService {
                       health: "[b00t.health_check]\ntcp = \"127.0.0.1:\(freePort())\"\ninterval_ms = 20\nretry_count = 100\n")
         let orchestrator = sandbox.orchestrator()
         do {
-            try orchestrator.ensure(["forker.process"])
+            try orchestrator.ensureBlocking(["forker.process"])
             Issue.record("ensure should fail")
         } catch {
             #expect("\(error)".contains("exited but its process group still runs"), "\(error)")
@@ -136,22 +136,22 @@ struct SleepService {
         let service = SleepService(name: "bg")
         service.write(sandbox, script: "SLEEP & sleep 0.4")
         let orchestrator = sandbox.orchestrator()
-        try orchestrator.ensure(["bg.process"])
-        var status = try #require(try orchestrator.status(["bg.process"]).first)
+        try orchestrator.ensureBlocking(["bg.process"])
+        var status = try #require(try orchestrator.statusBlocking(["bg.process"]).first)
         let deadline = ContinuousClock.now + .seconds(5)
         while status.state != .leaderExited, ContinuousClock.now < deadline {
             usleep(50_000)
-            status = try #require(try orchestrator.status(["bg.process"]).first)
+            status = try #require(try orchestrator.statusBlocking(["bg.process"]).first)
         }
         #expect(status.state == .leaderExited)
         #expect(status.detail?.contains("put itself in the background") == true)
-        #expect(throws: OrchestratorError.self) { try orchestrator.ensure(["bg.process"]) }
+        #expect(throws: OrchestratorError.self) { try orchestrator.ensureBlocking(["bg.process"]) }
         #expect(service.live.count == 1)
         let ps = try run(Binaries.path("b00t"), ["ps", "bg.process"], environment: sandbox.cliEnvironment)
         #expect(ps.stdout.contains("leader-exited"), "\(ps.stdout)")
-        try orchestrator.stop("bg.process")
+        try orchestrator.stopBlocking("bg.process")
         #expect(service.live.isEmpty)
-        #expect(try orchestrator.status(["bg.process"]).first?.state == .stopped)
+        #expect(try orchestrator.statusBlocking(["bg.process"]).first?.state == .stopped)
     }
 
     /// A held lock blocked `up` forever, silently: now it names the holder and gives up after lock_timeout_ms.
@@ -203,7 +203,7 @@ struct SleepService {
             let processes = try commands.map(launch)
             for p in processes { p.waitUntilExit() }
             #expect(processes.allSatisfy { $0.terminationStatus == 0 }, "round \(round): \(processes.map(\.terminationStatus))")
-            let status = try #require(try orchestrator.status(["racer.process"]).first)
+            let status = try #require(try orchestrator.statusBlocking(["racer.process"]).first)
             let live = service.live
             if status.state == .running {
                 #expect(live == [status.pid].compactMap { $0 }, "round \(round): tracked \(String(describing: status.pid)), live \(live)")
@@ -212,7 +212,7 @@ struct SleepService {
                 #expect(live.isEmpty, "round \(round): stopped but live \(live)")
             }
         }
-        try orchestrator.stop("racer.process")
+        try orchestrator.stopBlocking("racer.process")
         #expect(service.live.isEmpty)
     }
 
@@ -249,10 +249,10 @@ struct SleepService {
             for p in processes { p.waitUntilExit() }
             #expect(processes.allSatisfy { $0.terminationStatus == 0 }, "round \(round)")
             let live = pids(matching: ["http.server", "\(port)"])
-            let status = try #require(try orchestrator.status(["web.process"]).first)
+            let status = try #require(try orchestrator.statusBlocking(["web.process"]).first)
             #expect(live.count == (status.state == .running ? 1 : 0), "round \(round): \(status.state), live \(live)")
         }
-        try orchestrator.stop("web.process")
+        try orchestrator.stopBlocking("web.process")
         #expect(pids(matching: ["http.server", "\(port)"]).isEmpty)
     }
 }

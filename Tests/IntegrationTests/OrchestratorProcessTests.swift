@@ -13,10 +13,10 @@ import Testing
         sandbox.redis(port: port)
         let orchestrator = sandbox.orchestrator()
 
-        let cold = try orchestrator.ensure(["redis.process"])
+        let cold = try orchestrator.ensureBlocking(["redis.process"])
         #expect(cold.started == ["redis.process"])
         #expect(HealthProbe.tcp(HostPort(host: "127.0.0.1", port: port), timeoutMs: 500).healthy)
-        let status = try #require(try orchestrator.status(["redis.process"]).first)
+        let status = try #require(try orchestrator.statusBlocking(["redis.process"]).first)
         #expect(status.state == .running)
         #expect(status.health == "healthy")
         let pid = try #require(status.pid)
@@ -24,14 +24,14 @@ import Testing
         #expect(getsid(pid) == pid)
         #expect(getpgid(pid) == pid)
 
-        let warm = try orchestrator.ensure(["redis.process"])
+        let warm = try orchestrator.ensureBlocking(["redis.process"])
         #expect(warm.started == [])
         #expect(warm.steps.map(\.outcome) == [.warm])
 
-        let stopped = try orchestrator.stop("redis.process")
+        let stopped = try orchestrator.stopBlocking("redis.process")
         #expect(stopped.stopped == ["redis.process"])
         #expect(!ProcFS.isAlive(pid))
-        #expect(try orchestrator.status(["redis.process"]).first?.state == .stopped)
+        #expect(try orchestrator.statusBlocking(["redis.process"]).first?.state == .stopped)
         // State is private to the user.
         let attributes = try FileManager.default.attributesOfItem(atPath: sandbox.state.path + "/services")
         #expect((attributes[.posixPermissions] as? Int) == 0o700)
@@ -56,16 +56,16 @@ import Testing
         """)
         sandbox.write("app.stack.toml", "[b00t]\nname = \"app\"\ntype = \"stack\"\nmembers = [\"web.process\"]\n")
         let orchestrator = sandbox.orchestrator()
-        let report = try orchestrator.ensure(["app.stack"])
+        let report = try orchestrator.ensureBlocking(["app.stack"])
         #expect(report.started == ["redis.process", "web.process"])
         #expect(HealthProbe.http("http://127.0.0.1:\(webPort)/", expectedStatus: 200, timeoutMs: 1000).healthy)
 
         // Stopping redis alone is refused while web (running) needs it.
         #expect(throws: OrchestratorError.stillNeeded("redis.process", dependents: ["web.process"])) {
-            try orchestrator.stop("redis.process")
+            try orchestrator.stopBlocking("redis.process")
         }
         // The stack stops its members in reverse dependency order.
-        let stopped = try orchestrator.stop("app.stack")
+        let stopped = try orchestrator.stopBlocking("app.stack")
         #expect(stopped.stopped == ["web.process", "redis.process"])
         #expect(!HealthProbe.tcp(HostPort(host: "127.0.0.1", port: webPort), timeoutMs: 200).healthy)
     }
@@ -75,15 +75,15 @@ import Testing
         let port = freePort()
         sandbox.redis(port: port)
         let orchestrator = sandbox.orchestrator()
-        try orchestrator.ensure(["redis.process"])
-        let pid = try #require(try orchestrator.status(["redis.process"]).first?.pid)
+        try orchestrator.ensureBlocking(["redis.process"])
+        let pid = try #require(try orchestrator.statusBlocking(["redis.process"]).first?.pid)
         kill(pid, SIGKILL)
         while ProcFS.isAlive(pid) { usleep(1000) }
-        #expect(try orchestrator.status(["redis.process"]).first?.state == .crashed)
+        #expect(try orchestrator.statusBlocking(["redis.process"]).first?.state == .crashed)
 
-        let report = try orchestrator.ensure(["redis.process"])
+        let report = try orchestrator.ensureBlocking(["redis.process"])
         #expect(report.steps.map(\.outcome) == [.restarted])
-        let after = try #require(try orchestrator.status(["redis.process"]).first)
+        let after = try #require(try orchestrator.statusBlocking(["redis.process"]).first)
         #expect(after.state == .running)
         #expect(after.pid != pid)
         #expect(after.restarts == 1)
@@ -93,14 +93,14 @@ import Testing
         let sandbox = ServiceSandbox()
         sandbox.redis(port: freePort(), policy: "no")
         let orchestrator = sandbox.orchestrator()
-        try orchestrator.ensure(["redis.process"])
-        let pid = try #require(try orchestrator.status(["redis.process"]).first?.pid)
+        try orchestrator.ensureBlocking(["redis.process"])
+        let pid = try #require(try orchestrator.statusBlocking(["redis.process"]).first?.pid)
         kill(pid, SIGKILL)
         while ProcFS.isAlive(pid) { usleep(1000) }
-        #expect(throws: OrchestratorError.self) { try orchestrator.ensure(["redis.process"]) }
+        #expect(throws: OrchestratorError.self) { try orchestrator.ensureBlocking(["redis.process"]) }
         // An explicit restart brings it back.
-        try orchestrator.restart("redis.process")
-        #expect(try orchestrator.status(["redis.process"]).first?.state == .running)
+        try orchestrator.restartBlocking("redis.process")
+        #expect(try orchestrator.statusBlocking(["redis.process"]).first?.state == .running)
     }
 
     @Test func serviceThatNeverGetsHealthyReportsLastProbeAndLog() throws {
@@ -118,7 +118,7 @@ import Testing
         """)
         let orchestrator = sandbox.orchestrator()
         do {
-            try orchestrator.ensure(["mute.process"])
+            try orchestrator.ensureBlocking(["mute.process"])
             Issue.record("expected unhealthy")
         } catch let error as OrchestratorError {
             guard case .unhealthy(let id, let probe, let waited, let tail) = error else {
@@ -146,7 +146,7 @@ import Testing
         """)
         let began = Date()
         #expect {
-            try sandbox.orchestrator().ensure(["crashy.process"])
+            try sandbox.orchestrator().ensureBlocking(["crashy.process"])
         } throws: { error in
             "\(error)".contains("bad config on line 3") && "\(error)".contains("exited")
         }
@@ -157,7 +157,7 @@ import Testing
         let sandbox = ServiceSandbox()
         sandbox.write("nope.process.toml", "[b00t]\nname = \"nope\"\ncommand = \"no-such-program-b00t\"\n")
         #expect {
-            try sandbox.orchestrator().ensure(["nope.process"])
+            try sandbox.orchestrator().ensureBlocking(["nope.process"])
         } throws: { error in
             "\(error)".contains("no-such-program-b00t") && "\(error)".contains("not found on PATH")
         }
@@ -176,11 +176,11 @@ import Testing
         ports = [\(b)]
         """)
         let orchestrator = sandbox.orchestrator()
-        try orchestrator.ensure(["top.process"])
-        let before = try orchestrator.status(["top.process"]).compactMap(\.pid)
-        let report = try orchestrator.restart("base.process", withDependents: true)
+        try orchestrator.ensureBlocking(["top.process"])
+        let before = try orchestrator.statusBlocking(["top.process"]).compactMap(\.pid)
+        let report = try orchestrator.restartBlocking("base.process", withDependents: true)
         #expect(report.started == ["base.process", "top.process"])
-        let after = try orchestrator.status(["top.process"]).compactMap(\.pid)
+        let after = try orchestrator.statusBlocking(["top.process"]).compactMap(\.pid)
         #expect(Set(before).isDisjoint(with: after))
     }
 }

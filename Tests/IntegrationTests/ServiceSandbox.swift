@@ -45,7 +45,7 @@ final class ServiceSandbox {
     deinit {
         let orchestrator = self.orchestrator()
         for datum in orchestrator.catalog.all where datum.type == .process {
-            _ = try? orchestrator.stop(datum.id, force: true)
+            _ = try? orchestrator.stopBlocking(datum.id, force: true)
         }
     }
 }

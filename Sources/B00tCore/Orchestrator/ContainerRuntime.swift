@@ -72,6 +72,11 @@ public struct ContainerRuntime: ServiceRuntime {
         return status
     }
 
+    /// Asking the engine is a subprocess: only every tenth probe while waiting for health.
+    public var aliveCheckEvery: Int { 10 }
+
+    public func checkAvailable() throws { try requireEngine() }
+
     public func status(of service: ResolvedService) -> ServiceStatus {
         guard let output = try? CommandRunner.run(inspectArguments(service)) else {
             return ServiceStatus(id: service.id, runtime: name, state: .unknown, ports: service.portText,

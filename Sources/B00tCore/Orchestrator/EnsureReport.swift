@@ -16,8 +16,6 @@ public struct EnsureReport: Sendable, Equatable {
         public var probeMs: Double
         public var startMs: Double
         public var readyMs: Double
-        /// Time from the first healthy probe's result back to when it was taken (how late readiness was seen).
-        public var healthDetail: String
     }
 
     public var steps: [Step] = []

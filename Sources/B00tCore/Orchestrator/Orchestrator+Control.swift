@@ -2,7 +2,7 @@ import Foundation
 
 extension Orchestrator {
     /// Every runnable datum (stacks excluded) with what its runtime sees, health probed once for running ones.
-    public func status(_ references: [String]? = nil) throws -> [ServiceStatus] {
+    func statusBlocking(_ references: [String]? = nil) throws -> [ServiceStatus] {
         let datums: [Datum]
         if let references {
             datums = try graph.order(references).filter { $0.type != .stack }
@@ -14,7 +14,7 @@ extension Orchestrator {
             let service = resolve(datum)
             var status = runtime.status(of: service)
             if status.state == .running, status.health == nil {
-                status.health = service.health.map { HealthProbe.check($0).healthy ? "healthy" : "unhealthy" } ?? "-"
+                status.health = service.health.map { health.check($0).healthy ? "healthy" : "unhealthy" } ?? "-"
             }
             return status
         }
@@ -23,7 +23,7 @@ extension Orchestrator {
     /// Stops a service, or a stack's members in reverse dependency order. Refuses to stop what a running
     /// datum outside the request still depends on, unless `force`.
     @discardableResult
-    public func stop(_ reference: String, force: Bool = false) throws -> StopReport {
+    func stopBlocking(_ reference: String, force: Bool = false) throws -> StopReport {
         let target = try graph.resolve(reference, neededBy: nil)
         let targets = (target.type == .stack ? try graph.order([target.id]) : [target])
             .filter { $0.type != .stack }.reversed()
@@ -57,7 +57,7 @@ extension Orchestrator {
 
     /// Stops and starts again; with `withDependents`, running dependents are stopped first and brought back after.
     @discardableResult
-    public func restart(_ reference: String, withDependents: Bool = false) throws -> EnsureReport {
+    func restartBlocking(_ reference: String, withDependents: Bool = false) throws -> EnsureReport {
         let target = try graph.resolve(reference, neededBy: nil)
         var dependents: [String] = []
         if withDependents {
@@ -71,15 +71,15 @@ extension Orchestrator {
                 }
             }
             let order = try graph.order(dependents).map(\.id).filter { dependents.contains($0) }
-            for id in order.reversed() { try stop(id, force: true) }
+            for id in order.reversed() { try stopBlocking(id, force: true) }
             dependents = order
         }
-        try stop(target.id, force: true)
-        return try ensure([target.id] + dependents)
+        try stopBlocking(target.id, force: true)
+        return try ensureBlocking([target.id] + dependents)
     }
 
     /// Log tail, or the argv that follows the log, for `b00t logs`.
-    public func logs(_ reference: String, lines: Int = 100) throws -> (tail: String, follow: [String]) {
+    func logsBlocking(_ reference: String, lines: Int = 100) throws -> (tail: String, follow: [String]) {
         let datum = try graph.resolve(reference, neededBy: nil)
         let runtime = try runtime(for: datum)
         let service = resolve(datum)

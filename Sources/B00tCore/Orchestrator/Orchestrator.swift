@@ -8,6 +8,9 @@ public final class Orchestrator: Sendable {
     public let environment: [String: String]
     public let debug: Bool
     let runtimes: [DatumType: any ServiceRuntime]
+    /// Answers "healthy?" for a resolved health check: real probes by default, anything in tests of the
+    /// orchestrator's own logic (ordering, locking, joining, timeouts) without starting daemons.
+    let health: any HealthChecker
     let observer: (@Sendable (OrchestratorEvent) -> Void)?
     /// How long `stop` waits after SIGTERM before SIGKILL.
     public let grace: Duration
@@ -16,8 +19,10 @@ public final class Orchestrator: Sendable {
         catalog: DatumCatalog, paths: B00tPaths = .standard(),
         environment: [String: String] = ProcessInfo.processInfo.environment,
         runtimes: [DatumType: any ServiceRuntime]? = nil, grace: Duration = .seconds(5),
+        health: any HealthChecker = ProbingHealthChecker(),
         observer: (@Sendable (OrchestratorEvent) -> Void)? = nil
     ) {
+        self.health = health
         self.catalog = catalog
         self.paths = paths
         self.environment = Self.withDefaults(environment, paths: paths)
@@ -47,19 +52,15 @@ public final class Orchestrator: Sendable {
         return env
     }
 
-    /// The async face of `ensure`: runs the blocking work (locks, probes, sleeps) on its own thread so the
-    /// caller's executor is never blocked.
+    /// Makes every service `references` need running and healthy, dependencies first. (The blocking work —
+    /// locks, probes, backoff sleeps — runs on its own thread, never on the caller's executor.)
     public func ensureDependencies(_ references: String...) async throws -> EnsureReport {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try self.ensure(references) })
-            }
-        }
+        try await ensure(references)
     }
 
-    /// Makes every service `references` need running and healthy, dependencies first.
+    /// The blocking core of `ensure`, for the async face and for tests.
     @discardableResult
-    public func ensure(_ references: [String]) throws -> EnsureReport {
+    func ensureBlocking(_ references: [String]) throws -> EnsureReport {
         var report = EnsureReport()
         defer { if debug, !report.steps.isEmpty { FileHandle.standardError.write(Data((report.debugText + "\n").utf8)) } }
         for datum in try graph.order(references) where datum.type != .stack {
@@ -81,7 +82,7 @@ public final class Orchestrator: Sendable {
         let clock = ContinuousClock()
         let t0 = clock.now
         var status = runtime.status(of: service)
-        if status.state == .running, let health = service.health, HealthProbe.check(health).healthy {
+        if status.state == .running, let check = service.health, health.check(check).healthy {
             return step(datum.id, .warm, probe: clock.now - t0)
         } else if status.state == .running, service.health == nil {
             return step(datum.id, .warm, probe: clock.now - t0)
@@ -99,12 +100,12 @@ public final class Orchestrator: Sendable {
             return step(datum.id, .joined, probe: probed, ready: clock.now - readyStart)
         case .leaderExited:
             throw OrchestratorError.daemonized(datum.id, status.detail ?? "its leader exited")
-        case .unknown where runtime is ProcessRuntime:
+        case .unknown where runtime.unknownMeansUntrusted:
             throw OrchestratorError.untrustedRecord(datum.id, status.detail ?? "its record cannot be trusted")
         case .crashed where service.restartPolicy == .no:
             throw OrchestratorError.crashed(datum.id, status.detail ?? "gone")
         case .unknown:
-            if let container = runtime as? ContainerRuntime { try container.requireEngine() }
+            try runtime.checkAvailable()
         default:
             break
         }
@@ -156,7 +157,7 @@ public final class Orchestrator: Sendable {
     /// Probes with exponential backoff from 10 ms (capped at `interval_ms`) until healthy, the deadline
     /// (`start_period_ms + retry_count × interval_ms`) passes, or the service dies.
     func waitUntilHealthy(_ service: ResolvedService, runtime: any ServiceRuntime) throws -> HealthResult {
-        guard let health = service.health else {
+        guard let check = service.health else {
             let status = runtime.status(of: service)
             guard status.state == .running else {
                 throw OrchestratorError.startFailed(service.id, "exited right after starting",
@@ -166,8 +167,8 @@ public final class Orchestrator: Sendable {
         }
         let clock = ContinuousClock()
         let began = clock.now
-        let interval = max(health.intervalMs, 10)
-        let budgetMs = health.waitBudgetMs
+        let interval = max(check.intervalMs, 10)
+        let budgetMs = check.waitBudgetMs
         let deadline = began + .milliseconds(budgetMs)
         let spinner = Spinner.start(service.id)
         defer { spinner?.stop() }
@@ -175,10 +176,10 @@ public final class Orchestrator: Sendable {
         var last = HealthResult.failing("not probed yet")
         var checksSinceAliveCheck = 0
         while true {
-            last = HealthProbe.check(health)
+            last = health.check(check)
             if last.healthy { return last }
             checksSinceAliveCheck += 1
-            if runtime is ProcessRuntime || checksSinceAliveCheck >= 10 {
+            if checksSinceAliveCheck >= runtime.aliveCheckEvery {
                 checksSinceAliveCheck = 0
                 let status = runtime.status(of: service)
                 if status.state == .leaderExited {
@@ -201,8 +202,7 @@ public final class Orchestrator: Sendable {
 
     private func step(_ id: String, _ outcome: EnsureReport.Outcome, probe: Duration, start: Duration = .zero,
                       ready: Duration = .zero) -> EnsureReport.Step {
-        EnsureReport.Step(id: id, outcome: outcome, probeMs: ms(probe), startMs: ms(start), readyMs: ms(ready),
-                          healthDetail: "")
+        EnsureReport.Step(id: id, outcome: outcome, probeMs: ms(probe), startMs: ms(start), readyMs: ms(ready))
     }
 }
 

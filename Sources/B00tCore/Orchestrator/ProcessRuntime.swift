@@ -55,6 +55,9 @@ public struct ProcessRuntime: ServiceRuntime {
         }
     }
 
+    /// A process record that fails its checks (pid, start time, group) is not acted on.
+    public var unknownMeansUntrusted: Bool { true }
+
     public func status(of service: ResolvedService) -> ServiceStatus {
         var status = ServiceStatus(id: service.id, runtime: name, state: .stopped, ports: service.portText)
         switch observe(service.id) {

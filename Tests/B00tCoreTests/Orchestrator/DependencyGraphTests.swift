@@ -40,7 +40,7 @@ import Testing
     @Test func nonRunnableTypesAreRefused() {
         let orchestrator = Orchestrator(catalog: DatumCatalog(datums: [Datum(name: "rust", type: .cli)]),
                                         paths: B00tPaths(stateDirectory: "/tmp/b00t-unused"))
-        #expect(throws: OrchestratorError.notRunnable("rust.cli", .cli)) { try orchestrator.ensure(["rust.cli"]) }
+        #expect(throws: OrchestratorError.notRunnable("rust.cli", .cli)) { try orchestrator.ensureBlocking(["rust.cli"]) }
     }
 
     @Test func environmentExpandsIntoArgvPortsAndHealth() {
@@ -62,8 +62,8 @@ import Testing
     @Test func debugTextFormat() {
         var report = EnsureReport()
         report.steps = [
-            .init(id: "redis.process", outcome: .warm, probeMs: 0.31, startMs: 0, readyMs: 0, healthDetail: ""),
-            .init(id: "web.process", outcome: .started, probeMs: 1, startMs: 2.25, readyMs: 30, healthDetail: ""),
+            .init(id: "redis.process", outcome: .warm, probeMs: 0.31, startMs: 0, readyMs: 0),
+            .init(id: "web.process", outcome: .started, probeMs: 1, startMs: 2.25, readyMs: 30),
         ]
         #expect(report.debugText == """
         🚀 Started dependencies: web.process
