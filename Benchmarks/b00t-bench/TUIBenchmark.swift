@@ -29,7 +29,7 @@ enum TUIBenchmark {
         var samples: [Double] = []
         for i in 0..<300 {
             // A new event arrives and the user types: the usual reason for a frame.
-            state.stream.append(Scrollback.Line("live line \(i)", role: "event.message"))
+            state.stream.append(StyledText("live line \(i)", role: "event.message"))
             state.input.handle(.character("x"))
             let t0 = DispatchTime.now().uptimeNanoseconds
             let frame = ScreenModel.render(state)

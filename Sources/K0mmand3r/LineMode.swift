@@ -68,7 +68,7 @@ struct LineMode {
             completionContext = TUIApp.completionContext(state, datums: datums)
             // Events from others since the last prompt, so a plain prompt still shows the crew.
             if let events = try? await session.bus.events(after: seen, limit: 200), let last = events.last {
-                out.write(events.map { OutputLine(StreamFormatter.line($0).text, role: "event") })
+                out.write(events.map { StyledText(StreamFormatter.line($0).text, role: "event") })
                 seen = last.seq
             }
             let read = readLine(el)
@@ -82,7 +82,7 @@ struct LineMode {
             }
             history.add(line)
             var outcome = await runCancellable(line)
-            if let question = outcome.confirm {
+            if let question = outcome.confirmation {
                 out.write([.warn(question.question + " [y/N]")])
                 if case .line(let answer) = readLine(el), answer.trimmingCharacters(in: .whitespaces).lowercased().hasPrefix("y") {
                     outcome = await session.run(question.command)

@@ -6,7 +6,7 @@ import K0mmand3rKit
 struct PlainOutput {
     let color: Bool
 
-    func write(_ lines: [OutputLine]) {
+    func write(_ lines: [StyledText]) {
         var text = ""
         for line in lines {
             // Lines carry what agents and datums said: escaped, so nobody can move the cursor or forge a line.

@@ -134,7 +134,7 @@ final class TUIApp {
     private func takeInbox() {
         for event in inbox.drain() { state.stream.append(StreamFormatter.line(event)) }
         if let failure = inbox.takeFailure() {
-            state.stream.append(Scrollback.Line("bus stream stopped: \(failure)", role: "error"))
+            state.stream.append(StyledText("bus stream stopped: \(failure)", role: "error"))
             state.notice = .error("bus: \(failure)")
             // It stays in the status bar: nothing new arrives on this screen any more.
             streamFailure = "✖ stream stopped"
@@ -188,13 +188,7 @@ final class TUIApp {
     private func startNextIfIdle() {
         guard running == nil, !queued.isEmpty, !quit else { return }
         let line = queued.removeFirst()
-        if let command = try? ReplCommand.parse(line) {
-            switch command {
-            case .up(let n), .stop(let n, _), .restart(let n): touched.insert(n)
-            default: break
-            }
-        }
-        if line.hasPrefix("/") { state.stream.append(Scrollback.Line("› \(line)", role: "dim")) }
+        if line.hasPrefix("/") { state.stream.append(StyledText("› \(line)", role: "dim")) }
         nextCommandID += 1
         let id = nextCommandID
         let session = self.session, inbox = self.inbox
@@ -212,7 +206,7 @@ final class TUIApp {
         current.task.cancel()
         running = nil
         // Cancelling stops the waiting here; a request the bus already took may still land (the stream will say).
-        state.stream.append(Scrollback.Line("✗ cancelled: \(current.line) — if it had reached the bus it may still be applied", role: "warn", indent: 2))
+        state.stream.append(StyledText("✗ cancelled: \(current.line) — if it had reached the bus it may still be applied", role: "warn", indent: 2))
         state.notice = .warn("cancelled \(current.line)")
     }
 
@@ -221,35 +215,33 @@ final class TUIApp {
         running = nil
         let outcome = completion.outcome
         let line = completion.line
-        if outcome.quit { quit = true; return }
-        if outcome.clear { state.stream.clear() }
-        if let name = outcome.theme {
-            do {
-                theme = try Theme.load(named: name)
+        for effect in outcome.effects {
+            switch effect {
+            case .quit: quit = true; return
+            case .clear: state.stream.clear()
+            case .setTheme(let loaded):
+                theme = loaded
                 pairs.removeAll()
                 previous = nil
                 state.theme = theme.name
-            } catch {
-                state.notice = .error("theme: \(error.description)")
+            case .togglePane(let pane?): toggle(pane)
+            case .togglePane(nil): state.collapsed = state.collapsed.isEmpty ? [.services, .agents] : []
+            case .touched(let service): touched.insert(service)
+            case .confirm(let question):
+                confirmation = question
+                state.notice = .warn(question.question + " [y/N]")
+                return
             }
-        }
-        if let pane = outcome.pane {
-            if let p = Pane(rawValue: pane) { toggle(p) } else { state.collapsed = state.collapsed.isEmpty ? [.services, .agents] : [] }
-        }
-        if let question = outcome.confirm {
-            confirmation = question
-            state.notice = .warn(question.question + " [y/N]")
-            return
         }
         let chat = !line.hasPrefix("/")
         if !chat || outcome.failed, !outcome.lines.isEmpty {
             // Output stays on the record, under its command (or under a repeated header if events came between).
             if chat {
-                state.stream.append(Scrollback.Line("› \(line)", role: "dim"))
+                state.stream.append(StyledText("› \(line)", role: "dim"))
             } else if state.stream.totalAppended != current.mark {
-                state.stream.append(Scrollback.Line("↳ \(TextWidth.fit(line, columns: 60, pad: false))", role: "dim"))
+                state.stream.append(StyledText("↳ \(TextWidth.fit(line, columns: 60, pad: false))", role: "dim"))
             }
-            for out in outcome.lines { state.stream.append(Scrollback.Line(out.text, role: out.role, indent: 2)) }
+            for out in outcome.lines { state.stream.append(StyledText(out.text, role: out.role, indent: 2)) }
         }
         if outcome.failed { state.notice = outcome.lines.first }
         lastServicesRefresh = .distantPast
@@ -382,7 +374,7 @@ final class TUIApp {
                 submit(pending.command)
             } else {
                 state.notice = .dim("not done: \(pending.shown)")
-                state.stream.append(Scrollback.Line("not done: \(pending.shown)", role: "dim", indent: 2))
+                state.stream.append(StyledText("not done: \(pending.shown)", role: "dim", indent: 2))
             }
             return
         }
@@ -448,7 +440,7 @@ final class TUIApp {
         let recent = (try? await bus.events(after: last > 200 ? last - 200 : 0, limit: 200)) ?? []
         for event in recent { state.stream.append(StreamFormatter.line(event)) }
         let end = recent.last?.seq ?? last
-        if !recent.isEmpty { state.stream.append(Scrollback.Line("──── live ────", role: "dim")) }
+        if !recent.isEmpty { state.stream.append(StyledText("──── live ────", role: "dim")) }
         return end
     }
 

@@ -70,6 +70,21 @@ public enum ReplCommand: Equatable, Sendable {
 
     public static var names: [String] { catalog.map(\.name) }
 
+    /// Which part of the session answers it.
+    public enum Group: Sendable, Equatable {
+        case crew, services, screen
+        case grok(GrokRequest)
+    }
+
+    public var group: Group {
+        switch self {
+        case .up, .ps, .stop, .restart, .datum, .query: return .services
+        case .help, .theme, .pane, .record, .clear, .quit: return .screen
+        case .grok(let request): return .grok(request)
+        default: return .crew
+        }
+    }
+
     /// Parses one line. Text without a leading slash is a chat message.
     public static func parse(_ line: String) throws(ReplError) -> ReplCommand? {
         let trimmed = line.trimmingCharacters(in: .whitespaces)

@@ -1,20 +1,10 @@
 import B00tCore
 import Foundation
 
-/// A run of text drawn in one theme role.
-public struct Span: Equatable, Sendable {
-    public var text: String
-    public var role: String
-    public init(_ text: String, _ role: String = "text") {
-        self.text = text
-        self.role = role
-    }
-}
-
 /// The whole screen as rows of spans, each row exactly `columns` wide: what the curses layer draws.
 public struct Frame: Equatable, Sendable {
     public var columns: Int
-    public var rows: [[Span]]
+    public var rows: [[StyledText]]
     public var cursorRow: Int
     public var cursorColumn: Int
 
@@ -55,7 +45,7 @@ public struct ScreenState: Sendable {
     public var input = LineEditor()
     public var prompt = "› "
     /// One line under the panes for the last error or completion list.
-    public var notice: OutputLine? = nil
+    public var notice: StyledText? = nil
     public var collapsed: Set<Pane> = []
     public var now = Date()
 
@@ -148,18 +138,18 @@ public enum ScreenModel {
         let layout = layout(s)
         for (pane, row) in layout.collapsedRows {
             let count = pane == .services ? s.services.count : s.agents.count
-            grid.put(row: row, column: 0, width: cols, Span("▸ \(pane.rawValue) (\(count)) — /pane \(pane.rawValue) to show", "dim"))
+            grid.put(row: row, column: 0, width: cols, StyledText("▸ \(pane.rawValue) (\(count)) — /pane \(pane.rawValue) to show", role: "dim"))
         }
         if let box = layout.services { drawServices(s, box, &grid) }
         if let box = layout.agents { drawAgents(s, box, &grid) }
         if let box = layout.stream { drawStream(s, box, &grid) }
         if let row = layout.noticeRow, let notice = s.notice {
-            grid.put(row: row, column: 0, width: cols, Span(notice.text, notice.role))
+            grid.put(row: row, column: 0, width: cols, StyledText(notice.text, role: notice.role))
         }
         drawStatus(s, row: layout.statusRow, &grid)
         let (inputText, cursorColumn) = inputLine(s, columns: cols)
         if s.rows >= 1 {
-            grid.put(row: layout.inputRow, column: 0, width: cols, Span(inputText, "input"))
+            grid.put(row: layout.inputRow, column: 0, width: cols, StyledText(inputText, role: "input"))
         }
         return Frame(columns: cols, rows: grid.rows, cursorRow: layout.inputRow, cursorColumn: min(cursorColumn, cols - 1))
     }
@@ -169,22 +159,22 @@ public enum ScreenModel {
         let inner = box.width - 2
         let label = TextWidth.fit(" \(title) ", columns: max(0, inner - 1), pad: false)
         let topLine = "┌─" + label + String(repeating: "─", count: max(0, inner - 1 - TextWidth.width(of: label))) + "┐"
-        grid.put(row: box.top, column: box.left, width: box.width, Span(topLine, "border"))
-        grid.put(row: box.top, column: box.left + 2, width: TextWidth.width(of: label), Span(label, "title"))
+        grid.put(row: box.top, column: box.left, width: box.width, StyledText(topLine, role: "border"))
+        grid.put(row: box.top, column: box.left + 2, width: TextWidth.width(of: label), StyledText(label, role: "title"))
         for r in 1..<(box.height - 1) {
-            grid.put(row: box.top + r, column: box.left, width: 1, Span("│", "border"))
-            grid.put(row: box.top + r, column: box.left + box.width - 1, width: 1, Span("│", "border"))
+            grid.put(row: box.top + r, column: box.left, width: 1, StyledText("│", role: "border"))
+            grid.put(row: box.top + r, column: box.left + box.width - 1, width: 1, StyledText("│", role: "border"))
         }
         var bottomLine = "└" + String(repeating: "─", count: inner) + "┘"
         if let footer {
             let tag = TextWidth.fit(" \(footer) ", columns: max(0, inner - 2), pad: false)
             let dashes = max(0, inner - 1 - TextWidth.width(of: tag))
             bottomLine = "└" + String(repeating: "─", count: dashes) + tag + "─┘"
-            grid.put(row: box.top + box.height - 1, column: box.left, width: box.width, Span(bottomLine, "border"))
-            grid.put(row: box.top + box.height - 1, column: box.left + 1 + dashes, width: TextWidth.width(of: tag), Span(tag, "warn"))
+            grid.put(row: box.top + box.height - 1, column: box.left, width: box.width, StyledText(bottomLine, role: "border"))
+            grid.put(row: box.top + box.height - 1, column: box.left + 1 + dashes, width: TextWidth.width(of: tag), StyledText(tag, role: "warn"))
             return
         }
-        grid.put(row: box.top + box.height - 1, column: box.left, width: box.width, Span(bottomLine, "border"))
+        grid.put(row: box.top + box.height - 1, column: box.left, width: box.width, StyledText(bottomLine, role: "border"))
     }
 
     static func stateRole(_ status: ServiceStatus) -> String {
@@ -201,14 +191,14 @@ public enum ScreenModel {
         let inner = box.width - 4
         let rows = box.height - 2
         if s.services.isEmpty, rows > 0 {
-            grid.put(row: box.top + 1, column: box.left + 2, width: inner, Span("none yet — /up NAME starts one", "dim"))
+            grid.put(row: box.top + 1, column: box.left + 2, width: inner, StyledText("none yet — /up NAME starts one", role: "dim"))
         }
         for (i, status) in s.services.prefix(rows).enumerated() {
             let glyph = status.state == .running ? "●" : (status.state == .crashed ? "✖" : "○")
             let uptime = status.uptime(now: s.now).map(formatUptime) ?? "-"
             let detail = "\(pad(status.id, 16)) \(pad(status.runtime, 7)) \(pad(status.state.rawValue, 7)) \(pad(status.health ?? "-", 9)) \(pad(status.ports.isEmpty ? "-" : status.ports, 5)) \(uptime)"
-            grid.put(row: box.top + 1 + i, column: box.left + 2, width: 2, Span(glyph + " ", stateRole(status)))
-            grid.put(row: box.top + 1 + i, column: box.left + 4, width: max(0, inner - 2), Span(detail))
+            grid.put(row: box.top + 1 + i, column: box.left + 2, width: 2, StyledText(glyph + " ", role: stateRole(status)))
+            grid.put(row: box.top + 1 + i, column: box.left + 4, width: max(0, inner - 2), StyledText(detail))
         }
     }
 
@@ -218,7 +208,7 @@ public enum ScreenModel {
         let inner = box.width - 4
         let rows = box.height - 2
         if s.agents.isEmpty, rows > 0 {
-            grid.put(row: box.top + 1, column: box.left + 2, width: inner, Span("nobody yet — /as NAME", "dim"))
+            grid.put(row: box.top + 1, column: box.left + 2, width: inner, StyledText("nobody yet — /as NAME", role: "dim"))
         }
         let ordered = AgentOrder.sorted(s.agents, online: s.online)
         let overflow = ordered.count > rows
@@ -226,16 +216,16 @@ public enum ScreenModel {
         for (i, agent) in ordered.prefix(shown).enumerated() {
             let isOnline = s.online.contains(agent.id)
             let row = box.top + 1 + i
-            grid.put(row: row, column: box.left + 2, width: 2, Span(isOnline ? "● " : "○ ", isOnline ? "ok" : "dim"))
+            grid.put(row: row, column: box.left + 2, width: 2, StyledText(isOnline ? "● " : "○ ", role: isOnline ? "ok" : "dim"))
             let text = agentLine(agent, width: max(0, inner - 2))
             let role = agent.id == s.agent ? "title" : (isOnline ? "text" : "dim")
-            grid.put(row: row, column: box.left + 4, width: max(0, inner - 2), Span(text, role))
+            grid.put(row: row, column: box.left + 4, width: max(0, inner - 2), StyledText(text, role: role))
         }
         if overflow, rows > 0 {
             let hidden = ordered.count - shown
             let hiddenOnline = ordered.dropFirst(shown).filter { s.online.contains($0.id) }.count
             grid.put(row: box.top + rows, column: box.left + 2, width: inner,
-                     Span("+\(hidden) more" + (hiddenOnline > 0 ? " (\(hiddenOnline) online)" : "") + " — /agents lists all", "dim"))
+                     StyledText("+\(hidden) more" + (hiddenOnline > 0 ? " (\(hiddenOnline) online)" : "") + " — /agents lists all", role: "dim"))
         }
     }
 
@@ -277,7 +267,7 @@ public enum ScreenModel {
         let first = height - lines.count
         for (i, line) in lines.enumerated() {
             let indent = String(repeating: " ", count: min(line.indent, 8))
-            grid.put(row: box.top + 1 + first + i, column: box.left + 2, width: inner, Span(indent + line.text, line.role))
+            grid.put(row: box.top + 1 + first + i, column: box.left + 2, width: inner, StyledText(indent + line.text, role: line.role))
         }
     }
 
@@ -299,11 +289,11 @@ public enum ScreenModel {
             let w = TextWidth.width(of: text)
             // The first two fields always show (clipped if they must); later ones only when whole.
             if index >= 2 && column + w > s.columns { break }
-            grid.put(row: row, column: column, width: min(w, max(0, s.columns - column)), Span(text, field.role))
+            grid.put(row: row, column: column, width: min(w, max(0, s.columns - column)), StyledText(text, role: field.role))
             column += w
             if column >= s.columns { break }
         }
-        if column < s.columns { grid.put(row: row, column: column, width: s.columns - column, Span("", "status")) }
+        if column < s.columns { grid.put(row: row, column: column, width: s.columns - column, StyledText("", role: "status")) }
     }
 
     /// The input line, scrolled horizontally so the cursor is always visible.
@@ -338,7 +328,7 @@ struct Canvas {
     /// Writes `span` at (row, column), clipped to `width` columns (and the screen). Whatever it holds — an
     /// agent's role, a chat line, a datum's hint — control characters and bidi overrides are shown escaped
     /// (`\e`, `\u{202E}`), never sent to the terminal.
-    mutating func put(row: Int, column: Int, width: Int, _ span: Span) {
+    mutating func put(row: Int, column: Int, width: Int, _ span: StyledText) {
         guard row >= 0, row < cells.count, column < columns else { return }
         var col = max(0, column)
         let limit = min(columns, column + width)
@@ -358,20 +348,20 @@ struct Canvas {
     }
 
     /// Rows as spans: consecutive cells of one role merged; wide-char placeholders dropped.
-    var rows: [[Span]] {
+    var rows: [[StyledText]] {
         cells.map { row in
-            var spans: [Span] = []
+            var spans: [StyledText] = []
             var text = ""
             var role = row.first?.1 ?? "text"
             for (c, r) in row {
                 if r != role {
-                    spans.append(Span(text, role))
+                    spans.append(StyledText(text, role: role))
                     text = ""
                     role = r
                 }
                 if c != "\u{0}" { text.append(c) }
             }
-            spans.append(Span(text, role))
+            spans.append(StyledText(text, role: role))
             return spans
         }
     }

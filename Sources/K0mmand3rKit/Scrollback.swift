@@ -1,20 +1,8 @@
 /// The crew stream's history: a bounded ring of lines (oldest dropped past `capacity`), a scroll position
 /// measured from the bottom, and how many lines arrived below while the reader was scrolled up.
 public struct Scrollback: Sendable {
-    public struct Line: Sendable, Equatable {
-        public var text: String
-        public var role: String
-        /// Threads: a reply is drawn indented under its conversation.
-        public var indent: Int
-        public init(_ text: String, role: String = "text", indent: Int = 0) {
-            self.text = text
-            self.role = role
-            self.indent = indent
-        }
-    }
-
     public let capacity: Int
-    private var storage: [Line] = []
+    private var storage: [StyledText] = []
     private var head = 0  // index of the oldest line once the ring is full
     /// Lines above the bottom the view is scrolled (0 = following the newest).
     public private(set) var offset = 0
@@ -29,7 +17,7 @@ public struct Scrollback: Sendable {
 
     public var count: Int { storage.count }
 
-    public mutating func append(_ line: Line) {
+    public mutating func append(_ line: StyledText) {
         totalAppended += 1
         if storage.count < capacity {
             storage.append(line)
@@ -43,10 +31,10 @@ public struct Scrollback: Sendable {
         }
     }
 
-    public subscript(index: Int) -> Line { storage[(head + index) % storage.count] }
+    public subscript(index: Int) -> StyledText { storage[(head + index) % storage.count] }
 
     /// The `height` lines the view shows (oldest first).
-    public func visible(height: Int) -> [Line] {
+    public func visible(height: Int) -> [StyledText] {
         guard height > 0, !storage.isEmpty else { return [] }
         let end = storage.count - offset
         let start = max(0, end - height)

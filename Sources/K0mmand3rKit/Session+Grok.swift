@@ -27,9 +27,9 @@ final class GrokSessions: @unchecked Sendable {
 }
 
 extension Session {
-    private func openGrok() throws -> (Grok, [OutputLine]) {
+    private func openGrok() throws -> (Grok, [StyledText]) {
         let (grok, notice) = try GrokSessions.shared.grok(for: orchestrator().paths)
-        return (grok, notice.map { [OutputLine.warn($0)] } ?? [])
+        return (grok, notice.map { [StyledText.warn($0)] } ?? [])
     }
 
     /// The datum folder lessons go to: the first existing folder on the standard search path.
@@ -58,7 +58,7 @@ extension Session {
         func hits(_ list: [GrokHit], empty: String) {
             if list.isEmpty { out.lines.append(.dim(empty)) }
             for (index, line) in GrokText.hitLines(list).enumerated() {
-                out.lines.append(index % 2 == 0 ? OutputLine(line, role: "title") : OutputLine(line))
+                out.lines.append(index % 2 == 0 ? StyledText(line, role: "title") : StyledText(line))
             }
         }
         switch request {
@@ -77,10 +77,10 @@ extension Session {
         case .topics:
             let topics = try grok.topics()
             if topics.isEmpty { out.lines.append(.dim("grok is empty: /grok learn FILE or /grok digest -t TOPIC text")) }
-            for topic in topics { out.lines.append(OutputLine("\(GrokText.safe(topic.topic, oneLine: true))  \(topic.chunks)")) }
+            for topic in topics { out.lines.append(StyledText("\(GrokText.safe(topic.topic, oneLine: true))  \(topic.chunks)")) }
         case .stats:
             let stats = try grok.stats()
-            out.lines.append(OutputLine("\(stats.backend) · mode \(stats.mode) · \(stats.chunks) chunk(s) in \(stats.topics) topic(s)"))
+            out.lines.append(StyledText("\(stats.backend) · mode \(stats.mode) · \(stats.chunks) chunk(s) in \(stats.topics) topic(s)"))
         case .lfmf(let tool, let text):
             let lesson = try Lesson.parse(text)
             let book = try LessonBook(tool: tool, datumFolder: try lessonFolder())
@@ -99,7 +99,7 @@ extension Session {
 
     /// `/share` in a crew also goes into grok under `crew:NAME`, so crews build a memory. A grok problem is a
     /// warning: the share itself went through.
-    func digestShared(crew: String, topic: String, text: String) -> [OutputLine] {
+    func digestShared(crew: String, topic: String, text: String) -> [StyledText] {
         guard text.trimmingCharacters(in: .whitespacesAndNewlines).count >= 10 else { return [] }
         do {
             let (grok, notice) = try openGrok()

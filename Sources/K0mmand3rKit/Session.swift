@@ -43,8 +43,8 @@ public actor Session {
     }
 
     /// Leaving: a recording in progress is saved (returns what was said about it) and presence is cleared.
-    public func finish() async -> [OutputLine] {
-        var lines: [OutputLine] = []
+    public func finish() async -> [StyledText] {
+        var lines: [StyledText] = []
         if recording != nil {
             do { lines.append(.ok(try toggleRecording(nil))) } catch { lines.append(.error("error: recording not saved: \(error)")) }
         }

@@ -24,6 +24,19 @@ import Testing
         #expect(await s.run("/quit").quit)
     }
 
+    /// The session answers with values the front end applies — no magic strings, no re-parsing of the line.
+    @Test func commandsAnswerWithTypedEffects() async throws {
+        let s = try await session()
+        #expect(await s.run("/pane agents").effects == [.togglePane(.agents)])
+        #expect(await s.run("/pane").effects == [.togglePane(nil)])
+        #expect(await s.run("/clear").effects == [.clear])
+        let themed = await s.run("/theme mono").effects
+        guard case .setTheme(let theme)? = themed.first else { Issue.record("no theme effect: \(themed)"); return }
+        #expect(theme.name == "mono")
+        #expect(await s.run("/theme nope").failed)
+        #expect(ReplCommand.stop("x").group == .services && ReplCommand.quit.group == .screen && ReplCommand.agents.group == .crew)
+    }
+
     @Test func chatGoesToTheCurrentCrew() async throws {
         let s = try await session()
         _ = await s.run("/as bob")
