@@ -76,18 +76,20 @@ let package = Package(
             dependencies: ["B00tCore", "K0mmand3rKit"],
             path: "Benchmarks/b00t-bench"
         ),
+        // Helpers every test target shares (one temporary-folder type, not three).
+        .target(name: "B00tTestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "B00tCoreTests",
-            dependencies: ["B00tCore", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["B00tCore", "B00tTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
         .testTarget(
             name: "K0mmand3rKitTests",
-            dependencies: ["K0mmand3rKit", "B00tCore"]
+            dependencies: ["K0mmand3rKit", "B00tCore", "B00tTestSupport"]
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["B00tCore"]
+            dependencies: ["B00tCore", "B00tTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -66,7 +66,7 @@ final class TUIApp {
     }
 
     nonisolated static func runnableDatums() -> [String] {
-        BuiltinDatums.adding(to: DatumLoader().load()).all.filter { $0.type.isRunnable }.map(\.id)
+        CatalogSource.standard.catalog().all.filter { $0.type.isRunnable }.map(\.id)
     }
 
     func run() async throws {
@@ -452,7 +452,7 @@ final class TUIApp {
         let touched = self.touched
         let inbox = self.inbox
         Task.detached {
-            let catalog = BuiltinDatums.adding(to: DatumLoader().load())
+            let catalog = CatalogSource.standard.catalog()
             let orchestrator = Orchestrator(catalog: catalog)
             func wanted(_ status: ServiceStatus) -> Bool {
                 let name = String(status.id.split(separator: ".").first ?? "")

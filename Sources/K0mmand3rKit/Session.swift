@@ -22,7 +22,7 @@ public actor Session {
     private var crews: [String: String?] = [:]
 
     public init(bus: any CrewBus, agent: String, theme: String = "default", interactive: Bool = false,
-                catalog: @escaping @Sendable () -> DatumCatalog = { BuiltinDatums.adding(to: DatumLoader().load()) },
+                catalog: @escaping @Sendable () -> DatumCatalog = { CatalogSource.standard.catalog() },
                 orchestrator: (@Sendable () -> Orchestrator)? = nil) {
         self.bus = bus
         self.agent = agent

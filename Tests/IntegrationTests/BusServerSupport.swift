@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import B00tTestSupport
 @testable import B00tCore
 
 /// An in-process `BusServer` on a private temporary socket, memory or SQLite backed.

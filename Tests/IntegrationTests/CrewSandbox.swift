@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import B00tTestSupport
 @testable import B00tCore
 
 /// A private machine for one test: its own state dir, daemon socket and tmux server, real `b00t agent run`

@@ -1,4 +1,5 @@
 import Foundation
+import B00tTestSupport
 import Testing
 
 @Suite struct DatumCLITests {

@@ -1,5 +1,6 @@
 import B00tCore
 import Foundation
+import B00tTestSupport
 import Testing
 
 /// The real k0mmand3r binary under tmux, in pipe mode, and every shipped example under `b00t replay`.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import B00tTestSupport
 @testable import B00tCore
 
 /// Several "machines" for one test: network namespaces on a bridge (`Tests/netlab/netlab`), each host with its

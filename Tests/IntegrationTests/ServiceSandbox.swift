@@ -1,4 +1,5 @@
 import Foundation
+import B00tTestSupport
 @testable import B00tCore
 
 /// A datum folder and a private state dir for one test; stops whatever it started when it goes away.

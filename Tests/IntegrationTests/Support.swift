@@ -57,25 +57,6 @@ func run(
                      stderr: String(decoding: errData, as: UTF8.self))
 }
 
-/// A private temporary directory removed at deinit.
-final class TempDir: @unchecked Sendable {
-    let path: String
-    init(_ label: String = "b00t") {
-        path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString.prefix(8))"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    @discardableResult
-    func write(_ name: String, _ text: String) -> String {
-        let full = path + "/" + name
-        try? FileManager.default.createDirectory(
-            atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: full, contents: Data(text.utf8))
-        return full
-    }
-}
-
 func freePort() -> Int { LoopbackPort.free() }
 
 /// Pids whose command line contains every one of `needles` (a /proc scan; no shell, no pgrep).

@@ -35,7 +35,7 @@ public enum BusConnector {
         var delay = Duration.milliseconds(50)
         var lastError: Error = BusClientError.cannotConnect(endpoint.socketPath, "gave up")
         for _ in 1...4 {
-            let datums = BuiltinDatums.adding(to: catalog ?? DatumLoader().load())
+            let datums = catalog.map(BuiltinDatums.adding) ?? CatalogSource.standard.catalog()
             let orchestrator = Orchestrator(catalog: datums, paths: paths, environment: env)
             _ = try await orchestrator.ensureDependencies("b00t-bus.process")
             do {

@@ -1,4 +1,5 @@
 import Foundation
+import B00tTestSupport
 import Testing
 @testable import B00tCore
 
@@ -20,7 +21,7 @@ enum BackendKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
             let backend = MemoryBusBackend()
             return BusStore(backend: backend, reopen: { backend })
         case .sqlite:
-            let dir = ScratchDir()
+            let dir = TempDir("bus", keep: true)
             let path = dir.path + "/bus.sqlite"
             return BusStore(backend: try SQLiteBusBackend(path: path), reopen: { _ = dir; return try SQLiteBusBackend(path: path) })
         case .redis:
@@ -41,21 +42,6 @@ struct BusStore: Sendable {
 let alphaPath: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().path + "/_b00t_/alpha.agent.toml"
 let betaPath = alphaPath.replacingOccurrences(of: "alpha.agent", with: "beta.agent")
-
-/// A directory under one per-run root; the root of the previous run is removed when this run starts
-/// (a bus may outlive its test's scope, so directories are not removed one by one).
-final class ScratchDir: Sendable {
-    static let root: String = {
-        let root = NSTemporaryDirectory() + "b00t-bus-tests"
-        try? FileManager.default.removeItem(atPath: root)
-        return root
-    }()
-    let path: String
-    init() {
-        path = Self.root + "/\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-}
 
 /// A clock tests move by hand (bus validation reads time only through the clock it is given).
 final class TestClock: @unchecked Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import B00tTestSupport
 import GRDB
 import Testing
 @testable import B00tCore
@@ -117,7 +118,7 @@ import Testing
     }
 
     @Test func aSQLiteLogThatLostEventsIsReported() async throws {
-        let dir = ScratchDir()
+        let dir = TempDir("bus", keep: true)
         let path = dir.path + "/bus.sqlite"
         let bus = try await MessageBus(backend: try SQLiteBusBackend(path: path))
         try await bus.register(BusAgent(id: "alpha"))

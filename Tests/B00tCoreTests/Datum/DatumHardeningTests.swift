@@ -2,13 +2,14 @@
 import Glibc
 #endif
 import Foundation
+import B00tTestSupport
 import Testing
 @testable import B00tCore
 
 /// Hostile or broken datum files: each is a positioned error (or warning), never a crash, hang or silent skip.
 @Suite struct DatumHardeningTests {
     @Test func tomlThatAbortedTheProcessIsAPositionedError() {
-        let folder = DatumFolder()
+        let folder = TempDir("datums")
         folder.write("bad.cli.toml", "[[[")
         folder.write("good.cli.toml", "[b00t]\nname = \"good\"\n")
         let catalog = folder.load()
@@ -93,14 +94,14 @@ import Testing
     }
 
     @Test func fifoIsReportedWithoutBlocking() throws {
-        let folder = DatumFolder()
+        let folder = TempDir("datums")
         #expect(mkfifo(folder.path + "/pipe.cli.toml", 0o600) == 0)
         let catalog = folder.load()
         #expect(catalog.errors.first?.message == "not a regular file")
     }
 
     @Test func invalidUTF8NamesTheLineAndColumn() {
-        let folder = DatumFolder()
+        let folder = TempDir("datums")
         let path = folder.path + "/bin.cli.toml"
         _ = FileManager.default.createFile(atPath: path, contents: Data("[b00t]\nname = \"\u{e9}".utf8) + Data([0xFF, 0x0A]))
         let error = folder.load().errors.first
@@ -109,13 +110,13 @@ import Testing
     }
 
     @Test func oversizedFileIsRefusedBeforeReading() {
-        let folder = DatumFolder()
+        let folder = TempDir("datums")
         folder.write("big.cli.toml", "[b00t]\nname = \"big\"\nhint = \"" + String(repeating: "x", count: TOMLLimits.maximumBytes) + "\"\n")
         #expect(folder.load().errors.first?.message.contains("limited to \(TOMLLimits.maximumBytes) bytes") == true)
     }
 
     @Test func searchFolderThatCannotBeReadIsAWarning() {
-        let folder = DatumFolder()
+        let folder = TempDir("datums")
         let file = folder.write("not-a-folder", "x")
         let missing = folder.path + "/missing"
         let catalog = DatumLoader(searchPath: DatumSearchPath(folders: [file, missing, folder.path])).load()

@@ -1,10 +1,11 @@
 import Foundation
+import B00tTestSupport
 import Testing
 @testable import B00tCore
 
 @Suite struct DatumLoaderTests {
     @Test func oneBadFileDoesNotHideTheOthers() {
-        let folder = DatumFolder()
+        let folder = TempDir("datums")
         folder.write("good.cli.toml", "[b00t]\nname = \"good\"\ntype = \"cli\"\nhint = \"ok\"\n")
         folder.write("broken.cli.toml", "[b00t\nname = \"broken\"\n")
         folder.write("typo.cli.toml", "[b00t]\nname = \"typo\"\nhnit = \"x\"\n")
@@ -15,7 +16,7 @@ import Testing
     }
 
     @Test func duplicateAcrossSearchPathFoldersKeepsTheFirstAndReportsBoth() throws {
-        let first = DatumFolder(), second = DatumFolder()
+        let first = TempDir("datums"), second = TempDir("datums")
         first.write("x.cli.toml", "[b00t]\nname = \"x\"\nhint = \"first\"\n")
         let dup = second.write("x.cli.toml", "[b00t]\nname = \"x\"\nhint = \"second\"\n")
         let catalog = DatumLoader(searchPath: DatumSearchPath(folders: [first.path, second.path])).load()
@@ -50,7 +51,7 @@ import Testing
     }
 
     @Test func thousandGeneratedDatumsLoad() {
-        let folder = DatumFolder()
+        let folder = TempDir("datums")
         for i in 0..<1000 {
             folder.write("svc\(i).process.toml", """
             [b00t]

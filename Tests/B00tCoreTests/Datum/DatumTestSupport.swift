@@ -1,24 +1,9 @@
 import Foundation
+import B00tTestSupport
 @testable import B00tCore
 
-/// A throwaway folder of datum files, removed when the test's value goes away.
-final class DatumFolder {
-    let path: String
-
-    init() {
-        path = NSTemporaryDirectory() + "b00t-test-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    @discardableResult
-    func write(_ file: String, _ text: String) -> String {
-        let full = path + "/" + file
-        _ = FileManager.default.createFile(atPath: full, contents: Data(text.utf8))
-        return full
-    }
-
+extension TempDir {
+    /// The datums written in this folder, loaded as the catalog would be.
     func load() -> DatumCatalog { DatumLoader(searchPath: DatumSearchPath(folders: [path])).load() }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import B00tTestSupport
 import Testing
 @testable import B00tCore
 
@@ -30,18 +31,18 @@ import Testing
 
 @Suite struct ModelManifestTests {
     @Test func missingWrongSizeAndWrongHashAreClearErrors() throws {
-        let folder = try TempFolder()
+        let folder = TempDir("grok")
         let good = "hello model\n"
         let manifest = ModelManifest(entries: [.init(name: "weights.bin", size: good.utf8.count,
                                                      sha256: "762f891243fbf4ac23698261a10e9f49a0226bed54c2a985e90e2f5df35c835c")])
         #expect(throws: EmbeddingError.modelMissing(directory: folder.path, file: "weights.bin")) {
             try manifest.verify(directory: folder.path)
         }
-        try folder.write("weights.bin", "hello")
+        folder.write("weights.bin", "hello")
         #expect(throws: EmbeddingError.wrongSize(path: folder.path + "/weights.bin", expected: 12, found: 5)) {
             try manifest.verify(directory: folder.path)
         }
-        try folder.write("weights.bin", "hello modeL\n")
+        folder.write("weights.bin", "hello modeL\n")
         do {
             try manifest.verify(directory: folder.path)
             Issue.record("a changed file passed")
@@ -52,15 +53,15 @@ import Testing
     }
 
     @Test func anIntactFileIsStampedAndAChangedOneIsCaughtDespiteTheStamp() throws {
-        let folder = try TempFolder()
-        let path = try folder.write("weights.bin", "hello model\n")
+        let folder = TempDir("grok")
+        let path = folder.write("weights.bin", "hello model\n")
         let hash = try ModelManifest.hashFile(path)
         let manifest = ModelManifest(entries: [.init(name: "weights.bin", size: 12, sha256: hash)])
         try manifest.verify(directory: folder.path)
         #expect(FileManager.default.fileExists(atPath: folder.path + "/" + ModelManifest.stampName))
         try manifest.verify(directory: folder.path)
         usleep(10_000)
-        try folder.write("weights.bin", "jello model\n")
+        folder.write("weights.bin", "jello model\n")
         #expect(throws: EmbeddingError.self) { try manifest.verify(directory: folder.path) }
     }
 
@@ -73,7 +74,7 @@ import Testing
 
     @Test(.enabled(if: GrokFixtures.modelPresent, "skipped: grok's model is not installed; run `make model`"))
     func aTruncatedModelIsRefusedWithTheFileNamed() throws {
-        let folder = try TempFolder()
+        let folder = TempDir("grok")
         let source = GrokFixtures.modelDirectory
         try FileManager.default.copyItem(atPath: source + "/vocab.txt", toPath: folder.path + "/vocab.txt")
         try FileManager.default.copyItem(atPath: source + "/model.safetensors", toPath: folder.path + "/model.safetensors")
@@ -92,7 +93,7 @@ import Testing
 
 @Suite struct SafeTensorsTests {
     /// A file with the given header JSON and `dataBytes` bytes of data.
-    static func file(_ folder: TempFolder, header: String, dataBytes: Int) throws -> String {
+    static func file(_ folder: TempDir, header: String, dataBytes: Int) throws -> String {
         var bytes: [UInt8] = []
         let json = Array(header.utf8)
         var length = UInt64(json.count)
@@ -105,7 +106,7 @@ import Testing
     }
 
     @Test func readsAValidFile() throws {
-        let folder = try TempFolder()
+        let folder = TempDir("grok")
         let path = try Self.file(folder, header: #"{"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"__metadata__":{"format":"pt"}}"#, dataBytes: 16)
         let file = try SafeTensorsFile(path: path)
         #expect(file.tensors["a"]?.shape == [2, 2])
@@ -125,7 +126,7 @@ import Testing
         (#"{"a": nope"#, 0, "not JSON"),
     ])
     func refusesBadHeaders(header: String, dataBytes: Int, expected: String) throws {
-        let folder = try TempFolder()
+        let folder = TempDir("grok")
         let path = try Self.file(folder, header: header, dataBytes: dataBytes)
         do {
             _ = try SafeTensorsFile(path: path)
@@ -138,7 +139,7 @@ import Testing
     }
 
     @Test func aHeaderLengthBeyondTheFileIsRefused() throws {
-        let folder = try TempFolder()
+        let folder = TempDir("grok")
         let path = folder.path + "/t.safetensors"
         try Data([0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0, 0x7b, 0x7d]).write(to: URL(fileURLWithPath: path))
         #expect(throws: EmbeddingError.self) { try SafeTensorsFile(path: path) }

@@ -1,11 +1,12 @@
 import Foundation
+import B00tTestSupport
 import Testing
 @testable import B00tCore
 
 /// The SQLite store and `Grok` in words-only mode (no model needed): storage, dedupe, transactions, errors.
 @Suite struct GrokStoreTests {
     @Test func theStoreIsPrivateAndKeepsFTSInStepWithChunks() throws {
-        let folder = try TempFolder()
+        let folder = TempDir("grok")
         let grok = try folder.grok()
         try grok.digest("Redis listens on port 6379 by default.", topic: "redis")
         var info = stat()
@@ -17,7 +18,7 @@ import Testing
     }
 
     @Test func theSameContentIsStoredOncePerTopic() throws {
-        let folder = try TempFolder()
+        let folder = TempDir("grok")
         let grok = try folder.grok()
         let first = try grok.digest("Qdrant listens on port 6333.", topic: "qdrant")
         let second = try grok.digest("Qdrant listens on port 6333.", topic: "qdrant")
@@ -27,9 +28,9 @@ import Testing
     }
 
     @Test func learnInfersTopicsAndSaysHow() throws {
-        let folder = try TempFolder()
-        let notes = try folder.write("notes/ops/runbook.md", "# Restart\nRestart the bus daemon with b00t restart b00t-bus.process.\n")
-        try folder.write("notes/ops/deploy.swift", "// Deploys the release build to the staging machine.\nlet target = \"staging\"\n")
+        let folder = TempDir("grok")
+        let notes = folder.write("notes/ops/runbook.md", "# Restart\nRestart the bus daemon with b00t restart b00t-bus.process.\n")
+        folder.write("notes/ops/deploy.swift", "// Deploys the release build to the staging machine.\nlet target = \"staging\"\n")
         let grok = try folder.grok()
         let fileReport = try grok.learn([notes], topic: nil)
         #expect(fileReport.topics == ["markdown": "the file extension .md"])
@@ -42,8 +43,8 @@ import Testing
     }
 
     @Test func aFailingLearnLeavesNothingBehind() throws {
-        let folder = try TempFolder()
-        let good = try folder.write("good.md", "A perfectly good note about the orchestrator and its locks.\n")
+        let folder = TempDir("grok")
+        let good = folder.write("good.md", "A perfectly good note about the orchestrator and its locks.\n")
         let binary = folder.path + "/image.png"
         try Data([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]).write(to: URL(fileURLWithPath: binary))
         let grok = try folder.grok()
@@ -54,12 +55,12 @@ import Testing
     }
 
     @Test func badInputIsAClearError() throws {
-        let folder = try TempFolder()
+        let folder = TempDir("grok")
         let grok = try folder.grok()
         #expect(throws: GrokError.emptyText(source: "the text")) { try grok.digest("   \n ", topic: "t") }
         #expect(throws: GrokError.self) { try grok.digest("short", topic: "t") }
         #expect(throws: GrokError.self) { try grok.digest("long enough text", topic: "  ") }
-        let empty = try folder.write("empty.md", "")
+        let empty = folder.write("empty.md", "")
         #expect(throws: GrokError.emptyText(source: empty)) { try grok.learn([empty], topic: nil) }
         // A path through a regular file: the error names it (root reads anything, so permissions cannot show this).
         #expect(throws: GrokError.self) { try grok.learn([empty + "/inside.md"], topic: nil) }
@@ -69,8 +70,8 @@ import Testing
     }
 
     @Test func aFolderWalkSkipsBinariesAndLinksAndSaysSo() throws {
-        let folder = try TempFolder()
-        try folder.write("docs/a.md", "Readable notes about the bus and its reducer.\n")
+        let folder = TempDir("grok")
+        folder.write("docs/a.md", "Readable notes about the bus and its reducer.\n")
         try Data([0, 1, 2, 3]).write(to: URL(fileURLWithPath: folder.path + "/docs/blob.bin"))
         try FileManager.default.createSymbolicLink(atPath: folder.path + "/docs/loop", withDestinationPath: folder.path + "/docs")
         mkfifo(folder.path + "/docs/pipe", 0o600)
@@ -82,8 +83,8 @@ import Testing
     }
 
     @Test func aCorruptStoreIsNamedWithHowToRecover() throws {
-        let folder = try TempFolder()
-        let path = try folder.write("grok.sqlite", String(repeating: "this is not a database ", count: 500))
+        let folder = TempDir("grok")
+        let path = folder.write("grok.sqlite", String(repeating: "this is not a database ", count: 500))
         do {
             _ = try SQLiteGrokStore(path: path)
             Issue.record("opened a corrupt store")
@@ -100,7 +101,7 @@ import Testing
     }
 
     @Test func anotherProcessWriteIsSeenByACachedReader() throws {
-        let folder = try TempFolder()
+        let folder = TempDir("grok")
         guard let embedder = GrokFixtures.embedder else { return }
         let reader = Grok(backend: try SQLiteGrokStore(path: folder.path + "/grok.sqlite"), embedder: embedder)
         let writer = Grok(backend: try SQLiteGrokStore(path: folder.path + "/grok.sqlite"), embedder: embedder)
@@ -115,7 +116,7 @@ import Testing
 
 @Suite struct GrokTextTests {
     @Test func learnedTextCannotDriveTheTerminal() throws {
-        let folder = try TempFolder()
+        let folder = TempDir("grok")
         let grok = try folder.grok()
         try grok.digest("evil \u{1B}]0;owned\u{07} title and \u{1B}[2J clear, \u{202E}txt.exe", topic: "x\u{1B}[31m")
         let lines = GrokText.hitLines(try grok.ask("evil title", limit: 1))

@@ -1,11 +1,12 @@
 import Foundation
+import B00tTestSupport
 import Testing
 @testable import B00tCore
 
 /// Ranking with the real model over the labelled recall set (Tests/Fixtures/grok/recall_set.json).
 @Suite(.enabled(if: GrokFixtures.modelPresent, "skipped: grok's model is not installed; run `make model`"))
 struct HybridRankingTests {
-    static func grokWithRecallSet(in folder: TempFolder) throws -> (Grok, RecallSet) {
+    static func grokWithRecallSet(in folder: TempDir) throws -> (Grok, RecallSet) {
         let store = try SQLiteGrokStore(path: folder.path + "/grok.sqlite")
         let embedder: MiniLMEmbedder = try #require(GrokFixtures.embedder)
         let grok = Grok(backend: store, embedder: embedder)
@@ -15,7 +16,7 @@ struct HybridRankingTests {
     }
 
     @Test func hybridRecallIsAtLeastEachSignalAlone() throws {
-        let folder = try TempFolder()
+        let folder = TempDir("grok")
         let (grok, set) = try Self.grokWithRecallSet(in: folder)
         #expect(set.questions.count >= 50)
         #expect(set.questions.filter(\.noSharedWords).count >= 10)
@@ -28,7 +29,7 @@ struct HybridRankingTests {
     }
 
     @Test func questionsSharingNoWordFindTheirAnswerThroughMeaning() throws {
-        let folder = try TempFolder()
+        let folder = TempDir("grok")
         let (grok, set) = try Self.grokWithRecallSet(in: folder)
         let wordless = set.questions.filter(\.noSharedWords)
         var found = 0
@@ -46,7 +47,7 @@ struct HybridRankingTests {
     }
 
     @Test func anExactIdentifierWins() throws {
-        let folder = try TempFolder()
+        let folder = TempDir("grok")
         let (grok, _) = try Self.grokWithRecallSet(in: folder)
         for (identifier, answer) in [("b00t_chunks", "qdrant-collection"), ("SO_PEERCRED", "bus-socket"),
                                      ("cblas_sgemm", "blas-sgemm"), ("6379", "redis-port")] {
@@ -56,7 +57,7 @@ struct HybridRankingTests {
     }
 
     @Test func topicRestrictsTheHits() throws {
-        let folder = try TempFolder()
+        let folder = TempDir("grok")
         let (grok, _) = try Self.grokWithRecallSet(in: folder)
         let hits = try grok.ask("how do I keep data", topic: "redis", limit: 10)
         #expect(!hits.isEmpty)

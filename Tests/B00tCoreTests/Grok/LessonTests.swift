@@ -1,4 +1,5 @@
 import Foundation
+import B00tTestSupport
 import Testing
 @testable import B00tCore
 
@@ -29,7 +30,7 @@ import Testing
     }
 
     @Test func appendsToAReadableFileAndIndexesIntoGrok() throws {
-        let folder = try TempFolder()
+        let folder = TempDir("grok")
         let book = try LessonBook(tool: "redis", datumFolder: folder.path)
         try book.append(try Lesson.parse("port: another redis held 6379; stop it or use --port"))
         try book.append(try Lesson.parse("memory: maxmemory 0 means no limit, set one in production"))
@@ -43,8 +44,8 @@ import Testing
     }
 
     @Test func aGuideBeforeTheFirstSeparatorIsKeptApart() throws {
-        let folder = try TempFolder()
-        try folder.write("learn/git.md", "# git\nUse small commits.\n")
+        let folder = TempDir("grok")
+        folder.write("learn/git.md", "# git\nUse small commits.\n")
         let book = try LessonBook(tool: "git", datumFolder: folder.path)
         try book.append(Lesson(topic: "rebase", body: "never rebase pushed commits"))
         let content = try book.read()

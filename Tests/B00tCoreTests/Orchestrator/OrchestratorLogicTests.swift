@@ -1,4 +1,5 @@
 import Foundation
+import B00tTestSupport
 import Testing
 @testable import B00tCore
 
@@ -62,7 +63,7 @@ import Testing
     }
 
     func orchestrator(_ datums: [Datum], _ runtime: FakeRuntime, _ health: FakeHealth) -> Orchestrator {
-        Orchestrator(catalog: DatumCatalog(datums: datums), paths: B00tPaths(stateDirectory: ScratchDir().path),
+        Orchestrator(catalog: DatumCatalog(datums: datums), paths: B00tPaths(stateDirectory: TempDir("bus", keep: true).path),
                      environment: [:], runtimes: [.process: runtime], health: health)
     }
 
