@@ -69,13 +69,13 @@ struct McpServe: AsyncParsableCommand {
         try await server.start(transport: transport)
         note("serving \(profile.id) on \(crewBus.label)")
 
+        // Whichever comes first: the client closes stdin, or a signal. (Neither wait ends on cancellation, so
+        // they are raced through a one-shot signal rather than a task group, which would wait for both.)
         let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await server.waitUntilCompleted() }
-            group.addTask { await stop.wait() }
-            await group.next()
-            group.cancelAll()
-        }
+        let done = EndSignal()
+        Task { await server.waitUntilCompleted(); done.fire() }
+        Task { await stop.wait(); done.fire() }
+        await done.wait()
         await server.stop()
         if announces { _ = try? await crewBus.submit(.presence(agent: profile.id, online: false, reason: "mcp client closed")) }
         if let remote = crewBus as? RemoteBus { await remote.close() }

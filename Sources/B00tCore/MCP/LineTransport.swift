@@ -155,13 +155,14 @@ public enum LineTransportError: Error, Equatable, Sendable, CustomStringConverti
 
 /// A one-shot event several tasks can wait for.
 public final class EndSignal: @unchecked Sendable {
+    public init() {}
     private let lock = NSLock()
     private var fired = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
     public var hasFired: Bool { lock.withLock { fired } }
 
-    func fire() {
+    public func fire() {
         let waiting = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
             fired = true
             defer { waiters.removeAll() }

@@ -51,43 +51,78 @@ public struct MCPClientSession: Sendable {
         await child.stop()
     }
 
-    /// `body`, or `MCPClientError.timeout` after `timeout`; an error from the SDK (the server exited, sent
-    /// garbage) becomes `MCPClientError.failed` with the server's stderr.
+    /// `body`, or `MCPClientError.timeout` after `timeout`, or `.failed` when the server exits first (with what it
+    /// printed on stderr); an error from the SDK (the server sent garbage, answered with an error) becomes
+    /// `.failed` too. The first of the three wins and the others are cancelled without being waited for: the SDK's
+    /// requests do not all end on cancellation, and a deadline must not wait for what it abandons.
     static func deadline<T: Sendable>(_ what: String, _ timeout: Duration, _ child: MCPChildServer,
                                       _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: DeadlineStep<T>.self) { group in
-            group.addTask { .answered(try await body()) }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return .timedOut
-            }
-            group.addTask {
-                await child.transport.ended.wait()
-                // Its last words may still be on their way to the client: give them a moment.
-                try await Task.sleep(for: .milliseconds(200))
-                return .exited
-            }
-            defer { group.cancelAll() }
-            do {
-                switch try await group.next() {
-                case .answered(let value)?: return value
-                case .exited?:
-                    throw MCPClientError.failed("the MCP server '\(child.argv[0])' exited before answering \(what)", stderr: child.stderrTail)
-                default:
-                    throw MCPClientError.timeout(what, seconds: Int(timeout.components.seconds), stderr: child.stderrTail)
+        let race = FirstOf<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+                race.start(continuation)
+                let work = Task {
+                    do { race.finish(.success(try await body())) } catch let error as MCPError {
+                        race.finish(.failure(MCPClientError.failed("\(what) failed: \(TerminalText.line(error.localizedDescription))",
+                                                                   stderr: child.stderrTail)))
+                    } catch {
+                        race.finish(.failure(error))
+                    }
                 }
-            } catch let error as MCPClientError {
-                throw error
-            } catch let error as MCPError {
-                throw MCPClientError.failed("\(what) failed: \(TerminalText.line(error.localizedDescription))", stderr: child.stderrTail)
+                let timer = Task {
+                    try await Task.sleep(for: timeout)
+                    race.finish(.failure(MCPClientError.timeout(what, seconds: Int(timeout.components.seconds), stderr: child.stderrTail)))
+                }
+                let watcher = Task {
+                    await child.transport.ended.wait()
+                    // Its last words may still be on their way to the client: give them a moment.
+                    try await Task.sleep(for: .milliseconds(200))
+                    race.finish(.failure(MCPClientError.failed("the MCP server '\(child.argv[0])' exited before answering \(what)",
+                                                               stderr: child.stderrTail)))
+                }
+                race.whenDone { work.cancel(); timer.cancel(); watcher.cancel() }
             }
+        } onCancel: {
+            race.finish(.failure(CancellationError()))
         }
     }
 }
 
-/// Which of a request, its deadline and the server's exit came first.
-enum DeadlineStep<T: Sendable>: Sendable {
-    case answered(T)
-    case timedOut
-    case exited
+/// The first result of several racing tasks; later ones are dropped.
+final class FirstOf<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, Error>?
+    private var early: Result<T, Error>?
+    private var finished = false
+    private var cleanup: (@Sendable () -> Void)?
+
+    func start(_ continuation: CheckedContinuation<T, Error>) {
+        let ready = lock.withLock { () -> Result<T, Error>? in
+            if let early { return early }
+            self.continuation = continuation
+            return nil
+        }
+        if let ready { continuation.resume(with: ready) }
+    }
+
+    func whenDone(_ cleanup: @escaping @Sendable () -> Void) {
+        let now = lock.withLock { () -> Bool in
+            if finished { return true }
+            self.cleanup = cleanup
+            return false
+        }
+        if now { cleanup() }
+    }
+
+    func finish(_ result: Result<T, Error>) {
+        let (waiting, cleanup) = lock.withLock { () -> (CheckedContinuation<T, Error>?, (@Sendable () -> Void)?) in
+            guard !finished else { return (nil, nil) }
+            finished = true
+            if continuation == nil { early = result }
+            defer { continuation = nil; self.cleanup = nil }
+            return (continuation, self.cleanup)
+        }
+        waiting?.resume(with: result)
+        cleanup?()
+    }
 }
