@@ -6,6 +6,7 @@ socket). Usage: mcp_contract_net.py B00T_BINARY WORK_DIR. Every check fails with
 expected and what came back; on success the last line is one JSON object of what was observed.
 """
 
+import datetime
 import json
 import os
 import subprocess
@@ -59,7 +60,8 @@ class Agent:
                                        env=dict(os.environ), cwd=WORK)
         read, write = await stack.enter_async_context(stdio_client(params))
         self.session = await stack.enter_async_context(
-            ClientSession(read, write, logging_callback=self.on_log, message_handler=self.on_message))
+            ClientSession(read, write, read_timeout_seconds=datetime.timedelta(seconds=30),
+                          logging_callback=self.on_log, message_handler=self.on_message))
         init = await self.session.initialize()
         check(init.serverInfo.name == "b00t-crew", f"server name: {init.serverInfo.name}")
         check(init.capabilities.logging is not None, "the server offers logging notifications")
