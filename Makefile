@@ -29,7 +29,7 @@ release: deps
 run: build
 	"$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/k0mmand3r" $(ARGS)
 
-## test: every unit and integration test (pyenv first: the MCP tests' Python peers) — one at a time: several suites start real daemons, agents and
+## test: every unit and integration test — one at a time: several suites start real daemons, agents and
 ## tmux sessions, and on a 2-core CI machine running them all at once makes timing-sensitive ones flaky.
 test: deps pyenv
 	$(SWIFT) test --no-parallel $(SWIFT_FLAGS)
