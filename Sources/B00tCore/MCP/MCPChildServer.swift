@@ -13,6 +13,8 @@ public final class MCPChildServer: @unchecked Sendable {
     public let argv: [String]
     public let transport: LineTransport
     private let errors: StderrTail
+    private let stopping = NSLock()
+    private var stoppingStarted = false
 
     /// The first stdio entry whose `requires` are met, in priority order.
     public static func choose(_ spec: MCPServerSpec, datum: String, environment: [String: String]) throws(MCPClientError) -> MCPStdioMethod {
@@ -97,8 +99,13 @@ public final class MCPChildServer: @unchecked Sendable {
     /// What the server wrote to stderr (the end of it), escaped for the terminal.
     public var stderrTail: String { TerminalText.block(errors.text) }
 
-    /// Closes its stdin (a well-behaved server exits), waits up to `grace`, then SIGTERM, then SIGKILL.
+    /// Closes its stdin (a well-behaved server exits), waits up to `grace`, then SIGTERM, then SIGKILL. Once:
+    /// after the child is reaped its pid may belong to another process.
     public func stop(grace: Duration = .seconds(2)) async {
+        guard stopping.withLock({ () -> Bool in
+            defer { stoppingStarted = true }
+            return !stoppingStarted
+        }) else { return }
         await transport.disconnect()
         let pid = self.pid
         _ = try? await MCPBlocking.run {
