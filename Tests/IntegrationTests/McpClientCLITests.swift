@@ -174,4 +174,20 @@ struct McpCrewDatumTests {
                               environment: env, currentDirectory: crew.dir.path)
         #expect(refused.status == 1 && refused.stdout == "no proposal 'prop-404'\n", "\(refused.stdout)\(refused.stderr)")
     }
+
+    @Test func serveChecksItsFlagsAndEndsWhenStdinCloses() throws {
+        let dir = TempDir("b00t-mcp-serve")
+        let env = ["B00T_STATE_DIR": dir.path, "XDG_RUNTIME_DIR": "", "B00T_AGENT": "", "B00T_BUS_URL": ""]
+        let noAgent = try run(Binaries.path("b00t"), ["mcp", "serve", "--bus", "memory"], environment: env)
+        #expect(noAgent.status != 0 && noAgent.stderr.contains("give --as AGENT"), "\(noAgent.stderr)")
+        let badBus = try run(Binaries.path("b00t"), ["mcp", "serve", "--as", "x", "--bus", "mem0ry"], environment: env)
+        #expect(badBus.status != 0 && badBus.stderr.contains("--bus: bus 'mem0ry' is not one b00t knows"), "\(badBus.stderr)")
+        let badID = try run(Binaries.path("b00t"), ["mcp", "serve", "--as", "bad id", "--bus", "memory"], environment: env)
+        #expect(badID.status != 0 && badID.stderr.contains("cannot register bad id"), "\(badID.stderr)")
+        // stdin closed at once: it starts, says so on stderr, writes nothing on stdout and exits 0.
+        let quiet = try run(Binaries.path("b00t"), ["mcp", "serve", "--as", "quiet", "--bus", "memory"], environment: env, input: "")
+        #expect(quiet.status == 0, "\(quiet.stderr)")
+        #expect(quiet.stdout.isEmpty)
+        #expect(quiet.stderr.contains("serving quiet on memory"))
+    }
 }

@@ -187,3 +187,75 @@ import Testing
         await rig.server.stop()
     }
 }
+
+/// The tools beyond the bus: datums, services, grok and lessons, each on a private folder and state dir.
+@Suite struct MCPToolboxToolsTests {
+    func context(_ folder: DatumFolder) async throws -> MCPToolContext {
+        let bus = try await MessageBus(backend: MemoryBusBackend())
+        try await bus.register(BusAgent(id: "alice"))
+        // No model here: grok ranks by words, fast and deterministic.
+        return MCPToolContext(agent: "alice", bus: bus, searchPath: DatumSearchPath(folders: [folder.path]),
+                              paths: B00tPaths(stateDirectory: folder.path + "/state"),
+                              environment: ["B00T_MODEL_DIR": folder.path + "/no-model", "PATH": "/usr/bin:/bin"])
+    }
+
+    func call(_ toolbox: MCPToolbox, _ tool: String, _ arguments: [String: Value], _ context: MCPToolContext) async throws -> MCPToolOutcome {
+        try #require(await toolbox.call(tool, arguments: arguments, context: context))
+    }
+
+    @Test func datumsServicesGrokAndLessons() async throws {
+        let folder = DatumFolder()
+        try FileManager.default.createDirectory(atPath: folder.path + "/state", withIntermediateDirectories: true)
+        folder.write("alpha.agent.toml", """
+        [b00t]
+        name = "alpha"
+        type = "agent"
+        hint = "Systems specialist"
+        [b00t.agent]
+        skills = { rust = 0.9 }
+        """)
+        folder.write("idle.process.toml", """
+        [b00t]
+        name = "idle"
+        type = "process"
+        command = "sleep"
+        args = ["30.75"]
+        """)
+        let context = try await context(folder)
+        let toolbox = MCPToolbox()
+
+        let shown = try await call(toolbox, "datum_show", ["name": "alpha"], context)
+        #expect(shown.text.hasPrefix("🤖 Agent: alpha"))
+        #expect(shown.structured["datum"]?.objectValue?["name"] == "alpha")
+        let missing = try await call(toolbox, "datum_show", ["name": "alpah"], context)
+        #expect(missing.isError && missing.text.contains("did you mean 'alpha.agent'"))
+        let found = try await call(toolbox, "datum_query", ["query": "type:agent and skill:rust"], context)
+        #expect(found.text == "alpha.agent — Systems specialist")
+        let badQuery = try await call(toolbox, "datum_query", ["query": "type:agent and ("], context)
+        #expect(badQuery.isError && badQuery.text.hasPrefix("argument 'query':"))
+
+        let ps = try await call(toolbox, "service_ps", [:], context)
+        #expect(ps.structured["services"]?.arrayValue?.first?.objectValue?["state"] == "stopped", "\(ps.text)")
+        let unknown = try await call(toolbox, "service_up", ["names": ["nope"]], context)
+        #expect(unknown.isError && unknown.text.contains("nope"), "\(unknown.text)")
+
+        let learned = try await call(toolbox, "grok_learn", ["topic": "ops", "text": "Nightly backups go to the NAS at 02:00."], context)
+        #expect(!learned.isError && learned.text.hasPrefix("learned 1 new chunk(s)"), "\(learned.text)")
+        let noTopic = try await call(toolbox, "grok_learn", ["text": "x"], context)
+        #expect(noTopic.isError && noTopic.text.hasPrefix("missing argument 'topic'"))
+        let both = try await call(toolbox, "grok_learn", ["topic": "t", "text": "x", "paths": ["a"]], context)
+        #expect(both.isError && both.text == "give exactly one of 'text' (with 'topic') or 'paths'")
+        let asked = try await call(toolbox, "grok_ask", ["question": "where do the nightly backups go"], context)
+        #expect(asked.structured["mode"] == "bm25")
+        #expect(asked.structured["hits"]?.arrayValue?.first?.objectValue?["topic"] == "ops", "\(asked.text)")
+
+        let lesson = try await call(toolbox, "lfmf", ["tool": "redis", "lesson": "port: 6379 clashes with the system redis; use 6380"], context)
+        #expect(!lesson.isError, "\(lesson.text)")
+        #expect(try String(contentsOfFile: folder.path + "/learn/redis.md", encoding: .utf8) == "---\nport: 6379 clashes with the system redis; use 6380\n")
+        let advice = try await call(toolbox, "advice", ["tool": "redis", "problem": "port clashes"], context)
+        #expect(advice.structured["matched"] == true)
+        #expect(advice.text.contains("6380"))
+        let badLesson = try await call(toolbox, "lfmf", ["tool": "redis", "lesson": "no colon here"], context)
+        #expect(badLesson.isError && badLesson.structured["code"] == "grok_bad_lesson")
+    }
+}
