@@ -15,9 +15,11 @@ public struct MCPToolOutcome: Sendable, Equatable {
         self.isError = isError
     }
 
-    /// A refusal with the bus's (or the argument check's) own message and a stable code.
+    /// A refusal with the bus's (or the argument check's) own message and a stable code. The message may quote
+    /// what a caller sent (an agent id, a datum name), so it is escaped like every text a terminal may show.
     public static func refused(_ message: String, code: String) -> MCPToolOutcome {
-        MCPToolOutcome(message, ["error": .string(message), "code": .string(code)], isError: true)
+        let shown = TerminalText.block(message)
+        return MCPToolOutcome(shown, ["error": .string(shown), "code": .string(code)], isError: true)
     }
 
     /// The refusal for any error a tool met: the bus's message for a `BusError`, the argument's for a bad

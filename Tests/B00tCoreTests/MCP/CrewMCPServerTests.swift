@@ -259,3 +259,14 @@ import Testing
         #expect(badLesson.isError && badLesson.structured["code"] == "grok_bad_lesson")
     }
 }
+
+@Suite struct MCPRefusalTextTests {
+    @Test func refusalsQuotingCallerTextAreEscaped() async throws {
+        let bus = try await MessageBus(backend: MemoryBusBackend())
+        try await bus.register(BusAgent(id: "alice"))
+        let context = MCPToolContext(agent: "alice", bus: bus, searchPath: DatumSearchPath(folders: []), environment: [:])
+        let outcome = try #require(await MCPToolbox().call("say", arguments: ["text": "hi", "to": "bob\u{1B}[2J"], context: context))
+        #expect(outcome.isError)
+        #expect(outcome.text == "unknown agent 'bob\\e[2J': register it first (/agents lists who is here)")
+    }
+}
