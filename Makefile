@@ -32,7 +32,7 @@ run: build
 ## test: every unit and integration test — one at a time: several suites start real daemons, agents and
 ## tmux sessions, and on a 2-core CI machine running them all at once makes timing-sensitive ones flaky.
 ## With CI=true (.ci/run) the fuzzers run afterwards, 30 s each.
-test: deps
+test: deps pyenv
 	$(SWIFT) test --no-parallel $(SWIFT_FLAGS)
 	@if [ "$$CI" = "true" ]; then $(MAKE) fuzz-ci; fi
 

@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         .systemLibrary(
@@ -50,6 +51,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "MCP", package: "swift-sdk"),
             ]
         ),
         .target(
@@ -62,6 +64,7 @@ let package = Package(
                 "B00tCore",
                 "K0mmand3rKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "MCP", package: "swift-sdk"),
             ]
         ),
         .executableTarget(
@@ -73,7 +76,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "B00tBench",
-            dependencies: ["B00tCore", "K0mmand3rKit"],
+            dependencies: ["B00tCore", "K0mmand3rKit", .product(name: "MCP", package: "swift-sdk")],
             path: "Benchmarks/b00t-bench"
         ),
         // Helpers every test target shares (one temporary-folder type, not three).
@@ -81,7 +84,8 @@ let package = Package(
         .testTarget(
             name: "B00tCoreTests",
             dependencies: ["B00tCore", "B00tTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
-                           .product(name: "NIOEmbedded", package: "swift-nio")]
+                           .product(name: "NIOEmbedded", package: "swift-nio"),
+                           .product(name: "MCP", package: "swift-sdk")]
         ),
         .testTarget(
             name: "K0mmand3rKitTests",

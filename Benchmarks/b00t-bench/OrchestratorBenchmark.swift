@@ -127,3 +127,13 @@ func median(_ values: [Double]) -> Double {
 }
 
 func freePort() -> Int { LoopbackPort.free() }
+
+/// Waits for async clean-up where only synchronous code may run (a `defer`): the bench's teardown only.
+func blockingWait(_ work: @escaping @Sendable () async -> Void) {
+    let done = DispatchSemaphore(value: 0)
+    Task.detached {
+        await work()
+        done.signal()
+    }
+    done.wait()
+}

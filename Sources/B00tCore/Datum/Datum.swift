@@ -26,6 +26,8 @@ public struct Datum: Hashable, Sendable, Codable {
     public var healthCheck: HealthCheck?
     public var resources: Resources?
     public var agent: AgentSpec?
+    /// An `mcp` datum's ways to reach its server (`[[b00t.mcp.stdio]]`, `[[b00t.mcp.http]]`).
+    public var mcp: MCPServerSpec? = nil
     /// How long `up`, `stop` and `restart` wait for another b00t that holds this datum's lock before giving
     /// up (`lock_timeout_ms`); nil means the health wait budget plus 30 s (see `Orchestrator.lockTimeout`).
     public var lockTimeoutMs: Int?
@@ -72,6 +74,6 @@ public struct Datum: Hashable, Sendable, Codable {
         case name, type, hint, desires, category, install, usage, learn, learnSpec = "learn_spec"
         case dependsOn = "depends_on", members, env, dockerImage = "docker_image", dockerArgs = "docker_args"
         case ports, command, args, workingDir = "working_dir", healthCheck = "health_check", resources, agent
-        case lockTimeoutMs = "lock_timeout_ms", source
+        case lockTimeoutMs = "lock_timeout_ms", source, mcp
     }
 }

@@ -26,6 +26,7 @@ extension Datum: CustomStringConvertible {
         if let dockerImage { out += "**Image**: \(dockerImage)\n" }
         if let command { out += "**Command**: `\(([command] + args).joined(separator: " "))`\n" }
         if !ports.isEmpty { out += "**Ports**: \(ports.joined(separator: ", "))\n" }
+        if let mcp { out += mcp.markdown }
         if let install, !install.isEmpty {
             out += "\n## Installation\n```bash\n\(install.trimmingCharacters(in: .newlines))\n```\n"
         }

@@ -17,14 +17,17 @@ public enum Spawn {
         /// `errorDescriptor` is given).
         public var outputDescriptor: Int32? = nil
         public var errorDescriptor: Int32? = nil
+        /// A descriptor (a pipe's read end) that becomes the child's stdin; nil means /dev/null.
+        public var inputDescriptor: Int32? = nil
         public var workingDirectory: String? = nil
         public var environment: [String: String]? = nil
         public init(newSession: Bool = false, outputPath: String? = nil, inheritOutput: Bool = false,
-                    outputDescriptor: Int32? = nil, errorDescriptor: Int32? = nil, workingDirectory: String? = nil,
-                    environment: [String: String]? = nil) {
+                    outputDescriptor: Int32? = nil, errorDescriptor: Int32? = nil, inputDescriptor: Int32? = nil,
+                    workingDirectory: String? = nil, environment: [String: String]? = nil) {
             self.newSession = newSession
             self.outputDescriptor = outputDescriptor
             self.errorDescriptor = errorDescriptor
+            self.inputDescriptor = inputDescriptor
             self.outputPath = outputPath
             self.inheritOutput = inheritOutput
             self.workingDirectory = workingDirectory
@@ -38,7 +41,11 @@ public enum Spawn {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let input = options.inputDescriptor {
+            posix_spawn_file_actions_adddup2(&actions, input, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         if let descriptor = options.outputDescriptor {
             posix_spawn_file_actions_adddup2(&actions, descriptor, 1)
             posix_spawn_file_actions_adddup2(&actions, options.errorDescriptor ?? descriptor, 2)
