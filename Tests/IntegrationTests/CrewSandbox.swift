@@ -42,6 +42,9 @@ final class CrewSandbox: @unchecked Sendable {
         }
         for p in running where p.isRunning { kill(p.processIdentifier, SIGKILL) }
         _ = try? orchestrator().stopBlocking("b00t-bus.process", force: true)
+        // A session killed with the tmux server may still have reconnected (and so started a daemon again) on its
+        // way out: whatever still runs with this sandbox's state folder goes too.
+        killProcesses(withStateDirectory: dir.path)
     }
 
     func orchestrator() -> Orchestrator {

@@ -85,3 +85,15 @@ func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thro
         Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
     }
 }
+
+/// SIGKILLs every process (of ours) whose environment has `B00T_STATE_DIR=dir`: what a test started and lost
+/// track of (a daemon started again by a session on its way out) never outlives the test.
+func killProcesses(withStateDirectory dir: String) {
+    let wanted = "B00T_STATE_DIR=\(dir)"
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return }
+    for pid in entries.compactMap({ Int32($0) }) where pid != getpid() {
+        guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { continue }
+        let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        if variables.contains(wanted) { kill(pid, SIGKILL) }
+    }
+}
