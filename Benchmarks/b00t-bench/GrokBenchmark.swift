@@ -166,7 +166,7 @@ enum GrokBenchmark {
     }
 
     static func ms(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        duration.milliseconds
     }
 
     static func median(_ values: [Double]) -> Double {

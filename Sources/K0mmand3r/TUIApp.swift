@@ -171,7 +171,7 @@ final class TUIApp {
             return
         }
         let elapsed = ContinuousClock.now - running.started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         let frame = Self.spinner[Int(seconds * 10) % Self.spinner.count]
         let label = TextWidth.fit(running.line, columns: 28, pad: false)
         state.activity = "\(frame) \(label) \(String(format: "%.1f", seconds))s · Esc cancels"

@@ -28,7 +28,7 @@ extension CrewBus {
     public func handshake(from: String, to: String, proposal: String = "", timeout: Duration = .seconds(30))
         async throws -> HandshakeReply
     {
-        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        let deadline = Date().addingTimeInterval(timeout.seconds)
         let events = try await submit(.handshake(from: from, to: to, proposal: proposal, expiresAt: deadline))
         guard case .handshakeRequested(let id, _, _, _) = events.first?.body, let first = events.first else {
             throw BusError.storage("unexpected event")
@@ -79,7 +79,7 @@ extension CrewBus {
     }
 
     static func seconds(_ duration: Duration) -> String {
-        let s = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let s = duration.seconds
         return s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s)
     }
 

@@ -236,7 +236,7 @@ enum EventCoding {
 extension SQLiteBusBackend: PresenceLeases {
     public func acquireLease(_ agent: String, holder: String, ttl: Duration) async throws -> Bool {
         let now = BusTime.milliseconds(Date())
-        let until = now + Int64(ttl.components.seconds * 1000) + ttl.components.attoseconds / 1_000_000_000_000_000
+        let until = now + ttl.wholeMilliseconds
         do {
             return try await pool.write { db in
                 if let row = try Row.fetchOne(db, sql: "SELECT holder, expires_ms FROM leases WHERE agent = ?", arguments: [agent]),

@@ -172,7 +172,7 @@ public enum HealthProbe {
 
     private static func waitFor(_ fd: Int32, events: Int32, until deadline: ContinuousClock.Instant) -> Bool {
         let remaining = deadline - ContinuousClock.now
-        let ms = Int32(clamping: max(0, remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
+        let ms = Int32(clamping: max(0, remaining.wholeMilliseconds))
         guard ms > 0 else { return false }
         var pfd = pollfd(fd: fd, events: Int16(events), revents: 0)
         return poll(&pfd, 1, ms) > 0

@@ -124,7 +124,7 @@ public final class Orchestrator: Sendable {
             throw error
         }
         let ready = clock.now - readyBegan
-        observer?(.ready(datum.id, ms: ms(started + ready)))
+        observer?(.ready(datum.id, ms: (started + ready).milliseconds))
         return step(datum.id, outcome, probe: probed, start: started, ready: ready)
     }
 
@@ -202,10 +202,6 @@ public final class Orchestrator: Sendable {
 
     private func step(_ id: String, _ outcome: EnsureReport.Outcome, probe: Duration, start: Duration = .zero,
                       ready: Duration = .zero) -> EnsureReport.Step {
-        EnsureReport.Step(id: id, outcome: outcome, probeMs: ms(probe), startMs: ms(start), readyMs: ms(ready))
+        EnsureReport.Step(id: id, outcome: outcome, probeMs: probe.milliseconds, startMs: start.milliseconds, readyMs: ready.milliseconds)
     }
-}
-
-func ms(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
 }

@@ -33,7 +33,7 @@ final class Spinner: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let elapsed = ContinuousClock.now - began
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         let text = "\r\u{1B}[K\(Self.frames[frame % Self.frames.count]) starting \(label) \(String(format: "%.1f", seconds))s"
         frame += 1
         shown = true

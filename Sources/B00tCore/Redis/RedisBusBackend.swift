@@ -275,7 +275,7 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
 
     /// Parks in `XREAD BLOCK` on its own connection (one waiter at a time; others poll briefly).
     public func waitForEvents(after seq: UInt64, timeout: Duration) async {
-        let ms = max(1, Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
+        let ms = max(1, Int(timeout.wholeMilliseconds))
         let acquired = lock.withLock { () -> Bool in
             if waiting { return false }
             waiting = true
@@ -344,7 +344,7 @@ extension RedisBusBackend: PresenceLeases {
     func leaseKey(_ agent: String) -> String { "b00t:{\(url.bus)}:lease:\(agent)" }
 
     public func acquireLease(_ agent: String, holder: String, ttl: Duration) async throws -> Bool {
-        let ms = max(1, ttl.components.seconds * 1000 + ttl.components.attoseconds / 1_000_000_000_000_000)
+        let ms = max(1, ttl.wholeMilliseconds)
         let key = leaseKey(agent)
         return try await withConnection { connection in
             let reply = try connection.command(["EVAL", Self.leaseScript, "1", key, holder, String(ms)])

@@ -36,9 +36,7 @@ final class RedisConnection {
     /// (no RST, just silence) is noticed and the connection re-made instead of blocking forever.
     init(_ url: RedisURL, timeout: Duration = .seconds(2), ioTimeout: Duration = .seconds(5)) throws {
         self.url = url
-        let seconds = timeout.components.seconds
-        let tv = timeval(tv_sec: Int(seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
-        guard let ctx = redisConnectWithTimeout(url.host, Int32(url.port), tv) else {
+        guard let ctx = redisConnectWithTimeout(url.host, Int32(url.port), timeout.timeval) else {
             throw RedisLinkError(description: "cannot allocate a Redis connection")
         }
         if ctx.pointee.err != 0 {
@@ -63,8 +61,7 @@ final class RedisConnection {
     /// Sets how long a blocking read may wait (XREAD BLOCK needs longer than its own timeout).
     func setTimeout(_ timeout: Duration) {
         guard let context else { return }
-        let tv = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
-        redisSetTimeout(context, tv)
+        redisSetTimeout(context, timeout.timeval)
     }
 
     /// Runs one command. An I/O failure (Redis gone) throws; a Redis error reply is returned as `.error`.

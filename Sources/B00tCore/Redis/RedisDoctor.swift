@@ -32,7 +32,7 @@ public enum RedisDoctor {
             return [DoctorCheck("redis.auth", .fail, "\(url.host):\(url.port) says: \(e)",
                                 fix: needsPassword ? "this Redis wants a password: redis://:PASSWORD@\(url.host):\(url.port)/\(url.db)" : nil)]
         }
-        let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        let ms = elapsed.milliseconds
         checks.append(DoctorCheck("redis.reachable", .ok, String(format: "%@:%d answered in %.1f ms", url.host, url.port, ms)))
         if url.password == nil && !isLoopback(url.host) {
             checks.append(DoctorCheck("redis.auth", .warn, "\(url.host):\(url.port) takes commands without a password",

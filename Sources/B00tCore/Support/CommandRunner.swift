@@ -43,7 +43,7 @@ public enum CommandRunner {
         var timedOut = false
         while open[0] || open[1] {
             let remaining = deadline - ContinuousClock.now
-            let ms = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
+            let ms = remaining.wholeMilliseconds
             guard ms > 0 else {
                 timedOut = true
                 break

@@ -40,7 +40,6 @@ public final class BusClient: Sendable {
     let state: ClientState
     public let events: AsyncStream<BusEvent>
     public let endpoint: BusEndpoint
-    private let ownsGroup: EventLoopGroup?
 
     /// Connects (no hello yet). Uses NIO's shared loop group unless given one.
     public static func connect(_ endpoint: BusEndpoint, group: EventLoopGroup? = nil) async throws -> BusClient {
@@ -57,18 +56,17 @@ public final class BusClient: Sendable {
             }
         do {
             let channel = try await bootstrap.connect(unixDomainSocketPath: endpoint.socketPath).get()
-            return BusClient(channel: channel, state: state, events: made.stream, endpoint: endpoint, ownsGroup: nil)
+            return BusClient(channel: channel, state: state, events: made.stream, endpoint: endpoint)
         } catch {
             throw BusClientError.cannotConnect(endpoint.socketPath, "\(error)")
         }
     }
 
-    private init(channel: Channel, state: ClientState, events: AsyncStream<BusEvent>, endpoint: BusEndpoint, ownsGroup: EventLoopGroup?) {
+    private init(channel: Channel, state: ClientState, events: AsyncStream<BusEvent>, endpoint: BusEndpoint) {
         self.channel = channel
         self.state = state
         self.events = events
         self.endpoint = endpoint
-        self.ownsGroup = ownsGroup
     }
 
     /// How long a request waits for its reply: a daemon that stopped answering (stopped with SIGSTOP, wedged)

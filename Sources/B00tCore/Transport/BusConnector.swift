@@ -49,11 +49,3 @@ public enum BusConnector {
         throw lastError
     }
 }
-
-extension MessageBus {
-    /// The shared bus of this machine, as `agent`: ensures the `b00t bus serve` daemon and connects to it.
-    public static func connect(agent: String, paths: B00tPaths = .standard(),
-                               environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> RemoteBus {
-        try await BusConnector.connect(agent: agent, paths: paths, environment: environment)
-    }
-}

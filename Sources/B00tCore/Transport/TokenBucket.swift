@@ -19,7 +19,7 @@ struct TokenBucket {
         let elapsed = now - last
         last = max(last, now)
         // An instant before the last one (callers passing their own `now`) refills nothing; it never drains.
-        let seconds = max(0, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let seconds = max(0, elapsed.seconds)
         tokens = min(burst, tokens + seconds * rate)
         guard tokens >= cost else { return false }
         tokens -= cost
