@@ -54,7 +54,10 @@ enum BusBenchmark {
         figures["bus_append_per_s_sqlite_full"] = try await appendRate(
             backend: try SQLiteBusBackend(path: dir + "/full.sqlite", synchronous: .full), total: 100_000, batch: 1_000)
         figures["bus_append_per_s_sqlite_unbatched"] = try await appendRate(
-            backend: try SQLiteBusBackend(path: dir + "/single.sqlite", synchronous: .normal), total: 5_000, batch: 1)
+            backend: try SQLiteBusBackend(path: dir + "/single.sqlite", synchronous: .normal), total: 20_000, batch: 1)
+        let peer = SQLitePeer.appendsPerSecond(path: dir + "/peer.sqlite", total: 20_000)
+        figures["sqlite_raw_c_appends_per_s"] = peer
+        figures["bus_append_sqlite_unbatched_vs_raw_c"] = figures["bus_append_per_s_sqlite_unbatched"]! / peer
         figures["bus_recover_ms_per_100k"] = try await recoverMs(path: dir + "/normal.sqlite")
         return figures
     }

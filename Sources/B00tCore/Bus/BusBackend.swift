@@ -28,3 +28,10 @@ extension BusBackend {
         return results
     }
 }
+
+/// A backend whose append is cheap enough to run on the caller's executor (memory; SQLite in WAL without fsync):
+/// the bus appends inline, without a hop, and falls back to `append` only when this answers nil (it would have
+/// to wait, e.g. for another process's write lock).
+public protocol InlineAppendingBackend: BusBackend {
+    func appendInline(_ events: [BusEvent], expectedLastSeq: UInt64) throws -> Bool?
+}

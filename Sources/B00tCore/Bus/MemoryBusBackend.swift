@@ -2,7 +2,7 @@ import Foundation
 
 /// The log in an array: for tests, benchmarks and throwaway buses. `startingAfter` lets a bus restored from a
 /// snapshot continue numbering where the snapshot ended.
-public final class MemoryBusBackend: BusBackend, @unchecked Sendable {
+public final class MemoryBusBackend: InlineAppendingBackend, @unchecked Sendable {
     private let lock = NSLock()
     private var events: [BusEvent] = []
     private let base: UInt64
@@ -12,6 +12,16 @@ public final class MemoryBusBackend: BusBackend, @unchecked Sendable {
     public init(startingAfter base: UInt64 = 0) { self.base = base }
 
     public var label: String { "memory" }
+
+    public func appendInline(_ new: [BusEvent], expectedLastSeq: UInt64) throws -> Bool? {
+        let appended = lock.withLock { () -> Bool in
+            guard base + UInt64(events.count) == expectedLastSeq else { return false }
+            events.append(contentsOf: new)
+            return true
+        }
+        if appended { signal.fire() }
+        return appended
+    }
 
     public func append(_ new: [BusEvent], expectedLastSeq: UInt64) async throws -> Bool {
         let appended = lock.withLock { () -> Bool in

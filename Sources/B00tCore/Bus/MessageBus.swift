@@ -9,6 +9,9 @@ public actor MessageBus: CrewBus {
     private let now: @Sendable () -> Date
     /// Set once the store is found to end before what we folded: every later write is refused with it.
     public private(set) var rewound: BusError?
+    /// Submissions waiting for a group transaction, and whether one is under way.
+    private var queue: [Submission] = []
+    private var committing = false
 
     /// Opens a bus over `backend`, folding its log (after `snapshot`, when given).
     public init(backend: any BusBackend = MemoryBusBackend(), snapshot: BusState? = nil,
@@ -65,26 +68,103 @@ public actor MessageBus: CrewBus {
     /// validation refuses, the bus checks whether another writer appended meanwhile (a cheap read of the last
     /// sequence number); if so it folds their events and validates again. An accepted command validated on a
     /// stale state cannot slip through either: the append only lands if the log still ends where it was validated.
+    ///
+    /// Speed: on a backend that can append inline (memory, SQLite when no other process holds its write lock)
+    /// a command is validated, appended and folded without leaving this actor — one transaction, no hop. When
+    /// the backend must wait (a network, another process's lock), submissions that arrive meanwhile queue up and
+    /// the next transaction takes all of them (group commit): each caller still gets its own events or its own
+    /// refusal, validated in arrival order.
     @discardableResult
     public func submit(_ commands: [BusCommand]) async throws -> [BusEvent] {
+        if let rewound { throw rewound }
+        if !committing, queue.isEmpty, let inline = backend as? any InlineAppendingBackend {
+            while true {
+                let expected = state.lastSeq
+                var scratch = state
+                let events: [BusEvent]
+                do {
+                    events = try Self.number(commands, on: &scratch, at: BusTime.quantize(now()))
+                } catch {
+                    if try await isBehind(expected) { continue }
+                    throw error
+                }
+                if events.isEmpty { return [] }
+                guard !committing, state.lastSeq == expected else { break }  // someone else got in while we awaited
+                guard let appended = try inline.appendInline(events, expectedLastSeq: expected) else { break }
+                if appended {
+                    state = scratch
+                    return events
+                }
+                try await checkNotRewound(seen: state.lastSeq)
+                try await catchUp()
+            }
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            queue.append(Submission(commands: commands, continuation: continuation))
+            if !committing {
+                committing = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    /// A submission waiting for the next group transaction.
+    private struct Submission {
+        var commands: [BusCommand]
+        var continuation: CheckedContinuation<[BusEvent], Error>
+    }
+
+    /// Commits queued submissions, a group at a time, until none are left.
+    private func drain() async {
+        while !queue.isEmpty {
+            let group = queue
+            queue.removeAll()
+            await commit(group)
+        }
+        committing = false
+    }
+
+    /// One group: every submission validated in order on the evolving state (a refused one gets its refusal and
+    /// leaves no trace), all accepted events appended in one transaction, each caller answered.
+    private func commit(_ group: [Submission]) async {
         while true {
-            if let rewound { throw rewound }
+            if let rewound {
+                for submission in group { submission.continuation.resume(throwing: rewound) }
+                return
+            }
             let expected = state.lastSeq
             var scratch = state
-            let events: [BusEvent]
+            var answers: [Result<[BusEvent], Error>] = []
+            var all: [BusEvent] = []
+            var refused = false
+            let timestamp = BusTime.quantize(now())
+            for submission in group {
+                var trial = scratch
+                do {
+                    let events = try Self.number(submission.commands, on: &trial, at: timestamp)
+                    scratch = trial
+                    all += events
+                    answers.append(.success(events))
+                } catch {
+                    refused = true
+                    answers.append(.failure(error))
+                }
+            }
             do {
-                events = try Self.number(commands, on: &scratch, at: BusTime.quantize(now()))
+                if refused, try await isBehind(expected) { continue }
+                if !all.isEmpty {
+                    guard try await backend.append(all, expectedLastSeq: expected) else {
+                        try await checkNotRewound(seen: state.lastSeq)
+                        try await catchUp()
+                        continue
+                    }
+                    if state.lastSeq == expected { state = scratch } else { try await catchUp() }
+                }
+                for (submission, answer) in zip(group, answers) { submission.continuation.resume(with: answer) }
             } catch {
-                if try await isBehind(expected) { continue }
-                throw error
+                for submission in group { submission.continuation.resume(throwing: error) }
             }
-            if events.isEmpty { return [] }
-            if try await backend.append(events, expectedLastSeq: expected) {
-                if state.lastSeq == expected { state = scratch } else { try await catchUp() }
-                return events
-            }
-            try await checkNotRewound(seen: state.lastSeq)
-            try await catchUp()
+            return
         }
     }
 
