@@ -13,14 +13,18 @@ public final class MemoryBusBackend: InlineAppendingBackend, @unchecked Sendable
 
     public var label: String { "memory" }
 
-    public func appendInline(_ new: [BusEvent], expectedLastSeq: UInt64) throws -> Bool? {
-        let appended = lock.withLock { () -> Bool in
-            guard base + UInt64(events.count) == expectedLastSeq else { return false }
+    public func appendLocked(after: UInt64, maxTail: Int, _ build: ([BusEvent]) throws -> [BusEvent]) throws -> LockedAppendOutcome {
+        let outcome = try lock.withLock { () throws -> (LockedAppendOutcome, Bool) in
+            let end = base + UInt64(events.count)
+            guard end >= after else { throw BusError.logRewound(store: label, seen: after, now: end) }
+            guard end - after <= UInt64(max(0, maxTail)) else { return (.behind, false) }
+            let tail = Array(events[Int(max(after, base) - base)...])
+            let new = try build(tail)
             events.append(contentsOf: new)
-            return true
+            return (.done, !new.isEmpty)
         }
-        if appended { signal.fire() }
-        return appended
+        if outcome.1 { signal.fire() }
+        return outcome.0
     }
 
     public func append(_ new: [BusEvent], expectedLastSeq: UInt64) async throws -> Bool {

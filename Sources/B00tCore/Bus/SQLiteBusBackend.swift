@@ -70,17 +70,21 @@ public final class SQLiteBusBackend: InlineAppendingBackend, @unchecked Sendable
     }
 
     public func append(_ events: [BusEvent], expectedLastSeq: UInt64) async throws -> Bool {
-        if let done = try appendInline(events, expectedLastSeq: expectedLastSeq) { return done }
-        // Another process holds the write lock: wait for it off the caller's executor.
-        let appended = try await writer.appendWaiting(events, expectedLastSeq: expectedLastSeq)
-        if appended { signal.fire() }
-        return appended
+        var backoff = LockBackoff()
+        while true {
+            // maxTail 0: if anyone appended after `expectedLastSeq`, the answer is `.behind`, i.e. a conflict.
+            switch try appendLocked(after: expectedLastSeq, maxTail: 0, { _ in events }) {
+            case .done: return true
+            case .behind: return false
+            case .busy: try await backoff.wait(for: path)
+            }
+        }
     }
 
-    public func appendInline(_ events: [BusEvent], expectedLastSeq: UInt64) throws -> Bool? {
-        guard let appended = try writer.appendNow(events, expectedLastSeq: expectedLastSeq) else { return nil }
-        if appended { signal.fire() }
-        return appended
+    public func appendLocked(after: UInt64, maxTail: Int, _ build: ([BusEvent]) throws -> [BusEvent]) throws -> LockedAppendOutcome {
+        let (outcome, wrote) = try writer.appendLocked(after: after, maxTail: maxTail, build)
+        if wrote { signal.fire() }
+        return outcome
     }
 
     public func read(after seq: UInt64, limit: Int) async throws -> [BusEvent] {
