@@ -77,7 +77,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "B00tBench",
-            dependencies: ["B00tCore", "K0mmand3rKit", .product(name: "MCP", package: "swift-sdk"),
+            dependencies: ["B00tCore", "K0mmand3rKit", .product(name: "MCP", package: "swift-sdk"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift")],
             path: "Benchmarks/b00t-bench"
         ),

@@ -4,51 +4,117 @@ import Glibc
 import B00tCore
 import Foundation
 
-/// Socket figures against an in-process `BusServer` (memory store, no rate limit) on a private socket.
+/// Socket figures against the real daemon (`b00t bus serve`, its own process, memory store unless said, no rate
+/// limit), each beside its peer measured in the same run: redis-server's PING with redis-benchmark, and Redis
+/// pub/sub to ten subscribers. Rounds alternate ours and the peer's, so a noisy neighbour hits both alike.
 enum IPCBenchmark {
     static func run() async throws -> [String: Double] {
         let dir = NSTemporaryDirectory() + "b00t-bench-ipc-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let bus = try await MessageBus(backend: MemoryBusBackend())
-        let endpoint = BusEndpoint(socketPath: dir + "/bus.sock")
-        let server = BusServer(bus: bus, endpoint: endpoint, limits: .init(rate: 0, burst: 0),
-                               threads: ProcessInfo.processInfo.activeProcessorCount)
-        try await server.start()
-        defer { Task { await server.shutdown() } }
+        let memory = try Daemon(dir: dir + "/memory", store: "memory")
+        let peer = try RedisPeer()
         var figures: [String: Double] = [:]
 
-        // Round trips: one request at a time, as an interactive client does.
-        let client = try await BusClient.connect(endpoint)
+        // Round trips: one request at a time, as an agent sends them, from a task on the connection's loop.
+        let client = try await BusClient.connect(memory.endpoint)
         try await client.request("hello", ["agent": "bench"])
         try await client.request("register")
-        for _ in 0..<500 { try await client.request("say", ["text": "warm-up"]) }
+        var ours: [(ping50: Double, ping99: Double, say50: Double, say99: Double)] = []
+        var theirs: [(p50: Double, p99: Double)] = []
+        var blocking: [Double] = []
+        for round in 0..<3 {
+            ours.append(try await roundTrips(client, requests: 5_000, round: round))
+            if let redis = peer?.pingLatency() { theirs.append(redis) }
+            blocking.append(blockingPingP50(path: memory.endpoint.socketPath, requests: 5_000))
+        }
+        await client.close()
+        figures["ipc_ping_p50_us"] = median(ours.map(\.ping50))
+        figures["ipc_ping_p99_us"] = median(ours.map(\.ping99))
+        figures["ipc_roundtrip_p50_us"] = median(ours.map(\.say50))
+        figures["ipc_roundtrip_p99_us"] = median(ours.map(\.say99))
+        // The server alone: a blocking C-style client, like redis-benchmark's.
+        figures["ipc_ping_blocking_client_p50_us"] = median(blocking)
+        if !theirs.isEmpty {
+            let redis50 = median(theirs.map(\.p50)), redis99 = median(theirs.map(\.p99))
+            figures["redis_ping_p50_us"] = redis50
+            figures["redis_ping_p99_us"] = redis99
+            figures["ipc_ping_p50_vs_redis"] = median(ours.map(\.ping50)) / redis50
+            figures["ipc_ping_p99_vs_redis"] = median(ours.map(\.ping99)) / redis99
+            figures["ipc_roundtrip_p50_vs_redis_ping"] = median(ours.map(\.say50)) / redis50
+        }
+
+        // The daemon as it runs by default: SQLite, one transaction per command.
+        let sqlite = try Daemon(dir: dir + "/sqlite", store: "sqlite")
+        let durable = try await BusClient.connect(sqlite.endpoint)
+        try await durable.request("hello", ["agent": "bench"])
+        try await durable.request("register")
+        figures["ipc_roundtrip_sqlite_p50_us"] = try await roundTrips(durable, requests: 5_000, round: 0).say50
+        await durable.close()
+        sqlite.stop()
+
+        // Fan-out: one publisher keeping batches in flight, ten subscribers counting the event lines they receive.
+        let (fanout, lineBytes) = try await fanOut(memory, total: 100_000)
+        figures["ipc_events_per_s_fanout_10"] = fanout
+        if let peer, let redis = peer.fanout(subscribers: 10, total: 100_000, payload: lineBytes) {
+            figures["redis_pubsub_per_s_fanout_10"] = redis
+            figures["ipc_fanout_10_vs_redis_pubsub"] = fanout / redis
+        }
+        memory.stop()
+        return figures
+    }
+
+    /// p50/p99 (µs) of `say` (a command that appends) and of `ping`, alternating.
+    static func roundTrips(_ client: BusClient, requests: Int, round: Int)
+        async throws -> (ping50: Double, ping99: Double, say50: Double, say99: Double) {
         var say: [Double] = [], ping: [Double] = []
-        for i in 0..<5_000 {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            try await client.request("say", ["text": "round trip \(i)"])
-            let t1 = DispatchTime.now().uptimeNanoseconds
-            try await client.request("ping")
-            let t2 = DispatchTime.now().uptimeNanoseconds
-            say.append(Double(t1 - t0) / 1_000)
-            ping.append(Double(t2 - t1) / 1_000)
+        try await withTaskExecutorPreference(client.taskExecutor) {
+            for _ in 0..<500 { try await client.request("ping") }
+            for i in 0..<requests {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                try await client.request("say", ["text": "round trip \(round).\(i)"])
+                let t1 = DispatchTime.now().uptimeNanoseconds
+                try await client.request("ping")
+                let t2 = DispatchTime.now().uptimeNanoseconds
+                say.append(Double(t1 - t0) / 1_000)
+                ping.append(Double(t2 - t1) / 1_000)
+            }
         }
         say.sort()
         ping.sort()
-        figures["ipc_roundtrip_p50_us"] = say[say.count / 2]
-        figures["ipc_roundtrip_p99_us"] = say[say.count * 99 / 100]
-        figures["ipc_ping_p50_us"] = ping[ping.count / 2]
-        figures["ipc_ping_p99_us"] = ping[ping.count * 99 / 100]
+        return (ping[ping.count / 2], ping[ping.count * 99 / 100], say[say.count / 2], say[say.count * 99 / 100])
+    }
 
-        // Fan-out: one publisher, ten subscribers each counting the event lines it receives.
-        let start = try await client.request("ping")
-        _ = start
-        let base = await bus.state.lastSeq
-        let total = 100_000
-        let subscribers = (0..<10).map { i in LineCounter(path: endpoint.socketPath, agent: "sub\(i)", after: base) }
+    /// PING from a blocking socket on a thread of its own: the daemon's share of a round trip.
+    static func blockingPingP50(path: String, requests: Int) -> Double {
+        let fd = ByteCounter.connect(path)
+        defer { close(fd) }
+        var samples: [Double] = []
+        samples.reserveCapacity(requests)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let request = Array("{\"v\":1,\"op\":\"ping\",\"id\":1}\n".utf8)
+        for _ in 0..<requests {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            while true {
+                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if n <= 0 || buffer[n - 1] == 10 { break }
+            }
+            samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1_000)
+        }
+        samples.sort()
+        return samples[samples.count / 2]
+    }
+
+    /// Events a second per subscriber for ten subscribers, and the size of one event line (for the peer).
+    static func fanOut(_ daemon: Daemon, total: Int) async throws -> (Double, Int) {
+        let client = try await BusClient.connect(daemon.endpoint)
+        try await client.request("hello", ["agent": "publisher"])
+        try await client.request("register")
+        let base = try await client.request("say", ["text": "fan 0"]).events?.last?.seq ?? 0
+        let subscribers = (0..<10).map { i in LineCounter(path: daemon.endpoint.socketPath, agent: "sub\(i)", after: base) }
         for s in subscribers { s.waitUntilSubscribed() }
         let began = DispatchTime.now().uptimeNanoseconds
-        // The publisher keeps a few batches in flight, as a busy writer would.
         let batch = 1_000
         try await withThrowingTaskGroup(of: Void.self) { group in
             for b in 0..<(total / batch) {
@@ -65,10 +131,40 @@ enum IPCBenchmark {
             let done = s.waitFor(events: total)
             slowest = max(slowest, Double(done - began) / 1e9)
         }
-        figures["ipc_events_per_s_fanout_10"] = Double(total) / slowest
+        let lineBytes = subscribers.first?.averageLineBytes ?? 160
         await client.close()
-        return figures
+        return (Double(total) / slowest, lineBytes)
     }
+}
+
+/// `b00t bus serve` in a process of its own on a private socket, stopped with the benchmark.
+final class Daemon {
+    let endpoint: BusEndpoint
+    private let pid: pid_t
+
+    init(dir: String, store: String) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        chmod(dir, 0o700)
+        endpoint = BusEndpoint(socketPath: dir + "/bus.sock")
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/b00t"
+        var argv = [binary, "bus", "serve", "--socket", endpoint.socketPath, "--store", store, "--rate", "0"]
+        if store == "sqlite" { argv += ["--db", dir + "/bus.sqlite"] }
+        pid = try Spawn.start(["/usr/bin/env", "B00T_STATE_DIR=\(dir)"] + argv, options: .init(newSession: true, outputPath: dir + "/serve.log"))
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if HealthProbe.unix(endpoint.socketPath, timeoutMs: 100).healthy { return }
+            usleep(10_000)
+        }
+        stop()
+        throw BusClientError.cannotConnect(endpoint.socketPath, "the daemon did not start (see \(dir)/serve.log)")
+    }
+
+    func stop() {
+        kill(pid, SIGTERM)
+        _ = Spawn.wait(pid, timeout: .seconds(5))
+    }
+
+    deinit { stop() }
 }
 
 /// A subscriber on its own thread that counts event lines (what a forwarding consumer does) and notes
@@ -76,19 +172,14 @@ enum IPCBenchmark {
 final class LineCounter: @unchecked Sendable {
     private let lock = NSCondition()
     private var count = 0
+    private var eventBytes = 0
     private var subscribed = false
     private var reachedAt: [Int: UInt64] = [:]
     private var target = Int.max
 
     init(path: String, agent: String, after: UInt64) {
         Thread.detachNewThread { [self] in
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
-            _ = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
+            let fd = ByteCounter.connect(path)
             let hello = "{\"v\":1,\"op\":\"hello\",\"agent\":\"\(agent)\"}\n{\"v\":1,\"op\":\"subscribe\",\"from_seq\":\(after)}\n"
             _ = hello.withCString { send(fd, $0, strlen($0), 0) }
             var buffer = [UInt8](repeating: 0, count: 1 << 20)
@@ -97,9 +188,9 @@ final class LineCounter: @unchecked Sendable {
             var prefix: [UInt8] = []
             let marker = Array("{\"v\":1,\"e".utf8)
             while true {
-                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
                 if n <= 0 { break }
-                var events = 0
+                var events = 0, bytes = 0
                 var sawAck = false
                 for i in 0..<n {
                     let byte = buffer[i]
@@ -108,6 +199,7 @@ final class LineCounter: @unchecked Sendable {
                         prefix.append(byte)
                         if prefix.count == marker.count { lineIsEvent = prefix == marker }
                     }
+                    if lineIsEvent { bytes += 1 }
                     if byte == 10 {
                         if lineIsEvent { events += 1 } else { sawAck = true }
                         atLineStart = true
@@ -116,6 +208,7 @@ final class LineCounter: @unchecked Sendable {
                 lock.lock()
                 if sawAck { subscribed = true }
                 count += events
+                eventBytes += bytes
                 if count >= target, reachedAt[target] == nil { reachedAt[target] = DispatchTime.now().uptimeNanoseconds }
                 lock.broadcast()
                 lock.unlock()
@@ -130,13 +223,22 @@ final class LineCounter: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Mean size of an event line, newline included (the line's first bytes before the marker matched too).
+    var averageLineBytes: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count == 0 ? 160 : eventBytes / count + 8
+    }
+
     /// Blocks until `events` lines have arrived; returns when that happened.
     func waitFor(events: Int) -> UInt64 {
         lock.lock()
         defer { lock.unlock() }
         target = events
         if count >= events, reachedAt[events] == nil { reachedAt[events] = DispatchTime.now().uptimeNanoseconds }
-        while reachedAt[events] == nil { lock.wait() }
-        return reachedAt[events]!
+        while true {
+            if let at = reachedAt[events] { return at }
+            lock.wait()
+        }
     }
 }

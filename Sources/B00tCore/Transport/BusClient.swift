@@ -10,6 +10,8 @@ public enum BusClientError: Error, CustomStringConvertible, Equatable {
     case disconnected
     case badReply(String)
     case tooLarge(Int)
+    /// A field the client was asked to send is not JSON (a Date, a nested value too deep).
+    case badRequest(String)
     /// The connection closed after the request was sent and before its reply: it may have been applied.
     case lostReply(String)
     /// A lost connection did not come back in time.
@@ -23,6 +25,7 @@ public enum BusClientError: Error, CustomStringConvertible, Equatable {
         case .refused(let error): return error.description
         case .disconnected: return "the bus connection closed"
         case .badReply(let why): return "unexpected reply from the bus: \(why)"
+        case .badRequest(let why): return "cannot send the request: \(why)"
         case .lostReply(let op):
             return "the bus connection closed before the reply to '\(op)'; it may have been applied — check the stream (reconnecting…)"
         case .unreachable(let path, let why): return "the bus at \(path) is unreachable: \(why)"
@@ -67,35 +70,35 @@ public final class BusClient: Sendable {
         self.state = state
         self.events = events
         self.endpoint = endpoint
+        // One sweep a second fails requests past their deadline: a timer per request cost more than the
+        // rest of the client's work on a round trip.
+        let sweep = channel.eventLoop.scheduleRepeatedTask(initialDelay: Self.sweepEvery, delay: Self.sweepEvery) { _ in
+            state.failOverdue(now: .now())
+        }
+        channel.closeFuture.whenComplete { _ in sweep.cancel() }
     }
 
     /// How long a request waits for its reply: a daemon that stopped answering (stopped with SIGSTOP, wedged)
-    /// must not hang its clients for ever.
+    /// must not hang its clients for ever. Checked once a second, so it fires within a second after.
     public static let replyTimeout: TimeAmount = .seconds(30)
+    static let sweepEvery: TimeAmount = .seconds(1)
 
     /// Sends `{"v":1,"op":op,"id":N,…fields}` and waits for its reply. A refusal throws with the server's words.
     @discardableResult
     public func request(_ op: String, _ fields: sending [String: Any] = [:]) async throws -> WireReply {
         let id = state.nextID()
-        var object = fields
-        object["v"] = WireProtocol.version
-        object["op"] = op
-        object["id"] = id
-        let data = try JSONSerialization.data(withJSONObject: object)
+        let line: [UInt8]
+        do { line = try WireProtocol.requestLine(op: op, id: id, fields: fields) } catch {
+            throw BusClientError.badRequest("\(op): \(error)")
+        }
         // The server drops longer lines without knowing their id, so such a request could never be answered.
-        guard data.count <= WireProtocol.maximumLineLength else { throw BusClientError.tooLarge(data.count) }
-        var buffer = channel.allocator.buffer(capacity: data.count + 1)
-        buffer.writeBytes(data)
-        buffer.writeStaticString("\n")
+        guard line.count <= WireProtocol.maximumLineLength + 1 else { throw BusClientError.tooLarge(line.count - 1) }
+        let buffer = channel.allocator.buffer(bytes: line)
         let state = self.state
         let channel = self.channel
         let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<WireReply, Error>) in
-            guard state.register(id, continuation) else { return continuation.resume(throwing: BusClientError.disconnected) }
+            guard state.register(id, op: op, continuation) else { return continuation.resume(throwing: BusClientError.disconnected) }
             channel.writeAndFlush(buffer).whenFailure { _ in state.fail(id) }
-            let timer = channel.eventLoop.scheduleTask(in: Self.replyTimeout) {
-                state.fail(id, with: BusClientError.noReply(op, seconds: Int(Self.replyTimeout.nanoseconds / 1_000_000_000)))
-            }
-            state.attach(timer, to: id)
         }
         guard reply.ok else { throw BusClientError.refused(reply.refusal) }
         return reply
@@ -113,6 +116,11 @@ public final class BusClient: Sendable {
 
     public var isConnected: Bool { channel.isActive }
 
+    /// The connection's event loop as a task executor. A caller that waits on one request after another
+    /// (an agent, a benchmark) and runs with this preference (`withTaskExecutorPreference`) sends and is
+    /// resumed on the loop itself: no thread wake-up on either side of a round trip.
+    public var taskExecutor: any TaskExecutor { EventLoopTaskExecutor(channel.eventLoop) }
+
     public func close() async {
         try? await channel.close()
     }
@@ -120,32 +128,38 @@ public final class BusClient: Sendable {
 
 /// Pending requests and the event stream's continuation, shared with the channel handler.
 final class ClientState: @unchecked Sendable {
+    private struct Pending {
+        var continuation: CheckedContinuation<WireReply, Error>
+        var op: String
+        var deadline: NIODeadline
+    }
     private let lock = NSLock()
     private var counter: Int64 = 0
-    private var pending: [Int64: CheckedContinuation<WireReply, Error>] = [:]
-    private var timers: [Int64: Scheduled<Void>] = [:]
+    private var pending: [Int64: Pending] = [:]
     private var closed = false
     private var others: [WireReply] = []
     let events: AsyncStream<BusEvent>.Continuation
+    let timeout: TimeAmount
 
-    init(events: AsyncStream<BusEvent>.Continuation) { self.events = events }
+    init(events: AsyncStream<BusEvent>.Continuation, timeout: TimeAmount = BusClient.replyTimeout) {
+        self.events = events
+        self.timeout = timeout
+    }
 
     func nextID() -> Int64 { lock.withLock { counter += 1; return counter } }
 
-    func register(_ id: Int64, _ continuation: CheckedContinuation<WireReply, Error>) -> Bool {
-        lock.withLock {
+    func register(_ id: Int64, op: String, _ continuation: CheckedContinuation<WireReply, Error>) -> Bool {
+        let deadline = NIODeadline.now() + timeout
+        return lock.withLock {
             guard !closed else { return false }
-            pending[id] = continuation
+            pending[id] = Pending(continuation: continuation, op: op, deadline: deadline)
             return true
         }
     }
 
     func resolve(_ reply: WireReply) {
         let continuation = lock.withLock { () -> CheckedContinuation<WireReply, Error>? in
-            if case .number(let id) = reply.id, let c = pending.removeValue(forKey: id) {
-                timers.removeValue(forKey: id)?.cancel()
-                return c
-            }
+            if case .number(let id) = reply.id, let waiting = pending.removeValue(forKey: id) { return waiting.continuation }
             others.append(reply)
             if others.count > 1000 { others.removeFirst(500) }
             return nil
@@ -154,37 +168,33 @@ final class ClientState: @unchecked Sendable {
     }
 
     func fail(_ id: Int64, with error: BusClientError = .disconnected) {
-        let waiting = lock.withLock { () -> CheckedContinuation<WireReply, Error>? in
-            timers.removeValue(forKey: id)?.cancel()
-            return pending.removeValue(forKey: id)
-        }
-        waiting?.resume(throwing: error)
+        let waiting = lock.withLock { pending.removeValue(forKey: id) }
+        waiting?.continuation.resume(throwing: error)
     }
 
-    /// The reply's deadline, cancelled when the reply comes.
-    func attach(_ timer: Scheduled<Void>, to id: Int64) {
-        let stale = lock.withLock { () -> Bool in
-            guard pending[id] != nil else { return true }
-            timers[id] = timer
-            return false
+    /// Fails every request whose deadline has passed.
+    func failOverdue(now: NIODeadline) {
+        let overdue = lock.withLock { () -> [Pending] in
+            let ids = pending.filter { $0.value.deadline <= now }.map(\.key)
+            return ids.compactMap { pending.removeValue(forKey: $0) }
         }
-        if stale { timer.cancel() }
+        let seconds = Int(timeout.nanoseconds / 1_000_000_000)
+        for waiting in overdue { waiting.continuation.resume(throwing: BusClientError.noReply(waiting.op, seconds: seconds)) }
     }
 
     func closeAll() {
-        let all = lock.withLock { () -> [CheckedContinuation<WireReply, Error>] in
+        let all = lock.withLock { () -> [Pending] in
             closed = true
             let all = Array(pending.values)
             pending.removeAll()
-            for timer in timers.values { timer.cancel() }
-            timers.removeAll()
             return all
         }
-        for c in all { c.resume(throwing: BusClientError.disconnected) }
+        for waiting in all { waiting.continuation.resume(throwing: BusClientError.disconnected) }
         events.finish()
     }
 
     var unsolicitedReplies: [WireReply] { lock.withLock { others } }
+    var pendingCount: Int { lock.withLock { pending.count } }
 }
 
 final class ClientHandler: ChannelInboundHandler {

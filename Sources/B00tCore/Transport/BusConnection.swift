@@ -288,7 +288,9 @@ struct Conversation {
     /// Streams event lines after `seq` until cancelled or the connection closes; a reader that leaves the socket
     /// full too long is cut off by the writer's watchdog.
     static func stream(after seq: UInt64, lines: EventLineCache, backend: any BusBackend, writer: WatchedWriter) -> Task<Void, Never> {
-        Task {
+        // On the connection's executor (an unstructured task does not inherit it by itself).
+        let executor = withUnsafeCurrentTask { $0?.unownedTaskExecutor?.asTaskExecutor() }
+        return Task(executorPreference: executor) {
             var cursor = seq
             do {
                 while !Task.isCancelled {

@@ -84,7 +84,9 @@ public final class BusServer: Sendable {
                 try await withThrowingDiscardingTaskGroup { group in
                     for try await connection in connections {
                         let open = self.open
-                        group.addTask {
+                        // The connection's whole conversation runs on its channel's event loop (see
+                        // EventLoopTaskExecutor): no thread hop between a request, the bus and the reply.
+                        group.addTask(executorPreference: EventLoopTaskExecutor(connection.channel.eventLoop)) {
                             let id = open.insert(connection.channel)
                             defer { open.remove(id) }
                             await Self.serve(connection, context)

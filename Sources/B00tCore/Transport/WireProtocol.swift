@@ -176,7 +176,28 @@ public enum WireProtocol {
     }
 
     static func jsonString(_ s: String) -> String {
-        (try? String(decoding: JSONEncoder().encode(s), as: UTF8.self)) ?? "\"\""
+        var writer = JSONWriter()
+        writer.string(s)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// `{"v":1,"op":…,"id":…,…fields}` and a newline: what a client sends for one request.
+    static func requestLine(op: String, id: Int64, fields: [String: Any]) throws(JSONWriterError) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.open()
+        writer.key("v")
+        writer.number(version)
+        writer.key("op")
+        writer.string(op)
+        writer.key("id")
+        writer.number(id)
+        for (key, value) in fields where key != "v" && key != "op" && key != "id" {
+            writer.key(key)
+            try writer.value(value)
+        }
+        writer.close()
+        writer.bytes.append(10)
+        return writer.bytes
     }
 
     public static func encodeEvent(_ event: BusEvent) throws -> Data { Data(EventJSON.encode(event)) }

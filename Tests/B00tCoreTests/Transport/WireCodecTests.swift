@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 @testable import B00tCore
 
@@ -39,16 +40,46 @@ import Testing
 
     @Test(arguments: commands) func everyCommandRoundTrips(command: BusCommand) throws {
         let (op, fields) = try WireProtocol.encode(command)
-        var object = fields
-        object["v"] = 1
-        object["op"] = op
-        object["id"] = 7
-        let line = try JSONSerialization.data(withJSONObject: object)
-        let request = try WireProtocol.parse(Array(line))
+        // The client's own line writer, as BusClient sends it.
+        let line = try WireProtocol.requestLine(op: op, id: 7, fields: fields)
+        #expect(line.last == 10)
+        let request = try WireProtocol.parse(Array(line.dropLast()))
         #expect(request.id == .number(7))
         #expect(try WireProtocol.command(op: request.op, fields: request.fields, agent: command.actor) == command)
         // Claiming to be someone else is refused, whoever encoded it.
         #expect(throws: BusError.self) { try WireProtocol.command(op: request.op, fields: request.fields, agent: "mallory") }
+    }
+
+    /// The hand-written request writer against JSONSerialization's reading of it: a parsed 1 stays 1 and a
+    /// parsed true stays true (Foundation on Linux casts each to the other), big unsigned numbers stay exact,
+    /// strings with quotes and control characters survive, and what JSON cannot hold is an error, not a crash.
+    @Test func requestLinesCarryEveryValueShape() throws {
+        let parsed = try JSONSerialization.jsonObject(with: Data(#"{"one":1,"yes":true,"no":false,"zero":0,"half":0.5}"#.utf8))
+        let fields: [String: Any] = [
+            "forwarded": parsed, "int": 42, "neg": Int64.min, "big": UInt64.max, "double": 2.25, "whole": 3.0,
+            "bool": true, "null": NSNull(), "text": "quote \" backslash \\ nl \n tab \t bell \u{7} ✓",
+            "list": [1, "two", [3.5, false]] as [Any], "nested": ["a": ["b": ["c": 1]]],
+        ]
+        let line = try WireProtocol.requestLine(op: "x", id: 9, fields: fields)
+        let back = try #require(try JSONSerialization.jsonObject(with: Data(line.dropLast())) as? [String: Any])
+        #expect(back["v"] as? Int == 1 && back["op"] as? String == "x" && back["id"] as? Int == 9)
+        let forwarded = try #require(back["forwarded"] as? [String: Any])
+        for (key, isBool) in [("one", false), ("yes", true), ("no", true), ("zero", false), ("half", false)] {
+            #expect(WireFields.isBool(try #require(forwarded[key] as? NSNumber)) == isBool, "\(key)")
+        }
+        #expect((forwarded["one"] as? NSNumber)?.intValue == 1 && (forwarded["half"] as? NSNumber)?.doubleValue == 0.5)
+        #expect((back["big"] as? NSNumber)?.uint64Value == UInt64.max)
+        #expect((back["neg"] as? NSNumber)?.int64Value == Int64.min)
+        #expect(back["text"] as? String == fields["text"] as? String)
+        #expect(back["null"] is NSNull)
+        #expect(WireFields.isBool(try #require(back["bool"] as? NSNumber)))
+        #expect(((back["nested"] as? [String: Any])?["a"] as? [String: Any]) != nil)
+
+        #expect(throws: JSONWriterError.self) { try WireProtocol.requestLine(op: "x", id: 1, fields: ["when": Date()]) }
+        #expect(throws: JSONWriterError.self) { try WireProtocol.requestLine(op: "x", id: 1, fields: ["nan": Double.nan]) }
+        var deep: Any = 1
+        for _ in 0..<40 { deep = [deep] }
+        #expect(throws: JSONWriterError.self) { try WireProtocol.requestLine(op: "x", id: 1, fields: ["deep": deep]) }
     }
 
     @Test func presenceNeverGoesOnTheWire() {
@@ -92,4 +123,36 @@ import Testing
 
 extension BusCommand: CustomTestStringConvertible {
     public var testDescription: String { "\(self)".prefix(60).description }
+}
+
+/// Reply deadlines are swept, not timed one by one: an overdue request fails with `noReply`, a fresh one waits.
+@Suite struct ClientDeadlineTests {
+    @Test func overdueRequestsFailAndFreshOnesWait() async throws {
+        let (_, continuation) = AsyncStream<BusEvent>.makeStream()
+        let state = ClientState(events: continuation, timeout: .seconds(30))
+        let overdue = Task {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<WireReply, Error>) in
+                _ = state.register(1, op: "say", c)
+            }
+        }
+        let fresh = Task {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<WireReply, Error>) in
+                _ = state.register(2, op: "ping", c)
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        state.failOverdue(now: NIODeadline.now() + .seconds(10))  // nobody is due yet
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(state.pendingCount == 2)
+        state.failOverdue(now: NIODeadline.now() + .seconds(31))  // both are
+        for (task, op) in [(overdue, "say"), (fresh, "ping")] {
+            do {
+                _ = try await task.value
+                Issue.record("\(op) got a reply")
+            } catch {
+                #expect(error as? BusClientError == .noReply(op, seconds: 30))
+            }
+        }
+        state.closeAll()
+    }
 }
