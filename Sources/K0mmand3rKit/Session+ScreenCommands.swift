@@ -37,6 +37,10 @@ extension Session {
             say(.ok("pane \(name ?? "layout") toggled"))
         case .record(let path, let force):
             say(.ok(try toggleRecording(path, force: force)))
+        case .search(let text):
+            out.effects.append(.search(text))
+        case .mouse(let on):
+            out.effects.append(.mouse(on))
         case .clear:
             out.effects.append(.clear)
         case .quit:

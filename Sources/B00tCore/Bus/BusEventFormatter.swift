@@ -41,9 +41,10 @@ public enum BusEventFormatter {
         case .learningDeclined(let request, let reason): return "\(from) declined \(request): \(reason)"
         case .agentJoined(let agent): return "\(agent) is online"
         case .agentLeft(let agent, let reason): return "\(agent) left (\(reason))"
-        case .knowledgeShared(let crew, let topic, _, let impact):
+        case .knowledgeShared(let crew, let topic, let content, let impact):
             let gains = impact.sorted { $0.key < $1.key }.map { "\($0.key) +\(String(format: "%.2f", $0.value))" }
             return "\(from) shares “\(topic)” with \(crew)" + (gains.isEmpty ? "" : " (\(gains.joined(separator: ", ")))")
+                + (content.isEmpty ? "" : ": \(content)")
         case .crewJoined(let crew, let agent): return "\(agent) joined crew \(crew)"
         case .captainDelegated(let crew, let to, let budget):
             return "\(from) hands the crown of \(crew) to \(to) 👑 (budget \(budget))"
