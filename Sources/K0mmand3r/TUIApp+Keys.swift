@@ -188,13 +188,18 @@ extension TUIApp {
 
     // MARK: ^Z
 
-    /// Leaves the screen to the shell (`fg` brings it back, drawn afresh): curses' own SIGTSTP handler stops
-    /// the process and restores the terminal modes on the way out and back.
+    /// Leaves the screen to the shell (`fg` brings it back, drawn afresh), as ^Z does in a cooked terminal: the
+    /// screen is put away, then the job (this process group) is stopped. The stop is signalled to the process,
+    /// not this thread — the input loop runs on a pool thread that blocks signals — with the default action
+    /// (curses' own handler would redraw from another thread), and lands while this thread sleeps.
     private func suspend() {
         KeyReader.terminalModes(on: false, mouse: false)
         endwin()
-        raise(SIGTSTP)
+        let previousHandler = signal(SIGTSTP, SIG_DFL)
+        kill(0, SIGTSTP)
+        usleep(100_000)
         // Continued (`fg`).
+        signal(SIGTSTP, previousHandler)
         refresh()
         KeyReader.terminalModes(on: true, mouse: mouse)
         state.columns = Int(b00t_cols())

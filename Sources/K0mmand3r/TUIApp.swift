@@ -298,7 +298,11 @@ final class TUIApp {
             } else if state.stream.totalAppended != current.mark {
                 state.stream.append(StyledText("↳ \(TextWidth.fit(line, columns: 60, pad: false))", role: "dim"))
             }
-            for out in outcome.lines { state.stream.append(StyledText(out.text, role: out.role, indent: 2)) }
+            for out in outcome.lines {
+                var line = out
+                line.indent = 2
+                state.stream.append(line)
+            }
         }
         if outcome.failed, let first = outcome.lines.first {
             state.notice = StyledText(first.text + (outcome.lines.count > 1 ? " (more in the stream)" : ""), role: first.role)

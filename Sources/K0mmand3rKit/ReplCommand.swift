@@ -240,8 +240,16 @@ public enum ReplCommand: Equatable, Sendable {
         case "/quit", "/exit", "/q": return .quit
         case "/grok", "/lfmf", "/advice": return .grok(try GrokRequest.parse(name, args))
         default:
-            throw .unknownCommand(name, suggestion: closestMatch(to: name, in: names, maxDistance: 3))
+            throw .unknownCommand(name, suggestion: suggestion(for: name))
         }
+    }
+
+    /// The command a mistyped one most likely meant: a command it is a prefix of, else the nearest by edits —
+    /// allowing fewer edits for short names, so `/logz` is not taken for `/as`.
+    static func suggestion(for name: String) -> String? {
+        let word = name.lowercased()
+        if word.count >= 3, let prefixed = names.filter({ $0.hasPrefix(word) }).min(by: { $0.count < $1.count }) { return prefixed }
+        return closestMatch(to: word, in: names, maxDistance: min(3, max(1, (word.count - 1) / 2)))
     }
 
     static func usage(of name: String) -> String { catalog.first { $0.name == name }?.usage ?? name }

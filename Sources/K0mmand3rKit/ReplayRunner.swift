@@ -106,7 +106,11 @@ public struct ReplayRunner {
                     guard !argument.isEmpty else { throw Failure(file: name, line: number, message: "@as needs an agent id") }
                     last = await session.run("/as \(argument)")
                     if last.failed { throw Failure(file: name, line: number, message: last.text) }
-                    if verbose { echo?("@as \(argument)") }
+                    if verbose, echo != nil {
+                        echo?("@as \(argument)")
+                        await feed.waitUntilSeen((try? await session.bus.currentState().lastSeq) ?? 0, timeout: .seconds(2))
+                        flushEvents()
+                    }
                 case "@sleep":
                     guard let ms = Int(argument), (0...Self.maximumSleepMilliseconds).contains(ms) else {
                         throw Failure(file: name, line: number, message: "@sleep needs milliseconds, 0–\(Self.maximumSleepMilliseconds) (got '\(argument)')")
@@ -152,6 +156,10 @@ public struct ReplayRunner {
             report.commands += 1
             echo?("> \(line)")
             for out in last.lines { echo?(out.text) }
+            if verbose, echo != nil {
+                // The events this command caused are printed under it, not under the next one.
+                await feed.waitUntilSeen((try? await session.bus.currentState().lastSeq) ?? 0, timeout: .seconds(2))
+            }
             flushEvents()
             if last.failed { unexcused = (number, last.text, line) }
             if last.quit { break }
@@ -188,6 +196,8 @@ public struct ReplayRunner {
 final class EventFeed: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
+    /// The newest event's seq that arrived.
+    private var lastSeen: UInt64 = 0
     /// Lines an `@await` already matched.
     private var consumed = Set<Int>()
     private var shown = 0
@@ -197,14 +207,15 @@ final class EventFeed: @unchecked Sendable {
     init(bus: any CrewBus, after seq: UInt64) {
         task = Task { [weak self] in
             do {
-                for try await event in bus.follow(after: seq) { self?.add(BusEventFormatter.line(event)) }
+                for try await event in bus.follow(after: seq) { self?.add(BusEventFormatter.line(event), seq: event.seq) }
             } catch {}
         }
     }
 
-    private func add(_ line: String) {
+    private func add(_ line: String, seq: UInt64) {
         let w = lock.withLock { () -> CheckedContinuation<Void, Never>? in
             lines.append(line)
+            lastSeen = max(lastSeen, seq)
             defer { waiter = nil }
             return waiter
         }
@@ -252,6 +263,14 @@ final class EventFeed: @unchecked Sendable {
             return waiter
         }
         w?.resume()
+    }
+
+    /// Waits (polling, bounded) until the event with `seq` has arrived.
+    func waitUntilSeen(_ seq: UInt64, timeout: Duration) async {
+        let deadline = ContinuousClock.now + timeout
+        while lock.withLock({ lastSeen }) < seq, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     func stop() { task?.cancel() }

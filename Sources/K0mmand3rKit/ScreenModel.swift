@@ -395,8 +395,8 @@ public enum ScreenModel {
             footer = "find “\(search.query)” \(search.position) · ^F older ^N newer"
         } else if s.stream.newBelow > 0 {
             footer = "\(s.stream.newBelow) new below ▾ End"
-        } else if s.stream.offset > 0 {
-            footer = "scrolled ↑\(s.stream.offset) · End"
+        } else if s.stream.isScrolled {
+            footer = s.stream.offset > 0 ? "scrolled ↑\(s.stream.offset) · End" : "scrolled · End"
         }
         drawBox(box, title: "crew stream" + (s.crew.map { " @\($0)" } ?? ""), footer: footer, &grid)
         let inner = box.width - 4

@@ -130,7 +130,13 @@ public actor Session {
         let previous = agent
         agent = id
         crew = crews[id] ?? nil
-        if let current = crew, try await bus.currentState().crews[current]?.members.contains(id) != true { crew = nil }
+        let state = try await bus.currentState()
+        if let current = crew, state.crews[current]?.members.contains(id) != true { crew = nil }
+        // An identity in exactly one crew talks to it (others formed it, or it joined from elsewhere).
+        if crew == nil {
+            let mine = state.crews.values.filter { $0.members.contains(id) }
+            if mine.count == 1 { crew = mine[0].name }
+        }
         do {
             try await start(role: role)
         } catch {
