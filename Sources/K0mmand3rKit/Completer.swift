@@ -171,11 +171,11 @@ public struct Completer: Sendable {
     public static func list(_ candidates: [String], current: Int?, width: Int) -> String {
         var out = ""
         for (i, candidate) in candidates.enumerated() {
-            let item = i == current ? "[\(candidate)]" : candidate
-            let piece = (out.isEmpty ? "" : "  ") + item
-            let more = "  … +\(candidates.count - i)"
-            if TextWidth.width(of: out + piece) + (i + 1 < candidates.count ? TextWidth.width(of: more) - 2 : 0) > width {
-                return out + (out.isEmpty ? "… +\(candidates.count - i)" : more)
+            let piece = (out.isEmpty ? "" : "  ") + (i == current ? "[\(candidate)]" : candidate)
+            let left = candidates.count - i - 1
+            let marker = left > 0 ? "  … +\(left)" : ""
+            if TextWidth.width(of: out + piece + marker) > width {
+                return out + (out.isEmpty ? "" : "  ") + "… +\(candidates.count - i)"
             }
             out += piece
         }

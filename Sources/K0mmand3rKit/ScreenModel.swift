@@ -423,15 +423,16 @@ public enum ScreenModel {
         }
     }
 
-    /// The status bar: the fields that fit, chosen by priority — what is running, the connection, mentions,
-    /// who you are, the crew first; the bus, ahoys and theme while there is room — shown in a fixed order.
+    /// The status bar: the fields that fit, chosen by priority — what is running, the connection, who you are,
+    /// mentions, the crew first; then the search, ahoys, the bus and the theme while there is room — shown in a
+    /// fixed order. A long activity is shortened (keeping its "· Esc cancels") rather than push the crew out.
     static func drawStatus(_ s: ScreenState, row: Int, _ grid: inout Canvas) {
         guard row >= 0, row < s.rows else { return }
-        struct Field { var text: String; var role: String; var priority: Int }
+        struct Field { var text: String; var role: String; var priority: Int; var shrinkTo: Int? = nil }
         var fields: [Field] = []
-        if let activity = s.activity { fields.append(Field(text: activity, role: "warn", priority: 0)) }
+        if let activity = s.activity { fields.append(Field(text: activity, role: "warn", priority: 0, shrinkTo: 24)) }
         if let connection = s.connection {
-            fields.append(Field(text: "\(s.busLabel) \(connection)", role: "error", priority: 0))
+            fields.append(Field(text: "\(s.busLabel) \(connection)", role: "error", priority: 0, shrinkTo: 24))
         } else {
             fields.append(Field(text: s.busLabel, role: "status", priority: 5))
         }
@@ -442,15 +443,28 @@ public enum ScreenModel {
         if s.recording { fields.append(Field(text: "● rec", role: "status", priority: 2)) }
         fields.append(Field(text: "ahoys \(s.openAhoys)", role: "status", priority: 4))
         fields.append(Field(text: "theme \(s.theme)", role: "status", priority: 6))
+        // Choose by priority (stopping at the first that does not fit), counting shrinkable fields small.
         let separator = 3  // " │ "
         var keep = Set<Int>()
         var used = 1
-        for (index, field) in fields.enumerated().sorted(by: { $0.element.priority < $1.element.priority || ($0.element.priority == $1.element.priority && $0.offset < $1.offset) }) {
-            let w = TextWidth.width(of: field.text) + (keep.isEmpty ? 0 : separator)
-            if used + w <= s.columns || field.priority == 0 || keep.isEmpty {
-                keep.insert(index)
-                used += w
-            }
+        let byPriority = fields.indices.sorted { fields[$0].priority != fields[$1].priority ? fields[$0].priority < fields[$1].priority : $0 < $1 }
+        for index in byPriority {
+            let field = fields[index]
+            let full = TextWidth.width(of: field.text)
+            let w = min(full, field.shrinkTo ?? full) + (keep.isEmpty ? 0 : separator)
+            if used + w > s.columns && !keep.isEmpty && field.priority > 0 { break }
+            keep.insert(index)
+            used += w
+        }
+        // Give what is left to the shrinkable fields, in order.
+        var spare = max(0, s.columns - used)
+        for index in fields.indices where keep.contains(index) {
+            guard let floor = fields[index].shrinkTo else { continue }
+            let full = TextWidth.width(of: fields[index].text)
+            guard full > floor else { continue }
+            let room = floor + min(spare, full - floor)
+            spare -= room - floor
+            if room < full { fields[index].text = shorten(fields[index].text, to: room) }
         }
         var column = 0
         var first = true
@@ -463,6 +477,17 @@ public enum ScreenModel {
             if column >= s.columns { break }
         }
         if column < s.columns { grid.put(row: row, column: column, width: s.columns - column, StyledText("", role: "status")) }
+    }
+
+    /// `text` in `width` columns: cut with "…", keeping a trailing " · hint" when there is room for it.
+    static func shorten(_ text: String, to width: Int) -> String {
+        guard TextWidth.width(of: text) > width, width > 1 else { return TextWidth.fit(text, columns: max(0, width), pad: false) }
+        if let dot = text.range(of: " · ", options: .backwards) {
+            let tail = String(text[dot.lowerBound...])
+            let headRoom = width - TextWidth.width(of: tail) - 1
+            if headRoom >= 8 { return TextWidth.fit(text[..<dot.lowerBound], columns: headRoom, pad: false) + "…" + tail }
+        }
+        return TextWidth.fit(text, columns: width - 1, pad: false) + "…"
     }
 
     /// The input line, scrolled horizontally so the cursor is always visible.
