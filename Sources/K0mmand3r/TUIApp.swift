@@ -225,7 +225,8 @@ final class TUIApp {
             } else {
                 guard running == nil, runningChat == nil else { return }
                 queued.removeFirst()
-                state.stream.append(StyledText("› \(line)", role: "dim"))
+                // A search is not echoed: the echo would be its own newest match.
+                if !line.hasPrefix("/search"), !line.hasPrefix("/find") { state.stream.append(StyledText("› \(line)", role: "dim")) }
                 running = start(line)
             }
         }

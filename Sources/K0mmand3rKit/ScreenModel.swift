@@ -443,28 +443,27 @@ public enum ScreenModel {
         if s.recording { fields.append(Field(text: "● rec", role: "status", priority: 2)) }
         fields.append(Field(text: "ahoys \(s.openAhoys)", role: "status", priority: 4))
         fields.append(Field(text: "theme \(s.theme)", role: "status", priority: 6))
-        // Choose by priority (stopping at the first that does not fit), counting shrinkable fields small.
+        // The essential fields (priority ≤ 2) always show, a shrinkable one shortened only if they would not
+        // fit whole; the rest join by priority while they fit whole (stopping at the first that does not).
         let separator = 3  // " │ "
-        var keep = Set<Int>()
-        var used = 1
-        let byPriority = fields.indices.sorted { fields[$0].priority != fields[$1].priority ? fields[$0].priority < fields[$1].priority : $0 < $1 }
-        for index in byPriority {
-            let field = fields[index]
-            let full = TextWidth.width(of: field.text)
-            let w = min(full, field.shrinkTo ?? full) + (keep.isEmpty ? 0 : separator)
-            if used + w > s.columns && !keep.isEmpty && field.priority > 0 { break }
+        var keep = Set(fields.indices.filter { fields[$0].priority <= 2 })
+        func width(_ index: Int) -> Int { TextWidth.width(of: fields[index].text) }
+        var used = 1 + keep.reduce(0) { $0 + width($1) } + separator * max(0, keep.count - 1)
+        if used > s.columns {
+            for index in fields.indices where keep.contains(index) {
+                guard let floor = fields[index].shrinkTo, width(index) > floor else { continue }
+                let room = max(floor, width(index) - (used - s.columns))
+                used -= width(index) - room
+                fields[index].text = shorten(fields[index].text, to: room)
+            }
+        }
+        let optional = fields.indices.filter { !keep.contains($0) }
+            .sorted { fields[$0].priority != fields[$1].priority ? fields[$0].priority < fields[$1].priority : $0 < $1 }
+        for index in optional {
+            let w = width(index) + separator
+            if used + w > s.columns { break }
             keep.insert(index)
             used += w
-        }
-        // Give what is left to the shrinkable fields, in order.
-        var spare = max(0, s.columns - used)
-        for index in fields.indices where keep.contains(index) {
-            guard let floor = fields[index].shrinkTo else { continue }
-            let full = TextWidth.width(of: fields[index].text)
-            guard full > floor else { continue }
-            let room = floor + min(spare, full - floor)
-            spare -= room - floor
-            if room < full { fields[index].text = shorten(fields[index].text, to: room) }
         }
         var column = 0
         var first = true
