@@ -10,6 +10,8 @@ import Foundation
 ///   agents' replies arrive after the command that caused them.
 /// - `@sleep MS` — pause (at most 60 s).
 /// - `@allow-errors` — from here on a failing command does not fail the run.
+/// - `@paste N` — the next N lines, whatever they hold (a leading `/`, `#` or `@` included), are one chat
+///   message, as a multi-line paste in the TUI is (`/record` writes pastes this way).
 ///
 /// A command that fails with no `@expect-error` right after it fails the run, naming its line: a script that
 /// goes wrong must not end "ok".
@@ -29,7 +31,9 @@ public struct ReplayRunner {
         public var transcript: [String] = []
     }
 
-    static let directives = ["@as", "@sleep", "@expect", "@expect-error", "@await", "@allow-errors"]
+    static let directives = ["@as", "@sleep", "@expect", "@expect-error", "@await", "@allow-errors", "@paste"]
+    /// A pasted message in a replay file is at most this many lines.
+    static let maximumPasteLines = 10_000
     static let maximumSleepMilliseconds = 60_000
     static let maximumAwaitMilliseconds = 120_000
     static let defaultAwaitMilliseconds = 5_000
@@ -94,8 +98,11 @@ public struct ReplayRunner {
             throw Failure(file: name, line: failed.line,
                           message: "\(failed.command) failed: \(failed.text) — add @expect-error after it if that is expected (or @allow-errors at the top)")
         }
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let allLines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var pasteUntil = -1  // lines up to this index belong to an @paste block already run
+        for (index, raw) in allLines.enumerated() {
             let number = index + 1
+            if index <= pasteUntil { continue }
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("@") {
@@ -118,6 +125,22 @@ public struct ReplayRunner {
                     try await Task.sleep(for: .milliseconds(ms))
                 case "@allow-errors":
                     allowErrors = true
+                case "@paste":
+                    guard let count = Int(argument), (1...Self.maximumPasteLines).contains(count) else {
+                        throw Failure(file: name, line: number, message: "@paste needs the number of lines that follow, 1–\(Self.maximumPasteLines) (got '\(argument)')")
+                    }
+                    guard index + count < allLines.count else {
+                        throw Failure(file: name, line: number, message: "@paste \(count): the file ends after \(allLines.count - index - 1) lines")
+                    }
+                    let message = allLines[(index + 1)...(index + count)].joined(separator: "\n")
+                    pasteUntil = index + count
+                    last = await session.run(message + (count == 1 ? "\n" : ""))
+                    lastLine = number
+                    report.commands += 1
+                    echo?("> (pasted \(count) line\(count == 1 ? "" : "s"))")
+                    for out in last.lines { echo?(out.text) }
+                    flushEvents()
+                    if last.failed { unexcused = (number, last.text, "@paste \(count)") }
                 case "@expect":
                     report.expectations += 1
                     if last.failed {

@@ -89,7 +89,14 @@ public actor Session {
         }
         guard let command else { return CommandOutcome() }
         if var recording, !(line.hasPrefix("/record")) {
-            recording.lines.append(line)
+            // A pasted block is one message: recorded behind `@paste N`, so replaying it never runs its lines.
+            let block = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if block.contains("\n") {
+                let lines = block.split(separator: "\n", omittingEmptySubsequences: false)
+                recording.lines.append("@paste \(lines.count)\n" + lines.joined(separator: "\n"))
+            } else {
+                recording.lines.append(line)
+            }
             self.recording = recording
         }
         do {

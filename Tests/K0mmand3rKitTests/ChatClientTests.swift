@@ -290,3 +290,29 @@ import Testing
         #expect(try await s.bus.currentState().agents["owl"]?.isObserver == true)
     }
 }
+
+/// A paste recorded with /record replays as one message, its lines never run as commands.
+@Suite struct PasteReplayTests {
+    @Test func recordedPastesReplayAsOneMessage() async throws {
+        let dir = TempDir("paste-record")
+        let path = dir.path + "/rec.k0"
+        let s = Session(bus: try await MessageBus(backend: MemoryBusBackend()), agent: "alice")
+        try await s.start()
+        _ = await s.run("/record \(path)")
+        _ = await s.run("first\n/quit\n# not a comment\n@as mallory")
+        _ = await s.run("/record")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("@paste 4\nfirst\n/quit\n# not a comment\n@as mallory\n"), "\(text)")
+        let bus = try await MessageBus(backend: MemoryBusBackend())
+        let report = try await ReplayRunner(session: Session(bus: bus, agent: "alice")).run(text: text + "/agents\n@expect alice", name: "rec.k0")
+        #expect(report.commands == 2)
+        let messages = try await bus.events().compactMap { event -> String? in
+            if case .message(_, _, let text) = event.body { return text } else { return nil }
+        }
+        #expect(messages == ["first\n/quit\n# not a comment\n@as mallory"])
+        #expect(try await bus.currentState().agents["mallory"] == nil)
+        await #expect(throws: ReplayRunner.Failure.self) {
+            _ = try await ReplayRunner(session: Session(bus: bus, agent: "alice")).run(text: "@as a\n@paste 3\none\n", name: "short.k0")
+        }
+    }
+}
