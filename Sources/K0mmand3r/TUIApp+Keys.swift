@@ -160,11 +160,18 @@ extension TUIApp {
         if !typing, let search = state.search, search.matches.isEmpty { state.notice = .warn("no line in the stream contains “\(query)”") }
     }
 
-    /// Finds the matches again (new lines arrived, the query changed); `jump`: show the newest.
+    /// Keeps the matches current: all lines again when the query changed (`jump`: show the newest), else only
+    /// the lines that arrived since (a busy stream costs one look per new line, not a scan of the history).
     func refreshSearch(jump: Bool = false) {
         guard var search = state.search, !search.query.isEmpty else { return }
         let previousLine = search.current.map { search.matches[$0] }
-        search.matches = state.stream.search(search.query)
+        if jump {
+            search.matches = state.stream.search(search.query)
+        } else {
+            search.matches.removeAll { $0 < state.stream.firstNumber }
+            search.matches += state.stream.search(search.query, from: search.searched)
+        }
+        search.searched = state.stream.totalAppended
         if jump || previousLine == nil {
             search.current = search.matches.isEmpty ? nil : search.matches.count - 1
         } else {

@@ -32,6 +32,8 @@ public struct StreamSearch: Sendable, Equatable {
     public var current: Int?
     /// The ^F prompt is open in the input line (typing goes to the query).
     public var typing: Bool
+    /// Lines numbered below this were searched already (new lines are searched as they arrive).
+    public var searched = 0
 
     public init(query: String, matches: [Int] = [], current: Int? = nil, typing: Bool = false) {
         self.query = query

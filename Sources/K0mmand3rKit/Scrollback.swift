@@ -176,11 +176,14 @@ public struct Scrollback: Sendable {
         }
     }
 
-    /// Lines containing `query` (ignoring case), by absolute number, oldest first.
-    public func search(_ query: String) -> [Int] {
+    /// Lines containing `query` (ignoring case), by absolute number, oldest first; `from`: only lines numbered
+    /// from there on (the ones that arrived since the last look).
+    public func search(_ query: String, from number: Int = 0) -> [Int] {
         guard !query.isEmpty else { return [] }
         let needle = query.lowercased()
-        return (0..<storage.count).compactMap { index in
+        let start = max(0, number - firstNumber)
+        guard start < storage.count else { return [] }
+        return (start..<storage.count).compactMap { index in
             let line = self[index]
             return line.text.lowercased().contains(needle) ? firstNumber + index : nil
         }
