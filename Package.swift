@@ -95,7 +95,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["B00tCore", "B00tTestSupport"]
+            dependencies: ["B00tCore", "K0mmand3rKit", "B00tTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

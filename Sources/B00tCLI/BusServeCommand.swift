@@ -2,6 +2,7 @@ import ArgumentParser
 import B00tCore
 import Dispatch
 import Foundation
+import K0mmand3rKit
 
 /// Runs until SIGTERM or SIGINT, then closes the socket and exits 0.
 struct BusServe: AsyncParsableCommand {
@@ -44,12 +45,15 @@ struct BusTail: AsyncParsableCommand {
     @Flag(help: "Print what is there and exit instead of following.") var noFollow = false
     @Option(help: "Agent id to connect as.") var agent = "tail-\(getpid())"
     @Option(help: "Read a Redis bus directly (redis://host:port/db; also $B00T_BUS_URL) instead of the daemon.") var bus: String?
+    @Option(name: .customLong("as"), help: "Whose view: private messages and crew chat show only to their agents (default $B00T_AGENT or $USER).") var reader: String?
+    @Flag(help: "Every event, private messages and other crews' chat included (the log is shared by the crew's processes).") var all = false
 
     func run() async throws {
         let bus = try await connectBus(agent: agent, url: self.bus)
         let start = from ?? 0
+        var view = TailView(reader: reader ?? Session.defaultAgent(), all: all, state: try await bus.currentState())
         if noFollow {
-            for event in try await bus.events(after: start, limit: .max) { try printEvent(event) }
+            for event in try await bus.events(after: start, limit: .max) where view.shows(event) { try printEvent(event) }
             return
         }
         let events = bus.follow(after: start) { trouble in
@@ -60,7 +64,20 @@ struct BusTail: AsyncParsableCommand {
             default: break
             }
         }
-        for try await event in events { try printEvent(event) }
+        for try await event in events where view.shows(event) { try printEvent(event) }
+    }
+
+    /// What one reader may see: a private message only its two agents, crew chat only the crew (judged by
+    /// the crews as they were when it was said, for events from now on).
+    struct TailView {
+        let reader: String
+        let all: Bool
+        var state: BusState
+
+        mutating func shows(_ event: BusEvent) -> Bool {
+            if event.seq > state.lastSeq { state.apply(event) }
+            return all || StreamFeed.isVisible(event, to: reader, state: state)
+        }
     }
 
     func printEvent(_ event: BusEvent) throws {

@@ -8,7 +8,8 @@ import K0mmand3rKit
 @main
 struct K0mmand3rMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "k0mmand3r", abstract: "Steer a crew of agents: services, bus events, votes, ahoys and skills.")
+        commandName: "k0mmand3r", abstract: "Steer a crew of agents: services, bus events, votes, ahoys and skills.",
+        version: "k0mmand3r \(B00tVersion.current)")
 
     @Flag(help: "A plain prompt (libedit) instead of the split-pane screen.") var line = false
     @Option(help: "Run a replay file (*.k0) and exit; non-zero at the first failed @expect.") var replay: String?
@@ -28,7 +29,9 @@ struct K0mmand3rMain: AsyncParsableCommand {
         let choice: BusURL
         // Default: the daemon for people (one writer, presence, pushed events), a throwaway bus for replays.
         do { choice = try BusURL.resolve(bus, fallback: replay != nil ? .memory : .daemon) } catch { throw ValidationError(error.description) }
-        let themeName = theme ?? ProcessInfo.processInfo.environment["B00T_THEME"] ?? "default"
+        // NO_COLOR (https://no-color.org) means the mono theme unless a theme is asked for on the command line.
+        let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        let themeName = theme ?? (noColor ? "mono" : ProcessInfo.processInfo.environment["B00T_THEME"] ?? "default")
         let crewBus: any CrewBus
         do {
             crewBus = try await choice.open(agent: me)

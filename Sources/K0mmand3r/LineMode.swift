@@ -65,10 +65,13 @@ struct LineMode {
         var seen = (try? await session.bus.currentState().lastSeq) ?? 0
         while true {
             let state = (try? await session.bus.currentState()) ?? BusState()
-            completionContext = TUIApp.completionContext(state, datums: datums)
-            // Events from others since the last prompt, so a plain prompt still shows the crew.
+            let me = await session.agent
+            completionContext = TUIApp.completionContext(state, datums: datums, me: me, crew: await session.crew)
+            // Events from others since the last prompt, so a plain prompt still shows the crew (what this agent
+            // may see: private messages only for their two agents, crew chat for the crew).
             if let events = try? await session.bus.events(after: seen, limit: 200), let last = events.last {
-                out.write(events.map { StyledText(StreamFormatter.line($0).text, role: "event") })
+                out.write(events.filter { StreamFeed.isVisible($0, to: me, state: state) }
+                    .map { StyledText(StreamFeed.line($0, state: state, me: me).text, role: "event") })
                 seen = last.seq
             }
             let read = readLine(el)

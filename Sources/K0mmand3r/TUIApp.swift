@@ -17,19 +17,28 @@ final class TUIApp {
     let bus: any CrewBus
     var state: ScreenState
     var theme: Theme
-    private var previous: Frame?
+    var previous: Frame?
     private var pairs: [Theme.Style: Int16] = [:]
     private let inbox = EventInbox()
-    private var lastServicesRefresh = Date.distantPast
+    var lastServicesRefresh = Date.distantPast
     private var touched: Set<String> = []
-    private var quit = false
-    private var snapshot = BusState()
+    var quit = false
+    var snapshot = BusState()
+    /// What this reader sees of each event (privacy, dates, mentions), folded with the events themselves so a
+    /// crew message is judged against the crew as it was when it was said.
+    var feed: StreamFeed
+    private var feedState = BusState()
+    let keys = KeyReader()
+    /// Tab pressed again: the next candidate.
+    var completion: Completer.Cycle?
+    /// Mouse wheel reporting (`/mouse off` gives the terminal its selection back).
+    var mouse = true
     /// Set when the event stream ended for good (a log that went backwards, a closed connection).
     private var streamFailure: String?
-    private var datumIDs: [String] = []
+    var datumIDs: [String] = []
 
     /// The command running now, and those typed while it runs.
-    private struct Running {
+    struct Running {
         var id: Int
         var line: String
         var started: ContinuousClock.Instant
@@ -37,15 +46,18 @@ final class TUIApp {
         /// `stream.totalAppended` right after its echo: output lands under it or under a repeated header.
         var mark: Int
     }
-    private var running: Running?
-    private var queued: [String] = []
+    var running: Running?
+    /// A chat line being sent: chat does not wait behind a slow command (see `startNextIfIdle`).
+    private var runningChat: Running?
+    var queued: [String] = []
     private var nextCommandID = 0
-    private var confirmation: Confirmation?
+    var confirmation: Confirmation?
 
     init(session: Session, themeName: String, scrollback: Int) {
         self.session = session
         self.bus = session.bus
         state = ScreenState(columns: 80, rows: 24, stream: Scrollback(capacity: scrollback))
+        feed = StreamFeed(me: "")
         do {
             theme = try Theme.load(named: themeName)
         } catch {
@@ -57,12 +69,8 @@ final class TUIApp {
     }
 
     /// Tab completion's view of the bus and datums (also used by line mode).
-    nonisolated static func completionContext(_ s: BusState, datums: [String]) -> Completer.Context {
-        Completer.Context(
-            agents: s.agents.keys.sorted(), ahoys: s.listAhoys(.open).map(\.id),
-            proposals: s.proposals.values.filter { $0.status == .open }.map(\.id).sorted(),
-            skills: Array(Set(s.agents.values.flatMap(\.skills.keys))).sorted(),
-            datums: datums, themes: Theme.available(), crews: s.crews.keys.sorted())
+    nonisolated static func completionContext(_ s: BusState, datums: [String], me: String = "", crew: String? = nil) -> Completer.Context {
+        Completer.Context.from(s, datums: datums, themes: Theme.available(), me: me, crew: crew)
     }
 
     nonisolated static func runnableDatums() -> [String] {
@@ -78,6 +86,7 @@ final class TUIApp {
 
         startCurses()
         defer {
+            KeyReader.terminalModes(on: false, mouse: false)
             endwin()
             history.save()
         }
@@ -90,7 +99,7 @@ final class TUIApp {
             refreshServicesIfDue()
             updateActivity()
             draw()
-            if let key = readKey() { handle(key, history: history) }
+            if let key = keys.read() { handle(key, history: history) }
             startNextIfIdle()
             await Task.yield()
         }
@@ -132,7 +141,16 @@ final class TUIApp {
     }
 
     private func takeInbox() {
-        for event in inbox.drain() { state.stream.append(StreamFormatter.line(event)) }
+        let events = inbox.drain()
+        if !events.isEmpty {
+            feed.me = state.agent
+            for event in events {
+                feedState.apply(event)
+                for line in feed.lines(for: event, state: feedState, live: true) { state.stream.append(line) }
+            }
+            state.mentions = feed.mentions
+            refreshSearch()
+        }
         if let failure = inbox.takeFailure() {
             state.stream.append(StyledText("bus stream stopped: \(failure)", role: "error"))
             state.notice = .error("bus: \(failure)")
@@ -144,6 +162,7 @@ final class TUIApp {
             state.agents = Array(s.agents.values)
             state.online = s.online
             state.openAhoys = s.ahoys.values.filter { $0.status == .open }.count
+            state.managed = Set(state.services.filter { $0.state == .running }.compactMap { AgentServiceDatums.agent(ofService: $0.id) })
             switch connection {
             case .reconnecting(let attempt, let since, _)?:
                 state.connection = "⟳ reconnecting… \(Int(Date().timeIntervalSince(since)))s (try \(attempt))"
@@ -180,15 +199,40 @@ final class TUIApp {
 
     // MARK: Commands
 
-    private func submit(_ line: String) {
+    func submit(_ line: String) {
         queued.append(line)
         startNextIfIdle()
     }
 
-    private func startNextIfIdle() {
-        guard running == nil, !queued.isEmpty, !quit else { return }
-        let line = queued.removeFirst()
-        if line.hasPrefix("/") { state.stream.append(StyledText("› \(line)", role: "dim")) }
+    static func isChat(_ line: String) -> Bool { !line.trimmingCharacters(in: .whitespaces).hasPrefix("/") || line.contains("\n") }
+
+    /// Commands that change who speaks or to which crew: chat typed after them waits for them.
+    static func isBarrier(_ line: String) -> Bool {
+        let word = line.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
+        return ["/as", "/crew", "/quit", "/exit", "/q", "/record"].contains(word)
+    }
+
+    /// Commands run one at a time in the order typed. A chat line does not wait behind a slow command (a
+    /// handshake waiting for its answer): it is sent at once, chat lines in their order — unless a command
+    /// typed before it changes who speaks or to which crew (`/as`, `/crew`), which it then waits for.
+    func startNextIfIdle() {
+        guard !quit else { return }
+        while let line = queued.first {
+            if Self.isChat(line) {
+                guard runningChat == nil, running.map({ !Self.isBarrier($0.line) }) ?? true else { return }
+                queued.removeFirst()
+                runningChat = start(line)
+            } else {
+                guard running == nil, runningChat == nil else { return }
+                queued.removeFirst()
+                // A search is not echoed: the echo would be its own newest match.
+                if !line.hasPrefix("/search"), !line.hasPrefix("/find") { state.stream.append(StyledText("› \(line)", role: "dim")) }
+                running = start(line)
+            }
+        }
+    }
+
+    private func start(_ line: String) -> Running {
         nextCommandID += 1
         let id = nextCommandID
         let session = self.session, inbox = self.inbox
@@ -196,12 +240,12 @@ final class TUIApp {
             let outcome = await session.run(line)
             inbox.complete(Completion(id: id, line: line, outcome: outcome))
         }
-        running = Running(id: id, line: line, started: .now, task: task, mark: state.stream.totalAppended)
+        return Running(id: id, line: line, started: .now, task: task, mark: state.stream.totalAppended)
     }
 
     /// Esc or ^C while a command runs: it is cancelled, and the screen moves on at once (a command that does not
     /// stop right away finishes unseen).
-    private func cancelRunning() {
+    func cancelRunning() {
         guard let current = running else { return }
         current.task.cancel()
         running = nil
@@ -211,8 +255,16 @@ final class TUIApp {
     }
 
     private func finish(_ completion: Completion) {
-        guard let current = running, current.id == completion.id else { return }  // cancelled earlier
-        running = nil
+        let current: Running
+        if let chat = runningChat, chat.id == completion.id {
+            current = chat
+            runningChat = nil
+        } else if let command = running, command.id == completion.id {
+            current = command
+            running = nil
+        } else {
+            return  // cancelled earlier
+        }
         let outcome = completion.outcome
         let line = completion.line
         for effect in outcome.effects {
@@ -231,9 +283,15 @@ final class TUIApp {
                 confirmation = question
                 state.notice = .warn(question.question + " [y/N]")
                 return
+            case .search(let query): search(query, typing: false)
+            case .mouse(let on):
+                mouse = on ?? !mouse
+                KeyReader.terminalModes(on: true, mouse: mouse)
+                state.notice = .dim(mouse ? "mouse wheel scrolls the stream (Shift-drag selects text in most terminals; /mouse off)"
+                                          : "mouse off: the terminal selects text; /mouse on for the wheel")
             }
         }
-        let chat = !line.hasPrefix("/")
+        let chat = Self.isChat(line)
         if !chat || outcome.failed, !outcome.lines.isEmpty {
             // Output stays on the record, under its command (or under a repeated header if events came between).
             if chat {
@@ -241,15 +299,21 @@ final class TUIApp {
             } else if state.stream.totalAppended != current.mark {
                 state.stream.append(StyledText("↳ \(TextWidth.fit(line, columns: 60, pad: false))", role: "dim"))
             }
-            for out in outcome.lines { state.stream.append(StyledText(out.text, role: out.role, indent: 2)) }
+            for out in outcome.lines {
+                var line = out
+                line.indent = 2
+                state.stream.append(line)
+            }
         }
-        if outcome.failed { state.notice = outcome.lines.first }
+        if outcome.failed, let first = outcome.lines.first {
+            state.notice = StyledText(first.text + (outcome.lines.count > 1 ? " (more in the stream)" : ""), role: first.role)
+        }
         lastServicesRefresh = .distantPast
     }
 
     // MARK: Curses
 
-    private func startCurses() {
+    func startCurses() {
         TerminalLocale.ensureUTF8()
         initscr()
         raw()
@@ -263,6 +327,7 @@ final class TUIApp {
         }
         state.columns = Int(b00t_cols())
         state.rows = Int(b00t_lines())
+        KeyReader.terminalModes(on: true, mouse: mouse)
     }
 
     private func attributes(for role: String) -> attr_t {
@@ -286,14 +351,28 @@ final class TUIApp {
         return attrs | b00t_color_pair(Int32(next))
     }
 
-    private func draw() {
+    /// Writes text at the cursor. Plain ASCII goes as one string; anything else cell by cell, each cell whole
+    /// (`TextWidth.cells`): curses then counts columns exactly as the model and the terminal do, and an emoji
+    /// with a skin tone or a ZWJ sequence never pushes the right border off the row.
+    static func add(_ text: String) {
+        if TextWidth.isPlainASCII(text) {
+            _ = b00t_addstr(text)
+            return
+        }
+        for cell in TextWidth.cells(of: text) {
+            var chars = cell.text.unicodeScalars.map { wchar_t(bitPattern: $0.value) }
+            _ = chars.withUnsafeMutableBufferPointer { b00t_add_cell($0.baseAddress, Int32($0.count)) }
+        }
+    }
+
+    func draw() {
         state.now = Date()
         let frame = ScreenModel.render(state)
         for row in frame.changedRows(since: previous) {
             _ = b00t_move(Int32(row), 0)
             for span in frame.rows[row] {
                 b00t_attrset(attributes(for: span.role))
-                _ = b00t_addstr(span.text)
+                Self.add(span.text)
             }
         }
         b00t_attrset(0)
@@ -303,142 +382,20 @@ final class TUIApp {
         previous = frame
     }
 
-    enum Input {
-        case key(LineEditor.Key)
-        case escape, enter, tab, pageUp, pageDown, scrollEnd, resize, redraw, interrupt, eof, function(Int)
-    }
-
-    private func readKey() -> Input? {
-        var ch: wint_t = 0
-        let rc = b00t_get_wch(&ch)
-        if rc == ERR { return nil }
-        if rc == KEY_CODE_YES {
-            switch Int32(ch) {
-            case KEY_LEFT: return .key(.left)
-            case KEY_RIGHT: return .key(.right)
-            case KEY_UP: return .key(.historyUp)
-            case KEY_DOWN: return .key(.historyDown)
-            case KEY_HOME: return .key(.home)
-            case KEY_END: return .scrollEnd
-            case KEY_BACKSPACE: return .key(.backspace)
-            case KEY_DC: return .key(.delete)
-            case KEY_PPAGE: return .pageUp
-            case KEY_NPAGE: return .pageDown
-            case KEY_ENTER: return .enter
-            case b00t_key_resize(): return .resize
-            case KEY_F0 + 1...KEY_F0 + 12: return .function(Int(Int32(ch) - KEY_F0))
-            default: return nil
-            }
-        }
-        switch ch {
-        case 1: return .key(.home)
-        case 2: return .key(.left)
-        case 3: return .interrupt
-        case 4: return .eof
-        case 5: return .key(.end)
-        case 6: return .key(.right)
-        case 7: return .key(.cancel)
-        case 8, 127: return .key(.backspace)
-        case 9: return .tab
-        case 10, 13: return .enter
-        case 11: return .key(.killToEnd)
-        case 12: return .redraw
-        case 14: return .key(.historyDown)
-        case 16: return .key(.historyUp)
-        case 18: return .key(.searchHistory)
-        case 21: return .key(.killToStart)
-        case 23: return .key(.deleteWordBack)
-        case 27:
-            // Alt-<key> arrives as ESC then the key.
-            var next: wint_t = 0
-            b00t_timeout(25)
-            defer { b00t_timeout(50) }
-            guard b00t_get_wch(&next) == OK else { return .escape }
-            switch next {
-            case 98: return .key(.wordLeft)    // b
-            case 102: return .key(.wordRight)  // f
-            case 100: return .key(.deleteWordBack)
-            default: return nil
-            }
-        default:
-            guard let scalar = Unicode.Scalar(UInt32(ch)), ch >= 32 else { return nil }
-            return .key(.character(Character(scalar)))
-        }
-    }
-
-    private func handle(_ input: Input, history: HistoryFile) {
-        if let pending = confirmation {
-            confirmation = nil
-            if case .key(.character(let c)) = input, c == "y" || c == "Y" {
-                state.notice = nil
-                submit(pending.command)
-            } else {
-                state.notice = .dim("not done: \(pending.shown)")
-                state.stream.append(StyledText("not done: \(pending.shown)", role: "dim", indent: 2))
-            }
-            return
-        }
-        switch input {
-        case .key(let key):
-            state.input.handle(key)
-            if key != .historyUp && key != .historyDown { state.notice = nil }
-        case .escape:
-            if running != nil { cancelRunning() } else { state.input.handle(.cancel) }
-        case .enter:
-            let line = state.input.submit()
-            state.notice = nil
-            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
-            history.add(line)
-            submit(line)
-        case .tab:
-            let completer = Completer(context: Self.completionContext(snapshot, datums: datumIDs))
-            let (completed, candidates) = completer.complete(state.input.line)
-            state.input.set(completed)
-            if candidates.count > 1 { state.notice = .dim(candidates.prefix(20).joined(separator: "  ")) }
-            else if candidates.isEmpty { state.notice = .dim("no completions") }
-        case .pageUp: state.stream.scroll(by: max(1, state.streamHeight - 1), height: state.streamHeight)
-        case .pageDown: state.stream.scroll(by: -max(1, state.streamHeight - 1), height: state.streamHeight)
-        case .scrollEnd:
-            if state.input.text.isEmpty || state.stream.offset > 0 { state.stream.scrollToBottom() } else { state.input.handle(.end) }
-        case .resize:
-            state.columns = Int(b00t_cols())
-            state.rows = Int(b00t_lines())
-            previous = nil
-            clearok(b00t_stdscr(), true)
-        case .redraw:
-            previous = nil
-            clearok(b00t_stdscr(), true)
-        case .interrupt:
-            // ^C: cancel what runs; else clear the line; on an empty line, quit.
-            if running != nil {
-                cancelRunning()
-            } else if !queued.isEmpty {
-                queued.removeAll()
-                state.notice = .warn("queued commands dropped")
-            } else if state.input.text.isEmpty {
-                quit = true
-            } else {
-                _ = state.input.submit()
-            }
-        case .eof:
-            if state.input.text.isEmpty { quit = true } else { state.input.handle(.delete) }
-        case .function(let n):
-            let panes: [Int: Pane] = [1: .services, 2: .agents, 3: .stream]
-            if let pane = panes[n] { toggle(pane) }
-        }
-    }
-
-    private func toggle(_ pane: Pane) {
-        if state.collapsed.contains(pane) { state.collapsed.remove(pane) } else { state.collapsed.insert(pane) }
-    }
-
     // MARK: Bus and services
 
     /// The last 200 events, so the stream has context; returns the seq to follow from.
+    /// The history replayed at start: who is in which crew is judged by the crews as they are now.
     private func loadInitialStream() async -> UInt64 {
-        let last = (try? await bus.currentState().lastSeq) ?? 0
+        let now = (try? await bus.currentState()) ?? BusState()
+        let last = now.lastSeq
         let recent = (try? await bus.events(after: last > 200 ? last - 200 : 0, limit: 200)) ?? []
-        for event in recent { state.stream.append(StreamFormatter.line(event)) }
+        feedState = now
+        feed.me = state.agent
+        for event in recent {
+            if event.seq > feedState.lastSeq { feedState.apply(event) }
+            for line in feed.lines(for: event, state: feedState, live: false) { state.stream.append(line) }
+        }
         let end = recent.last?.seq ?? last
         if !recent.isEmpty { state.stream.append(StyledText("──── live ────", role: "dim")) }
         return end

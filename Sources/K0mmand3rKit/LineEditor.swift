@@ -20,6 +20,10 @@ public struct LineEditor: Sendable {
     private var draft: [Character] = []
     /// ^R search: the query typed so far, when searching.
     public private(set) var search: String? = nil
+    /// The ^R query matches no history entry (the line is left empty rather than showing an older match).
+    public private(set) var searchFailed = false
+    /// Where the current ^R match is in `history`.
+    private var searchIndex: Int? = nil
 
     public init(history: [String] = []) { self.history = history }
 
@@ -67,29 +71,71 @@ public struct LineEditor: Sendable {
                 historyIndex = index + 1
                 set(history[index + 1])
             }
-        case .searchHistory: search = ""
+        case .searchHistory:
+            search = ""
+            searchFailed = false
+            searchIndex = nil
         case .cancel: break
         }
     }
 
     private mutating func handleSearch(_ key: Key) {
+        guard let query = search else { return }
         switch key {
         case .character(let c):
-            search! += String(c)
-            if let match = history.last(where: { $0.contains(search!) }) { set(match) }
+            findMatch(query + String(c), before: history.count)
         case .backspace:
-            if !search!.isEmpty { search!.removeLast() }
+            findMatch(String(query.dropLast()), before: history.count)
         case .searchHistory:
-            // Next older match.
-            let current = line
-            if let index = history.lastIndex(of: current), let older = history[..<index].last(where: { $0.contains(search!) }) {
-                set(older)
+            // Next older match (a failed search stays failed).
+            guard !searchFailed, let index = searchIndex, !query.isEmpty else { return }
+            if let older = history[..<index].lastIndex(where: { $0.contains(query) }) {
+                searchIndex = older
+                set(history[older])
             }
         default:
             search = nil
+            searchFailed = false
+            searchIndex = nil
             if key != .cancel { handle(key) }
         }
     }
+
+    /// The newest history entry before `limit` that contains `query`; none: the line is emptied and the search
+    /// marked failed (an older, non-matching entry must not look like the answer).
+    private mutating func findMatch(_ query: String, before limit: Int) {
+        search = query
+        guard !query.isEmpty else {
+            searchFailed = false
+            searchIndex = nil
+            set("")
+            return
+        }
+        if let index = history[..<limit].lastIndex(where: { $0.contains(query) }) {
+            searchFailed = false
+            searchIndex = index
+            set(history[index])
+        } else {
+            searchFailed = true
+            searchIndex = nil
+            set("")
+        }
+    }
+
+    /// Inserts pasted text at the cursor as it is (line breaks kept: a paste is one message); `\r\n` and
+    /// lone `\r` become `\n`, and other control characters are dropped.
+    public mutating func insert(_ pasted: String) {
+        var chars: [Character] = []
+        for c in pasted.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n") {
+            if c == "\n" || c == "\t" || !(c.asciiValue.map { $0 < 0x20 || $0 == 0x7F } ?? false) { chars.append(c) }
+        }
+        text.insert(contentsOf: chars, at: cursor)
+        cursor += chars.count
+        historyIndex = nil
+    }
+
+    /// How many lines the text has (a paste keeps its line breaks).
+    public var lineCount: Int { text.reduce(1) { $1 == "\n" ? $0 + 1 : $0 } }
 
     /// Takes the line (for Enter): records it in history and clears the editor.
     public mutating func submit() -> String {
@@ -106,6 +152,12 @@ public struct LineEditor: Sendable {
     public mutating func set(_ line: String) {
         text = Array(line)
         cursor = text.count
+    }
+
+    /// Replaces the text and puts the cursor at `cursor` (clamped).
+    public mutating func set(_ line: String, cursor: Int) {
+        text = Array(line)
+        self.cursor = min(max(0, cursor), text.count)
     }
 
     private func wordStart(before index: Int) -> Int {

@@ -4,7 +4,8 @@ import B00tCore
 /// Every command k0mmand3r understands: one grammar for the TUI, line mode, pipes, replay files and `b00t replay`.
 public enum ReplCommand: Equatable, Sendable {
     case help(String?)
-    case asAgent(String)
+    /// `role`: `--role ROLE` (or `--observer`) registers with that role.
+    case asAgent(String, role: String? = nil)
     case agents
     case handshake(agent: String, text: String)
     case crewForm(name: String, members: [String], purpose: String)
@@ -36,14 +37,31 @@ public enum ReplCommand: Equatable, Sendable {
     case say(String)
     case pane(String?)
     case grok(GrokRequest)
+    // The original tool's commands, private messages, agents as services, logs, search (issue 17).
+    case msg(agent: String, text: String)
+    case crewJoin(String)
+    case delegate(agent: String, budget: Int)
+    case negotiate(resource: String, amount: Int, reason: String)
+    case status(String)
+    case agentStart(String)
+    case agentStop(String)
+    case logs(String, lines: Int)
+    /// nil: clear the search.
+    case search(String?)
+    /// nil: toggle.
+    case mouse(Bool?)
 
     /// name, arguments, what it does — for /help and completion.
     public static let catalog: [(name: String, usage: String, summary: String)] = [
         ("/help", "/help [command]", "list commands, or explain one"),
-        ("/as", "/as AGENT", "speak as AGENT (registers it if new)"),
+        ("/as", "/as AGENT [--role ROLE|--observer]", "speak as AGENT (registers it if new; NAME.agent datum: its role and skills)"),
+        ("/msg", "/msg AGENT text", "a private message: only AGENT and you see it"),
         ("/agents", "/agents", "who is on the bus, with top skills"),
         ("/handshake", "/handshake AGENT [text]", "ask AGENT to work with you"),
-        ("/crew", "/crew form NAME AGENT… [--purpose TEXT] | use NAME | leave [NAME] | disband [NAME]", "form and manage crews"),
+        ("/crew", "/crew form NAME AGENT… [--purpose TEXT] | join NAME | use NAME | leave [NAME] | disband [NAME]", "form, join and manage crews"),
+        ("/delegate", "/delegate AGENT BUDGET", "hand your crew's captain crown 👑 and a budget to a member"),
+        ("/negotiate", "/negotiate RESOURCE AMOUNT REASON", "ask your crew (or everyone) for a resource"),
+        ("/status", "/status [what you are doing]", "announce your role and skills to the crew"),
         ("/crews", "/crews", "list crews"),
         ("/propose", "/propose TEXT", "put a proposal to your crew (or everyone)"),
         ("/vote", "/vote ID yes|no|abstain", "vote on a proposal"),
@@ -59,10 +77,14 @@ public enum ReplCommand: Equatable, Sendable {
         ("/ps", "/ps", "services: state, health, pid, ports, uptime"),
         ("/stop", "/stop NAME [--yes]", "stop a service (--yes: without asking)"),
         ("/restart", "/restart NAME", "restart a service"),
+        ("/logs", "/logs NAME [-n N]", "the last N lines (20) of a service's log"),
+        ("/agent", "/agent start NAME | stop NAME", "run NAME.agent as a service (b00t agent run --datum NAME.agent)"),
         ("/datum", "/datum NAME", "show a datum"),
         ("/query", "/query EXPR", "find datums: type:agent and skill:rust"),
         ("/theme", "/theme [NAME]", "switch colour theme (or list them)"),
         ("/pane", "/pane [services|agents|stream]", "show or hide a pane"),
+        ("/search", "/search [TEXT]", "find TEXT in the stream (^F; ↑/↓ older/newer match); no TEXT clears"),
+        ("/mouse", "/mouse [on|off]", "mouse wheel scrolling; off lets the terminal select text"),
         ("/record", "/record [FILE [--force]]", "record what you type as a replay file (again to stop; --force replaces a file)"),
         ("/clear", "/clear", "clear the output"),
         ("/quit", "/quit", "leave"),
@@ -78,8 +100,8 @@ public enum ReplCommand: Equatable, Sendable {
 
     public var group: Group {
         switch self {
-        case .up, .ps, .stop, .restart, .datum, .query: return .services
-        case .help, .theme, .pane, .record, .clear, .quit: return .screen
+        case .up, .ps, .stop, .restart, .datum, .query, .logs, .agentStart, .agentStop: return .services
+        case .help, .theme, .pane, .record, .clear, .quit, .search, .mouse: return .screen
         case .grok(let request): return .grok(request)
         default: return .crew
         }
@@ -89,6 +111,11 @@ public enum ReplCommand: Equatable, Sendable {
     public static func parse(_ line: String) throws(ReplError) -> ReplCommand? {
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { return nil }
+        // A pasted block is one chat message, never commands run line by line (even when a line starts with "/").
+        if trimmed.contains("\n") {
+            let block = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            return block.isEmpty ? nil : .say(block)
+        }
         guard trimmed.hasPrefix("/") else { return .say(trimmed) }
         let words = try Tokenizer.split(trimmed)
         guard let name = words.first else { return nil }
@@ -99,7 +126,44 @@ public enum ReplCommand: Equatable, Sendable {
         func rest(from index: Int) -> String { args.count > index ? args[index...].joined(separator: " ") : "" }
         switch name {
         case "/help", "/?": return .help(args.first)
-        case "/as": try need(1); return .asAgent(args[0])
+        case "/as":
+            let observer = args.contains("--observer")
+            args.removeAll { $0 == "--observer" }
+            let role = try option("--role", in: &args) ?? (observer ? BusAgent.observerRole : nil)
+            guard args.count == 1 else { throw .usage("usage: \(usage(of: name))") }
+            return .asAgent(args[0], role: role)
+        case "/msg", "/m":
+            guard args.count >= 2 else { throw .usage("usage: \(usage(of: "/msg"))") }
+            return .msg(agent: args[0], text: rest(from: 1))
+        case "/delegate":
+            guard args.count == 2 else { throw .usage("usage: \(usage(of: name))") }
+            guard let budget = Int(args[1]), budget >= 0 else { throw .usage("budget must be a whole number ≥ 0 (got '\(args[1])')") }
+            return .delegate(agent: args[0], budget: budget)
+        case "/negotiate":
+            guard args.count >= 3 else { throw .usage("usage: \(usage(of: name))") }
+            guard let amount = Int(args[1]), amount >= 1 else { throw .usage("amount must be a whole number ≥ 1 (got '\(args[1])')") }
+            return .negotiate(resource: args[0], amount: amount, reason: rest(from: 2))
+        case "/status": return .status(rest(from: 0))
+        case "/agent":
+            guard args.count == 2, ["start", "stop"].contains(args[0]) else { throw .usage("usage: \(usage(of: name))") }
+            return args[0] == "start" ? .agentStart(args[1]) : .agentStop(args[1])
+        case "/logs", "/log":
+            var count = try option("-n", in: &args)
+            if count == nil { count = try option("--lines", in: &args) }
+            guard args.count == 1 else { throw .usage("usage: \(usage(of: "/logs"))") }
+            guard let text = count else { return .logs(args[0], lines: 20) }
+            guard let lines = Int(text), (1...10_000).contains(lines) else { throw .usage("-n takes 1–10000 lines (got '\(text)')") }
+            return .logs(args[0], lines: lines)
+        case "/search", "/find":
+            let text = rest(from: 0)
+            return .search(text.isEmpty ? nil : text)
+        case "/mouse":
+            switch args.first {
+            case nil: return .mouse(nil)
+            case "on": return .mouse(true)
+            case "off": return .mouse(false)
+            default: throw .usage("usage: /mouse [on|off]")
+            }
         case "/agents": return .agents
         case "/handshake": try need(1); return .handshake(agent: args[0], text: rest(from: 1))
         case "/crew":
@@ -116,6 +180,7 @@ public enum ReplCommand: Equatable, Sendable {
                 }
                 guard args.count >= 2 else { throw .usage("usage: /crew form NAME AGENT… [--purpose TEXT]") }
                 return .crewForm(name: args[0], members: Array(args.dropFirst()), purpose: purpose)
+            case "join": try need(1); return .crewJoin(args[0])
             case "leave": return .crewLeave(args.first)
             case "disband": return .crewDisband(args.first)
             case "use": try need(1); return .crewUse(args[0])
@@ -175,8 +240,16 @@ public enum ReplCommand: Equatable, Sendable {
         case "/quit", "/exit", "/q": return .quit
         case "/grok", "/lfmf", "/advice": return .grok(try GrokRequest.parse(name, args))
         default:
-            throw .unknownCommand(name, suggestion: closestMatch(to: name, in: names, maxDistance: 3))
+            throw .unknownCommand(name, suggestion: suggestion(for: name))
         }
+    }
+
+    /// The command a mistyped one most likely meant: a command it is a prefix of, else the nearest by edits —
+    /// allowing fewer edits for short names, so `/logz` is not taken for `/as`.
+    static func suggestion(for name: String) -> String? {
+        let word = name.lowercased()
+        if word.count >= 3, let prefixed = names.filter({ $0.hasPrefix(word) }).min(by: { $0.count < $1.count }) { return prefixed }
+        return closestMatch(to: word, in: names, maxDistance: min(3, max(1, (word.count - 1) / 2)))
     }
 
     static func usage(of name: String) -> String { catalog.first { $0.name == name }?.usage ?? name }

@@ -10,6 +10,8 @@ import Foundation
 ///   agents' replies arrive after the command that caused them.
 /// - `@sleep MS` — pause (at most 60 s).
 /// - `@allow-errors` — from here on a failing command does not fail the run.
+/// - `@paste N` — the next N lines, whatever they hold (a leading `/`, `#` or `@` included), are one chat
+///   message, as a multi-line paste in the TUI is (`/record` writes pastes this way).
 ///
 /// A command that fails with no `@expect-error` right after it fails the run, naming its line: a script that
 /// goes wrong must not end "ok".
@@ -29,7 +31,9 @@ public struct ReplayRunner {
         public var transcript: [String] = []
     }
 
-    static let directives = ["@as", "@sleep", "@expect", "@expect-error", "@await", "@allow-errors"]
+    static let directives = ["@as", "@sleep", "@expect", "@expect-error", "@await", "@allow-errors", "@paste"]
+    /// A pasted message in a replay file is at most this many lines.
+    static let maximumPasteLines = 10_000
     static let maximumSleepMilliseconds = 60_000
     static let maximumAwaitMilliseconds = 120_000
     static let defaultAwaitMilliseconds = 5_000
@@ -94,8 +98,11 @@ public struct ReplayRunner {
             throw Failure(file: name, line: failed.line,
                           message: "\(failed.command) failed: \(failed.text) — add @expect-error after it if that is expected (or @allow-errors at the top)")
         }
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let allLines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var pasteUntil = -1  // lines up to this index belong to an @paste block already run
+        for (index, raw) in allLines.enumerated() {
             let number = index + 1
+            if index <= pasteUntil { continue }
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("@") {
@@ -106,7 +113,11 @@ public struct ReplayRunner {
                     guard !argument.isEmpty else { throw Failure(file: name, line: number, message: "@as needs an agent id") }
                     last = await session.run("/as \(argument)")
                     if last.failed { throw Failure(file: name, line: number, message: last.text) }
-                    if verbose { echo?("@as \(argument)") }
+                    if verbose, echo != nil {
+                        echo?("@as \(argument)")
+                        await feed.waitUntilSeen((try? await session.bus.currentState().lastSeq) ?? 0, timeout: .seconds(2))
+                        flushEvents()
+                    }
                 case "@sleep":
                     guard let ms = Int(argument), (0...Self.maximumSleepMilliseconds).contains(ms) else {
                         throw Failure(file: name, line: number, message: "@sleep needs milliseconds, 0–\(Self.maximumSleepMilliseconds) (got '\(argument)')")
@@ -114,6 +125,22 @@ public struct ReplayRunner {
                     try await Task.sleep(for: .milliseconds(ms))
                 case "@allow-errors":
                     allowErrors = true
+                case "@paste":
+                    guard let count = Int(argument), (1...Self.maximumPasteLines).contains(count) else {
+                        throw Failure(file: name, line: number, message: "@paste needs the number of lines that follow, 1–\(Self.maximumPasteLines) (got '\(argument)')")
+                    }
+                    guard index + count < allLines.count else {
+                        throw Failure(file: name, line: number, message: "@paste \(count): the file ends after \(allLines.count - index - 1) lines")
+                    }
+                    let message = allLines[(index + 1)...(index + count)].joined(separator: "\n")
+                    pasteUntil = index + count
+                    last = await session.run(message + (count == 1 ? "\n" : ""))
+                    lastLine = number
+                    report.commands += 1
+                    echo?("> (pasted \(count) line\(count == 1 ? "" : "s"))")
+                    for out in last.lines { echo?(out.text) }
+                    flushEvents()
+                    if last.failed { unexcused = (number, last.text, "@paste \(count)") }
                 case "@expect":
                     report.expectations += 1
                     if last.failed {
@@ -152,6 +179,10 @@ public struct ReplayRunner {
             report.commands += 1
             echo?("> \(line)")
             for out in last.lines { echo?(out.text) }
+            if verbose, echo != nil {
+                // The events this command caused are printed under it, not under the next one.
+                await feed.waitUntilSeen((try? await session.bus.currentState().lastSeq) ?? 0, timeout: .seconds(2))
+            }
             flushEvents()
             if last.failed { unexcused = (number, last.text, line) }
             if last.quit { break }
@@ -188,6 +219,8 @@ public struct ReplayRunner {
 final class EventFeed: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
+    /// The newest event's seq that arrived.
+    private var lastSeen: UInt64 = 0
     /// Lines an `@await` already matched.
     private var consumed = Set<Int>()
     private var shown = 0
@@ -197,14 +230,15 @@ final class EventFeed: @unchecked Sendable {
     init(bus: any CrewBus, after seq: UInt64) {
         task = Task { [weak self] in
             do {
-                for try await event in bus.follow(after: seq) { self?.add(BusEventFormatter.line(event)) }
+                for try await event in bus.follow(after: seq) { self?.add(BusEventFormatter.line(event), seq: event.seq) }
             } catch {}
         }
     }
 
-    private func add(_ line: String) {
+    private func add(_ line: String, seq: UInt64) {
         let w = lock.withLock { () -> CheckedContinuation<Void, Never>? in
             lines.append(line)
+            lastSeen = max(lastSeen, seq)
             defer { waiter = nil }
             return waiter
         }
@@ -252,6 +286,14 @@ final class EventFeed: @unchecked Sendable {
             return waiter
         }
         w?.resume()
+    }
+
+    /// Waits (polling, bounded) until the event with `seq` has arrived.
+    func waitUntilSeen(_ seq: UInt64, timeout: Duration) async {
+        let deadline = ContinuousClock.now + timeout
+        while lock.withLock({ lastSeen }) < seq, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     func stop() { task?.cancel() }

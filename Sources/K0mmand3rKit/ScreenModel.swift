@@ -23,6 +23,32 @@ public enum Pane: String, CaseIterable, Sendable {
     case services, agents, stream
 }
 
+/// A search through the crew stream (`/search TEXT`, ^F): the lines that match and the one shown.
+public struct StreamSearch: Sendable, Equatable {
+    public var query: String
+    /// Matching lines by absolute number, oldest first.
+    public var matches: [Int]
+    /// Index into `matches` of the one the view shows.
+    public var current: Int?
+    /// The ^F prompt is open in the input line (typing goes to the query).
+    public var typing: Bool
+    /// Lines numbered below this were searched already (new lines are searched as they arrive).
+    public var searched = 0
+
+    public init(query: String, matches: [Int] = [], current: Int? = nil, typing: Bool = false) {
+        self.query = query
+        self.matches = matches
+        self.current = current
+        self.typing = typing
+    }
+
+    /// `3/17`, or `no match`.
+    public var position: String {
+        guard !matches.isEmpty else { return "no match" }
+        return "\((current ?? matches.count - 1) + 1)/\(matches.count)"
+    }
+}
+
 /// Everything the screen shows, gathered by the app; `ScreenModel.render` turns it into a `Frame`.
 public struct ScreenState: Sendable {
     public var columns: Int
@@ -31,6 +57,8 @@ public struct ScreenState: Sendable {
     public var agents: [BusAgent] = []
     /// Agents with a live connection (● in the agents pane, listed first).
     public var online: Set<String> = []
+    /// Agents running as services (`/agent start`): marked ⚙ in the agents pane.
+    public var managed: Set<String> = []
     public var stream: Scrollback
     public var busLabel = "memory"
     public var agent = "human"
@@ -38,15 +66,18 @@ public struct ScreenState: Sendable {
     public var openAhoys = 0
     public var theme = "default"
     public var recording = false
+    /// Messages that mentioned you (or were sent to you) since you last sent a line.
+    public var mentions = 0
     /// A command running in the background: spinner, elapsed time, how to cancel (first in the status bar).
     public var activity: String? = nil
     /// The bus connection when it is not simply up ("reconnecting (3)…").
     public var connection: String? = nil
     public var input = LineEditor()
     public var prompt = "› "
-    /// One line under the panes for the last error or completion list.
+    /// Under the panes: the last error or the completion list, wrapped on up to three rows.
     public var notice: StyledText? = nil
     public var collapsed: Set<Pane> = []
+    public var search: StreamSearch? = nil
     public var now = Date()
 
     public init(columns: Int, rows: Int, stream: Scrollback = Scrollback()) {
@@ -57,6 +88,8 @@ public struct ScreenState: Sendable {
 
     /// The stream pane's text height for this layout (PgUp/PgDn scroll by it).
     public var streamHeight: Int { ScreenModel.layout(self).stream.map { $0.height - 2 } ?? 1 }
+    /// The stream pane's text width (lines wrap to it).
+    public var streamWidth: Int { ScreenModel.layout(self).stream.map { max(1, $0.width - 4) } ?? max(1, columns - 4) }
 }
 
 /// Computes the screen from state: pure and cheap (only visible scrollback lines are touched).
@@ -71,38 +104,68 @@ public enum ScreenModel {
         public var stream: Box?
         /// Rows showing a collapsed pane's one-line title.
         public var collapsedRows: [(pane: Pane, row: Int)]
-        public var noticeRow: Int?
+        /// Rows for the notice (first row, count).
+        public var noticeRows: (first: Int, count: Int)?
         public var statusRow: Int
+        /// The input area: one row, more for a pasted multi-line message.
         public var inputRow: Int
+        public var inputRows: Int = 1
         public var wide: Bool
+
+        public var noticeRow: Int? { noticeRows?.first }
 
         public static func == (a: Layout, b: Layout) -> Bool {
             a.services == b.services && a.agents == b.agents && a.stream == b.stream && a.statusRow == b.statusRow
-                && a.inputRow == b.inputRow && a.wide == b.wide && a.noticeRow == b.noticeRow
+                && a.inputRow == b.inputRow && a.inputRows == b.inputRows && a.wide == b.wide
+                && a.noticeRows?.first == b.noticeRows?.first && a.noticeRows?.count == b.noticeRows?.count
                 && a.collapsedRows.map { "\($0.pane)\($0.row)" } == b.collapsedRows.map { "\($0.pane)\($0.row)" }
         }
+    }
+
+    /// Rows a multi-line input may take: a header and up to seven lines, never more than a quarter of the screen.
+    static func inputRows(_ s: ScreenState) -> Int {
+        let lines = s.input.lineCount
+        guard lines > 1, s.search?.typing != true, s.input.search == nil else { return 1 }
+        return max(1, min(lines + 1, 8, s.rows / 4))
+    }
+
+    /// The notice wrapped to the width: up to three rows (the last one ends in "…" when cut).
+    static func noticeLines(_ s: ScreenState) -> [String] {
+        guard let notice = s.notice, s.columns > 0 else { return [] }
+        let chars = StreamLayout.shown(notice)
+        let rows = StreamLayout.rows(of: chars, indent: 0, hang: 2, width: s.columns)
+        var lines = rows.prefix(3).map { String(repeating: " ", count: $0.indent) + String(chars[$0.start..<$0.end]) }
+        if rows.count > 3, let last = lines.last {
+            lines[lines.count - 1] = TextWidth.fit(last, columns: max(1, s.columns - 1), pad: false) + "…"
+        }
+        return lines
     }
 
     /// Wide (≥ 80 columns): services and agents side by side above the stream. Narrow: stacked.
     public static func layout(_ s: ScreenState) -> Layout {
         let wide = s.columns >= 80
-        let inputRow = max(0, s.rows - 1)
-        let statusRow = max(0, s.rows - 2)
-        let noticeRow: Int? = s.notice != nil && s.rows >= 8 ? statusRow - 1 : nil
-        let bottom = noticeRow ?? statusRow  // first row below the panes
-        var layout = Layout(services: nil, agents: nil, stream: nil, collapsedRows: [], noticeRow: noticeRow,
-                            statusRow: statusRow, inputRow: inputRow, wide: wide)
+        let inputCount = min(inputRows(s), max(1, s.rows - 2))
+        let inputRow = max(0, s.rows - inputCount)
+        let statusRow = max(0, inputRow - 1)
+        let noticeCount = s.rows >= 8 ? min(noticeLines(s).count, max(0, (statusRow - 6) / 2), 3) : 0
+        let noticeRows: (first: Int, count: Int)? = noticeCount > 0 ? (statusRow - noticeCount, noticeCount) : nil
+        let bottom = noticeRows?.first ?? statusRow  // first row below the panes
+        var layout = Layout(services: nil, agents: nil, stream: nil, collapsedRows: [], noticeRows: noticeRows,
+                            statusRow: statusRow, inputRow: inputRow, inputRows: inputCount, wide: wide)
         var top = 0
         let available = bottom
         guard available >= 3 else { return layout }
         let showServices = !s.collapsed.contains(.services) && available >= 10
         let showAgents = !s.collapsed.contains(.agents) && available >= 10
-        for pane in [Pane.services, .agents] where s.collapsed.contains(pane) && available >= 6 {
+        for pane in Pane.allCases where s.collapsed.contains(pane) && available >= 6 {
+            if pane == .stream { continue }  // its placeholder goes where the stream was
             layout.collapsedRows.append((pane, top))
             top += 1
         }
+        // Services have a header row.
+        let servicesNeeded = s.services.count + 3
         if wide && (showServices || showAgents) {
-            let needed = max(showServices ? s.services.count : 0, showAgents ? s.agents.count : 0) + 2
+            let needed = max(showServices ? servicesNeeded : 0, showAgents ? s.agents.count + 2 : 0)
             let height = min(max(needed, 4), max(4, (available - top) / 3))
             if showServices && showAgents {
                 let servicesWidth = s.columns * 3 / 5
@@ -116,7 +179,7 @@ public enum ScreenModel {
             top += height
         } else {
             if showServices {
-                let height = min(max(s.services.count + 2, 3), max(3, (available - top) / 4))
+                let height = min(max(servicesNeeded, 3), max(3, (available - top) / 4))
                 layout.services = Box(top: top, left: 0, width: s.columns, height: height)
                 top += height
             }
@@ -126,7 +189,9 @@ public enum ScreenModel {
                 top += height
             }
         }
-        if bottom - top >= 3 && !s.collapsed.contains(.stream) {
+        if s.collapsed.contains(.stream) {
+            if bottom - top >= 1 { layout.collapsedRows.append((.stream, top)) }
+        } else if bottom - top >= 3 {
             layout.stream = Box(top: top, left: 0, width: s.columns, height: bottom - top)
         }
         return layout
@@ -137,24 +202,43 @@ public enum ScreenModel {
         var grid = Canvas(columns: cols, rows: max(1, s.rows))
         let layout = layout(s)
         for (pane, row) in layout.collapsedRows {
-            let count = pane == .services ? s.services.count : s.agents.count
-            grid.put(row: row, column: 0, width: cols, StyledText("▸ \(pane.rawValue) (\(count)) — /pane \(pane.rawValue) to show", role: "dim"))
+            grid.put(row: row, column: 0, width: cols, StyledText(collapsedTitle(pane, s), role: "dim"))
         }
         if let box = layout.services { drawServices(s, box, &grid) }
         if let box = layout.agents { drawAgents(s, box, &grid) }
         if let box = layout.stream { drawStream(s, box, &grid) }
-        if let row = layout.noticeRow, let notice = s.notice {
-            grid.put(row: row, column: 0, width: cols, StyledText(notice.text, role: notice.role))
+        if let (first, count) = layout.noticeRows, let notice = s.notice {
+            for (i, line) in noticeLines(s).prefix(count).enumerated() {
+                grid.put(row: first + i, column: 0, width: cols, StyledText(line, role: notice.role))
+            }
         }
         drawStatus(s, row: layout.statusRow, &grid)
-        let (inputText, cursorColumn) = inputLine(s, columns: cols)
+        var cursor = (row: layout.inputRow, column: 0)
         if s.rows >= 1 {
-            grid.put(row: layout.inputRow, column: 0, width: cols, StyledText(inputText, role: "input"))
+            if layout.inputRows > 1 {
+                cursor = drawMultilineInput(s, layout, &grid)
+            } else {
+                let (inputText, cursorColumn) = inputLine(s, columns: cols)
+                grid.put(row: layout.inputRow, column: 0, width: cols, StyledText(inputText, role: "input"))
+                cursor = (layout.inputRow, cursorColumn)
+            }
         }
-        return Frame(columns: cols, rows: grid.rows, cursorRow: layout.inputRow, cursorColumn: min(cursorColumn, cols - 1))
+        return Frame(columns: cols, rows: grid.rows, cursorRow: min(cursor.row, max(0, s.rows - 1)),
+                     cursorColumn: min(cursor.column, cols - 1))
     }
 
-    static func drawBox(_ box: Box, title: String, footer: String? = nil, _ grid: inout Canvas) {
+    static func collapsedTitle(_ pane: Pane, _ s: ScreenState) -> String {
+        let key = ["services": "F1", "agents": "F2", "stream": "F3"][pane.rawValue] ?? ""
+        switch pane {
+        case .services: return "▸ services (\(s.services.count)) — \(key) or /pane services to show"
+        case .agents: return "▸ agents (\(s.agents.count)) — \(key) or /pane agents to show"
+        case .stream:
+            let waiting = s.stream.newBelow > 0 ? ", \(s.stream.newBelow) new" : ""
+            return "▸ crew stream hidden (\(s.stream.count) lines\(waiting)) — \(key) or /pane stream to show"
+        }
+    }
+
+    static func drawBox(_ box: Box, title: String, footer: String? = nil, footerRole: String = "warn", _ grid: inout Canvas) {
         guard box.width >= 4, box.height >= 2 else { return }
         let inner = box.width - 2
         let label = TextWidth.fit(" \(title) ", columns: max(0, inner - 1), pad: false)
@@ -171,7 +255,7 @@ public enum ScreenModel {
             let dashes = max(0, inner - 1 - TextWidth.width(of: tag))
             bottomLine = "└" + String(repeating: "─", count: dashes) + tag + "─┘"
             grid.put(row: box.top + box.height - 1, column: box.left, width: box.width, StyledText(bottomLine, role: "border"))
-            grid.put(row: box.top + box.height - 1, column: box.left + 1 + dashes, width: TextWidth.width(of: tag), StyledText(tag, role: "warn"))
+            grid.put(row: box.top + box.height - 1, column: box.left + 1 + dashes, width: TextWidth.width(of: tag), StyledText(tag, role: footerRole))
             return
         }
         grid.put(row: box.top + box.height - 1, column: box.left, width: box.width, StyledText(bottomLine, role: "border"))
@@ -186,46 +270,95 @@ public enum ScreenModel {
         }
     }
 
+    /// A services pane column: its header, width, and whether it still shows when the pane is narrow (lower
+    /// `priority` numbers stay longest).
+    struct Column {
+        var title: String
+        var width: Int
+        var priority: Int
+        var value: (ServiceStatus) -> String
+    }
+
+    /// The columns that fit `inner` columns, in display order: NAME STATE PID first, then HEALTH, UPTIME,
+    /// PORTS and RUNTIME as room allows.
+    static func serviceColumns(_ s: ScreenState, inner: Int) -> [Column] {
+        let longest = s.services.map { TextWidth.width(of: $0.id) }.max() ?? 10
+        let nameWidth = min(max(longest, 10), 24)
+        let now = s.now
+        let all = [
+            Column(title: "NAME", width: nameWidth, priority: 0, value: { $0.id }),
+            Column(title: "RUNTIME", width: 7, priority: 6, value: { $0.runtime }),
+            Column(title: "STATE", width: 7, priority: 1, value: { $0.state.rawValue }),
+            Column(title: "HEALTH", width: 9, priority: 3, value: { $0.health ?? "-" }),
+            Column(title: "PID", width: 7, priority: 2, value: { $0.pid.map(String.init) ?? $0.container.map { String($0.prefix(7)) } ?? "-" }),
+            Column(title: "PORTS", width: 6, priority: 5, value: { $0.ports.isEmpty ? "-" : $0.ports }),
+            Column(title: "UPTIME", width: 7, priority: 4, value: { $0.uptime(now: now).map(formatUptime) ?? "-" }),
+        ]
+        var chosen = Set<String>()
+        var used = 0
+        for column in all.sorted(by: { $0.priority < $1.priority }) {
+            let need = column.width + (chosen.isEmpty ? 0 : 1)
+            if used + need <= inner || chosen.isEmpty {
+                chosen.insert(column.title)
+                used += need
+            }
+        }
+        return all.filter { chosen.contains($0.title) }
+    }
+
     static func drawServices(_ s: ScreenState, _ box: Box, _ grid: inout Canvas) {
         drawBox(box, title: "services", _: &grid)
         let inner = box.width - 4
         let rows = box.height - 2
-        if s.services.isEmpty, rows > 0 {
+        guard rows > 0, inner > 2 else { return }
+        if s.services.isEmpty {
             grid.put(row: box.top + 1, column: box.left + 2, width: inner, StyledText("none yet — /up NAME starts one", role: "dim"))
+            return
         }
-        for (i, status) in s.services.prefix(rows).enumerated() {
+        let columns = serviceColumns(s, inner: inner - 2)
+        func line(_ values: [String]) -> String { zip(columns, values).map { pad($1, $0.width) }.joined(separator: " ") }
+        var row = box.top + 1
+        if rows >= 2 {
+            grid.put(row: row, column: box.left + 4, width: max(0, inner - 2), StyledText(line(columns.map(\.title)), role: "dim"))
+            row += 1
+        }
+        let room = box.top + box.height - 1 - row
+        for status in s.services.prefix(room) {
             let glyph = status.state == .running ? "●" : (status.state == .crashed ? "✖" : "○")
-            let uptime = status.uptime(now: s.now).map(formatUptime) ?? "-"
-            let detail = "\(pad(status.id, 16)) \(pad(status.runtime, 7)) \(pad(status.state.rawValue, 7)) \(pad(status.health ?? "-", 9)) \(pad(status.ports.isEmpty ? "-" : status.ports, 5)) \(uptime)"
-            grid.put(row: box.top + 1 + i, column: box.left + 2, width: 2, StyledText(glyph + " ", role: stateRole(status)))
-            grid.put(row: box.top + 1 + i, column: box.left + 4, width: max(0, inner - 2), StyledText(detail))
+            grid.put(row: row, column: box.left + 2, width: 2, StyledText(glyph + " ", role: stateRole(status)))
+            grid.put(row: row, column: box.left + 4, width: max(0, inner - 2), StyledText(line(columns.map { $0.value(status) })))
+            row += 1
         }
     }
 
     static func drawAgents(_ s: ScreenState, _ box: Box, _ grid: inout Canvas) {
         let onlineCount = s.agents.filter { s.online.contains($0.id) }.count
-        drawBox(box, title: "agents \(onlineCount)/\(s.agents.count) online", _: &grid)
-        let inner = box.width - 4
+        let ordered = AgentOrder.sorted(s.agents, online: s.online)
         let rows = box.height - 2
+        let inner = box.width - 4
+        let shown = min(ordered.count, max(0, rows))
+        // What does not fit is summed up in the bottom border, the longest wording that fits whole.
+        var footer: String? = nil
+        if shown < ordered.count {
+            let hidden = ordered.count - shown
+            let hiddenOnline = ordered.dropFirst(shown).filter { s.online.contains($0.id) }.count
+            let online = hiddenOnline > 0 ? " (\(hiddenOnline) online)" : ""
+            let variants = ["+\(hidden) more\(online) — /agents lists all", "+\(hidden) more — /agents lists all",
+                            "+\(hidden) more\(online) — /agents", "+\(hidden) more — /agents", "+\(hidden) more", "+\(hidden)"]
+            footer = variants.first { TextWidth.width(of: $0) + 2 <= box.width - 4 } ?? "+\(hidden)"
+        }
+        drawBox(box, title: "agents \(onlineCount)/\(s.agents.count) online", footer: footer, footerRole: "dim", &grid)
         if s.agents.isEmpty, rows > 0 {
             grid.put(row: box.top + 1, column: box.left + 2, width: inner, StyledText("nobody yet — /as NAME", role: "dim"))
         }
-        let ordered = AgentOrder.sorted(s.agents, online: s.online)
-        let overflow = ordered.count > rows
-        let shown = overflow ? max(0, rows - 1) : ordered.count
         for (i, agent) in ordered.prefix(shown).enumerated() {
             let isOnline = s.online.contains(agent.id)
             let row = box.top + 1 + i
-            grid.put(row: row, column: box.left + 2, width: 2, StyledText(isOnline ? "● " : "○ ", role: isOnline ? "ok" : "dim"))
+            let glyph = (isOnline ? "●" : "○") + (s.managed.contains(agent.id) ? "⚙" : " ")
+            grid.put(row: row, column: box.left + 2, width: 2, StyledText(glyph, role: isOnline ? "ok" : "dim"))
             let text = agentLine(agent, width: max(0, inner - 2))
             let role = agent.id == s.agent ? "title" : (isOnline ? "text" : "dim")
             grid.put(row: row, column: box.left + 4, width: max(0, inner - 2), StyledText(text, role: role))
-        }
-        if overflow, rows > 0 {
-            let hidden = ordered.count - shown
-            let hiddenOnline = ordered.dropFirst(shown).filter { s.online.contains($0.id) }.count
-            grid.put(row: box.top + rows, column: box.left + 2, width: inner,
-                     StyledText("+\(hidden) more" + (hiddenOnline > 0 ? " (\(hiddenOnline) online)" : "") + " — /agents lists all", role: "dim"))
         }
     }
 
@@ -259,36 +392,87 @@ public enum ScreenModel {
     }
 
     static func drawStream(_ s: ScreenState, _ box: Box, _ grid: inout Canvas) {
-        let footer = s.stream.newBelow > 0 ? "\(s.stream.newBelow) new below ▾ End" : (s.stream.offset > 0 ? "scrolled ↑\(s.stream.offset)" : nil)
+        var footer: String? = nil
+        if let search = s.search, !search.query.isEmpty {
+            footer = "find “\(search.query)” \(search.position) · ^F older ^N newer"
+        } else if s.stream.newBelow > 0 {
+            footer = "\(s.stream.newBelow) new below ▾ End"
+        } else if s.stream.isScrolled {
+            footer = s.stream.offset > 0 ? "scrolled ↑\(s.stream.offset) · End" : "scrolled · End"
+        }
         drawBox(box, title: "crew stream" + (s.crew.map { " @\($0)" } ?? ""), footer: footer, &grid)
         let inner = box.width - 4
         let height = box.height - 2
-        let lines = s.stream.visible(height: height)
-        let first = height - lines.count
-        for (i, line) in lines.enumerated() {
-            let indent = String(repeating: " ", count: min(line.indent, 8))
-            grid.put(row: box.top + 1 + first + i, column: box.left + 2, width: inner, StyledText(indent + line.text, role: line.role))
+        guard inner > 0, height > 0 else { return }
+        if s.stream.count == 0 {
+            grid.put(row: box.top + 1, column: box.left + 2, width: inner, StyledText("nothing yet — say hello, or /help", role: "dim"))
+            return
+        }
+        let rows = s.stream.visibleRows(height: height, width: inner)
+        let first = height - rows.count
+        let query = s.search?.query ?? ""
+        let currentMatch = s.search.flatMap { search in search.current.map { search.matches[$0] } }
+        for (i, visible) in rows.enumerated() {
+            let highlights = query.isEmpty ? [] : StreamLayout.matches(of: query, in: visible.chars)
+            let role = visible.number == currentMatch ? "match.current" : "match"
+            var column = box.left + 2 + visible.row.indent
+            let rowNumber = box.top + 1 + first + i
+            for span in StreamLayout.spans(of: visible.line, chars: visible.chars, row: visible.row, highlights: highlights, highlightRole: role) {
+                let w = TextWidth.width(of: span.text)
+                grid.put(row: rowNumber, column: column, width: min(w, box.left + 2 + inner - column), span)
+                column += w
+            }
         }
     }
 
-    /// The status bar: fields by priority — what is running, the connection, who you are, the crew — and the
-    /// rest only while they fit the width.
+    /// The status bar: the fields that fit, chosen by priority — what is running, the connection, who you are,
+    /// mentions, the crew first; then the search, ahoys, the bus and the theme while there is room — shown in a
+    /// fixed order. A long activity is shortened (keeping its "· Esc cancels") rather than push the crew out.
     static func drawStatus(_ s: ScreenState, row: Int, _ grid: inout Canvas) {
-        var fields: [(text: String, role: String)] = []
-        if let activity = s.activity { fields.append((activity, "warn")) }
-        fields.append((s.connection.map { "\(s.busLabel) \($0)" } ?? s.busLabel, s.connection == nil ? "status" : "error"))
-        fields.append(("as \(s.agent)", "status"))
-        fields.append(("crew \(s.crew ?? "-")", "status"))
-        if s.recording { fields.append(("● rec", "status")) }
-        fields.append(("ahoys \(s.openAhoys)", "status"))
-        fields.append(("theme \(s.theme)", "status"))
+        guard row >= 0, row < s.rows else { return }
+        struct Field { var text: String; var role: String; var priority: Int; var shrinkTo: Int? = nil }
+        var fields: [Field] = []
+        if let activity = s.activity { fields.append(Field(text: activity, role: "warn", priority: 0, shrinkTo: 24)) }
+        if let connection = s.connection {
+            fields.append(Field(text: "\(s.busLabel) \(connection)", role: "error", priority: 0, shrinkTo: 24))
+        } else {
+            fields.append(Field(text: s.busLabel, role: "status", priority: 5))
+        }
+        fields.append(Field(text: "as \(s.agent)", role: "status", priority: 1))
+        if s.mentions > 0 { fields.append(Field(text: "@\(s.mentions) mention\(s.mentions == 1 ? "" : "s")", role: "mention", priority: 1)) }
+        fields.append(Field(text: "crew \(s.crew ?? "-")", role: "status", priority: 2))
+        if let search = s.search, !search.query.isEmpty { fields.append(Field(text: "find \(search.position)", role: "status", priority: 3)) }
+        if s.recording { fields.append(Field(text: "● rec", role: "status", priority: 2)) }
+        fields.append(Field(text: "ahoys \(s.openAhoys)", role: "status", priority: 4))
+        fields.append(Field(text: "theme \(s.theme)", role: "status", priority: 6))
+        // The essential fields (priority ≤ 2) always show, a shrinkable one shortened only if they would not
+        // fit whole; the rest join by priority while they fit whole (stopping at the first that does not).
+        let separator = 3  // " │ "
+        var keep = Set(fields.indices.filter { fields[$0].priority <= 2 })
+        func width(_ index: Int) -> Int { TextWidth.width(of: fields[index].text) }
+        var used = 1 + keep.reduce(0) { $0 + width($1) } + separator * max(0, keep.count - 1)
+        if used > s.columns {
+            for index in fields.indices where keep.contains(index) {
+                guard let floor = fields[index].shrinkTo, width(index) > floor else { continue }
+                let room = max(floor, width(index) - (used - s.columns))
+                used -= width(index) - room
+                fields[index].text = shorten(fields[index].text, to: room)
+            }
+        }
+        let optional = fields.indices.filter { !keep.contains($0) }
+            .sorted { fields[$0].priority != fields[$1].priority ? fields[$0].priority < fields[$1].priority : $0 < $1 }
+        for index in optional {
+            let w = width(index) + separator
+            if used + w > s.columns { break }
+            keep.insert(index)
+            used += w
+        }
         var column = 0
-        let separator = " │ "
-        for (index, field) in fields.enumerated() {
-            let text = (index == 0 ? " " : separator) + field.text
+        var first = true
+        for (index, field) in fields.enumerated() where keep.contains(index) {
+            let text = (first ? " " : " │ ") + field.text
+            first = false
             let w = TextWidth.width(of: text)
-            // The first two fields always show (clipped if they must); later ones only when whole.
-            if index >= 2 && column + w > s.columns { break }
             grid.put(row: row, column: column, width: min(w, max(0, s.columns - column)), StyledText(text, role: field.role))
             column += w
             if column >= s.columns { break }
@@ -296,12 +480,29 @@ public enum ScreenModel {
         if column < s.columns { grid.put(row: row, column: column, width: s.columns - column, StyledText("", role: "status")) }
     }
 
+    /// `text` in `width` columns: cut with "…", keeping a trailing " · hint" when there is room for it.
+    static func shorten(_ text: String, to width: Int) -> String {
+        guard TextWidth.width(of: text) > width, width > 1 else { return TextWidth.fit(text, columns: max(0, width), pad: false) }
+        if let dot = text.range(of: " · ", options: .backwards) {
+            let tail = String(text[dot.lowerBound...])
+            let headRoom = width - TextWidth.width(of: tail) - 1
+            if headRoom >= 8 { return TextWidth.fit(text[..<dot.lowerBound], columns: headRoom, pad: false) + "…" + tail }
+        }
+        return TextWidth.fit(text, columns: width - 1, pad: false) + "…"
+    }
+
     /// The input line, scrolled horizontally so the cursor is always visible.
     static func inputLine(_ s: ScreenState, columns: Int) -> (String, Int) {
-        let prompt = s.input.search.map { "(search '\($0)') " } ?? s.prompt
+        if let search = s.search, search.typing {
+            let prompt = "find › "
+            let text = prompt + search.query
+            let shown = TextWidth.width(of: text) < columns ? text : prompt + "…" + String(search.query.suffix(max(1, columns / 2)))
+            return (shown, min(columns - 1, TextWidth.width(of: shown)))
+        }
+        let prompt = s.input.search.map { s.input.searchFailed ? "(no match for '\($0)') " : "(search '\($0)') " } ?? s.prompt
         let promptWidth = TextWidth.width(of: prompt)
         let room = max(1, columns - promptWidth - 1)
-        let chars = s.input.text
+        let chars = s.input.text.map { $0 == "\n" ? "⏎" : $0 }
         var start = 0
         var beforeCursor = TextWidth.width(of: String(chars[0..<s.input.cursor]))
         while beforeCursor > room && start < s.input.cursor {
@@ -312,57 +513,43 @@ public enum ScreenModel {
         return (prompt + visible, promptWidth + beforeCursor)
     }
 
-    static func pad(_ text: String, _ width: Int) -> String { TextWidth.fit(text, columns: max(width, 1)) }
-}
-
-/// A grid of cells built row by row; wide characters occupy two columns.
-struct Canvas {
-    let columns: Int
-    private(set) var cells: [[(Character, String)]]
-
-    init(columns: Int, rows: Int) {
-        self.columns = columns
-        cells = Array(repeating: Array(repeating: (" ", "text"), count: columns), count: rows)
-    }
-
-    /// Writes `span` at (row, column), clipped to `width` columns (and the screen). Whatever it holds — an
-    /// agent's role, a chat line, a datum's hint — control characters and bidi overrides are shown escaped
-    /// (`\e`, `\u{202E}`), never sent to the terminal.
-    mutating func put(row: Int, column: Int, width: Int, _ span: StyledText) {
-        guard row >= 0, row < cells.count, column < columns else { return }
-        var col = max(0, column)
-        let limit = min(columns, column + width)
-        for c in TerminalText.line(span.text) {
-            let w = TextWidth.width(of: c)
-            if w == 0 { continue }
-            if col + w > limit { break }
-            cells[row][col] = (c, span.role)
-            if w == 2 { cells[row][col + 1] = ("\u{0}", span.role) }  // placeholder: the wide char covers it
-            col += w
+    /// A pasted multi-line message in the input: a header saying how many lines and what Enter does, then the
+    /// lines around the cursor.
+    static func drawMultilineInput(_ s: ScreenState, _ layout: Layout, _ grid: inout Canvas) -> (row: Int, column: Int) {
+        let cols = max(1, s.columns)
+        let lines = s.input.line.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // The cursor's line and column.
+        var cursorLine = 0
+        var cursorColumnChars = 0
+        for c in s.input.text.prefix(s.input.cursor) {
+            if c == "\n" { cursorLine += 1; cursorColumnChars = 0 } else { cursorColumnChars += 1 }
         }
-        // Pad the rest of the requested width in this role (so backgrounds fill).
-        while col < limit {
-            cells[row][col] = (" ", span.role)
-            col += 1
-        }
-    }
-
-    /// Rows as spans: consecutive cells of one role merged; wide-char placeholders dropped.
-    var rows: [[StyledText]] {
-        cells.map { row in
-            var spans: [StyledText] = []
-            var text = ""
-            var role = row.first?.1 ?? "text"
-            for (c, r) in row {
-                if r != role {
-                    spans.append(StyledText(text, role: role))
-                    text = ""
-                    role = r
+        let room = layout.inputRows - 1
+        let firstShown = max(0, min(cursorLine - room + 1, lines.count - room))
+        let hiddenAbove = firstShown, hiddenBelow = max(0, lines.count - firstShown - room)
+        var header = "▾ \(lines.count) lines, sent as one message with Enter · ^U clears"
+        if hiddenAbove + hiddenBelow > 0 { header += " · \(hiddenAbove) above, \(hiddenBelow) below" }
+        grid.put(row: layout.inputRow, column: 0, width: cols, StyledText(header, role: "dim"))
+        var cursor = (row: layout.inputRow + 1, column: TextWidth.width(of: s.prompt))
+        for (i, line) in lines.dropFirst(firstShown).prefix(room).enumerated() {
+            let index = firstShown + i
+            let prefix = index == 0 ? s.prompt : String(repeating: " ", count: TextWidth.width(of: s.prompt))
+            let row = layout.inputRow + 1 + i
+            var text = line
+            if index == cursorLine {
+                let before = TextWidth.width(of: String(line.prefix(cursorColumnChars)))
+                let width = cols - TextWidth.width(of: prefix) - 1
+                if before > width {
+                    text = String(line.dropFirst(cursorColumnChars - max(0, width / 2)))
+                    cursor = (row, TextWidth.width(of: prefix) + TextWidth.width(of: String(text.prefix(max(0, width / 2)))))
+                } else {
+                    cursor = (row, TextWidth.width(of: prefix) + before)
                 }
-                if c != "\u{0}" { text.append(c) }
             }
-            spans.append(StyledText(text, role: role))
-            return spans
+            grid.put(row: row, column: 0, width: cols, StyledText(prefix + text, role: "input"))
         }
+        return cursor
     }
+
+    static func pad(_ text: String, _ width: Int) -> String { TextWidth.fit(text, columns: max(width, 1)) }
 }

@@ -9,9 +9,14 @@ extension Session {
         let me = agent
         _ = me
         switch command {
-        case .asAgent(let id):
-            try await setAgent(id)
-            say(.ok("now speaking as \(id)"))
+        case .asAgent(let id, let role):
+            try await setAgent(id, role: role)
+            let adopted = try await bus.currentState().agents[id]
+            if let datum = agentDatum(id), let adopted {
+                say(.ok("now speaking as \(id) — \(adopted.role), " + Self.skillList(adopted.skills) + " (from \(datum.id))"))
+            } else {
+                say(.ok("now speaking as \(id)" + (role.map { " (\($0))" } ?? "")))
+            }
         case .agents:
             let snapshot = try await bus.currentState()
             let agents = AgentOrder.sorted(Array(snapshot.agents.values), online: snapshot.online)
@@ -111,7 +116,7 @@ extension Session {
             try await bus.say(from: me, text, crew: crew)
             say(StyledText("\(me)\(crew.map { " @\($0)" } ?? ""): \(text)", role: "event.message"))
         default:
-            throw ReplError.failed("internal: \(command) is not a crew command")
+            return try await runChatCommand(command)
         }
         return out
     }

@@ -51,9 +51,56 @@ extension Session {
             let found = catalog().query(try DatumQueryParser.parse(expression))
             if found.isEmpty { say(.dim("no datums match")) }
             for d in found { say(StyledText("\(d.id)  \(d.hint)")) }
+        case .logs(let name, let lines):
+            let (tail, follow) = try await self.orchestrator().logs(name, lines: lines)
+            let shown = tail.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let body = shown.last == "" ? Array(shown.dropLast()) : shown
+            say(.title("last \(body.count) line\(body.count == 1 ? "" : "s") of \(name)'s log (follow: \(follow.joined(separator: " ")))"))
+            if body.isEmpty { say(.dim("(empty)")) }
+            for line in body { say(StyledText(line)) }
+        case .agentStart(let name):
+            return try await startAgentService(name)
+        case .agentStop(let name):
+            let id = AgentServiceDatums.serviceID(forAgent: name)
+            guard catalog().datums[id] != nil else { throw ReplError.failed("no agent datum \(name).agent on the datum path; /query type:agent lists them") }
+            let report = try await self.orchestrator().stop(id)
+            say(.ok(report.stopped.isEmpty ? "\(id) was not running" : "stopped \(id); \(name) goes offline"))
+            out.effects.append(.touched(id))
         default:
             throw ReplError.failed("internal: \(command) is not a service command")
         }
+        return out
+    }
+
+    /// `/agent start NAME`: `agent-NAME.process` through the orchestrator (on this session's bus), then up to
+    /// 10 s for the agent to come online.
+    func startAgentService(_ name: String) async throws -> CommandOutcome {
+        guard agentDatum(name) != nil else {
+            throw ReplError.failed("no agent datum \(name).agent on the datum path; /query type:agent lists them")
+        }
+        let id = AgentServiceDatums.serviceID(forAgent: name)
+        let base = self.orchestrator()
+        var environment = base.environment
+        let label = bus.label
+        if label == "memory" {
+            throw ReplError.failed("an agent in another process cannot reach this session's in-memory bus; run k0mmand3r on the daemon (the default) or --bus sqlite")
+        } else if label.hasPrefix("sqlite:") || label.hasPrefix("redis://") {
+            environment[AgentServiceDatums.busVariable] = label
+        }
+        let orchestrator = Orchestrator(catalog: base.catalog, paths: base.paths, environment: environment)
+        let report = try await orchestrator.ensure([id])
+        let pid = try await orchestrator.status([id]).first?.pid.map { " (pid \($0))" } ?? ""
+        var out = CommandOutcome(effects: [.touched(id)])
+        out.lines.append(.ok(report.started.isEmpty ? "\(id) is already running\(pid)" : "started \(id)\(pid)"))
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if try await bus.currentState().online.contains(name) {
+                out.lines.append(.ok("\(name) is online"))
+                return out
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        out.lines.append(.warn("\(name) has not come online within 10 s; /logs \(id) says why"))
         return out
     }
 }

@@ -33,13 +33,31 @@ public actor Session {
         self.orchestrator = orchestrator ?? { Orchestrator(catalog: catalog()) }
     }
 
-    /// Registers the session's agent as a human crew member if the bus does not know it yet, and (on a bus
-    /// without a daemon to keep presence) says it is online.
-    public func start() async throws {
+    /// Registers the session's agent — from its `NAME.agent` datum when there is one (role, skills, personality),
+    /// else as a human crew member if the bus does not know it yet — and (on a bus without a daemon to keep
+    /// presence) says it is online.
+    public func start(role: String? = nil) async throws {
         try await heartbeat?.claim(agent)
-        if try await bus.currentState().agents[agent] == nil {
-            try await bus.submit(.register(agent: BusAgent(id: agent, role: "human")))
+        let known = try await bus.currentState().agents[agent]
+        var profile = known ?? BusAgent(id: agent, role: "human")
+        if let datum = agentDatum(agent), let fromDatum = try? BusAgent(datum: datum) {
+            // The datum's role and personality; its skills where they are higher (what the crew taught stays).
+            profile.role = fromDatum.role
+            profile.personality = fromDatum.personality
+            profile.skills.merge(fromDatum.skills) { current, datum in max(current, datum) }
         }
+        if let role { profile.role = role }
+        if profile != known { try await bus.submit(.register(agent: profile)) }
+    }
+
+    /// The agent datum `NAME.agent` on the search path, if any.
+    func agentDatum(_ name: String) -> Datum? { catalog().datums["\(name).agent"] }
+
+    /// `rust 0.90, swift 0.80` (highest first), or "no skills".
+    static func skillList(_ skills: [String: Double]) -> String {
+        guard !skills.isEmpty else { return "no skills" }
+        return skills.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .map { "\($0.key) \(String(format: "%.2f", $0.value))" }.joined(separator: ", ")
     }
 
     /// Leaving: a recording in progress is saved (returns what was said about it) and presence is cleared.
@@ -71,7 +89,14 @@ public actor Session {
         }
         guard let command else { return CommandOutcome() }
         if var recording, !(line.hasPrefix("/record")) {
-            recording.lines.append(line)
+            // A pasted block is one message: recorded behind `@paste N`, so replaying it never runs its lines.
+            let block = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if block.contains("\n") {
+                let lines = block.split(separator: "\n", omittingEmptySubsequences: false)
+                recording.lines.append("@paste \(lines.count)\n" + lines.joined(separator: "\n"))
+            } else {
+                recording.lines.append(line)
+            }
             self.recording = recording
         }
         do {
@@ -97,8 +122,8 @@ public actor Session {
 
     /// Speaks as `id` from now on. On the socket the connection is re-bound (the old identity is released, so
     /// any sequence of `/as` works); elsewhere the old identity goes offline and the new one online.
-    func setAgent(_ id: String) async throws {
-        guard id != agent else { return try await start() }
+    func setAgent(_ id: String, role: String? = nil) async throws {
+        guard id != agent else { return try await start(role: role) }
         // Checked before anything changes: a refused switch leaves the session as it was.
         try BusState.checkName(id, what: "agent id")
         if let remote = bus as? RemoteBus {
@@ -112,9 +137,15 @@ public actor Session {
         let previous = agent
         agent = id
         crew = crews[id] ?? nil
-        if let current = crew, try await bus.currentState().crews[current]?.members.contains(id) != true { crew = nil }
+        let state = try await bus.currentState()
+        if let current = crew, state.crews[current]?.members.contains(id) != true { crew = nil }
+        // An identity in exactly one crew talks to it (others formed it, or it joined from elsewhere).
+        if crew == nil {
+            let mine = state.crews.values.filter { $0.members.contains(id) }
+            if mine.count == 1 { crew = mine[0].name }
+        }
         do {
-            try await start()
+            try await start(role: role)
         } catch {
             agent = previous
             crew = crews[previous] ?? nil

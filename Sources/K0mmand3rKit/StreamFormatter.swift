@@ -1,10 +1,7 @@
 import B00tCore
 
 /// How bus events appear in the crew stream: time, a summary, coloured by kind, replies indented under
-/// the conversation they answer.
+/// the conversation they answer (see `StreamFeed` for a reader's view: privacy, dates, mentions).
 public enum StreamFormatter {
-    public static func line(_ event: BusEvent) -> StyledText {
-        StyledText("\(BusEventFormatter.clock(event.timestamp).prefix(8)) \(BusEventFormatter.summary(event))",
-                        role: "event.\(event.body.kind)", indent: event.replyTo == nil ? 0 : 2)
-    }
+    public static func line(_ event: BusEvent) -> StyledText { StreamFeed.line(event) }
 }

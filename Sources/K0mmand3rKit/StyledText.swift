@@ -6,11 +6,30 @@ public struct StyledText: Equatable, Sendable {
     public var role: String
     /// Threads: a reply is drawn indented under its conversation.
     public var indent: Int
+    /// Soft-wrapped rows after the first start this many columns further in: under the text, past the time and
+    /// the speaker (a hanging indent).
+    public var hang: Int = 0
+    /// Parts of `text` drawn in another role (a speaker's own colour), by character offset.
+    public var marks: [Mark] = []
 
-    public init(_ text: String, role: String = "text", indent: Int = 0) {
+    public init(_ text: String, role: String = "text", indent: Int = 0, hang: Int = 0, marks: [Mark] = []) {
         self.text = text
         self.role = role
         self.indent = indent
+        self.hang = hang
+        self.marks = marks
+    }
+
+    /// `count` characters of the text from `start` drawn in `role`.
+    public struct Mark: Equatable, Sendable {
+        public var start: Int
+        public var count: Int
+        public var role: String
+        public init(start: Int, count: Int, role: String) {
+            self.start = start
+            self.count = count
+            self.role = role
+        }
     }
 
     public static func ok(_ text: String) -> StyledText { StyledText(text, role: "ok") }
@@ -31,6 +50,10 @@ public enum Effect: Sendable, Equatable {
     case touched(String)
     /// Ask the person first; run `command` on yes.
     case confirm(Confirmation)
+    /// Find text in the stream and jump to the newest match; nil clears the search.
+    case search(String?)
+    /// Mouse reporting on or off; nil toggles.
+    case mouse(Bool?)
 }
 
 /// What running one line did, for whoever drives the session (TUI, line mode, replay).

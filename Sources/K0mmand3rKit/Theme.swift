@@ -25,27 +25,34 @@ public struct Theme: Equatable, Sendable {
                                "event", "event.message", "event.ahoy", "event.ahoy_apply", "event.ahoy_award",
                                "event.ahoy_reject", "event.proposal", "event.vote", "event.proposal_closed",
                                "event.teach", "event.skill_learned", "event.share", "event.handshake",
-                               "event.handshake_reply", "event.crew_formed", "event.agent_registered"]
+                               "event.handshake_reply", "event.crew_formed", "event.agent_registered", "event.private",
+                               "event.delegate", "event.negotiate", "event.status", "event.crew_joined",
+                               "mention", "match", "match.current", "nick"] + (0..<StreamFeed.nickColours).map { "nick.\($0)" }
 
     static let colourNames = ["black": 0, "red": 1, "green": 2, "yellow": 3, "blue": 4, "magenta": 5, "cyan": 6, "white": 7,
                               "default": -1, "grey": 8, "gray": 8, "bright-red": 9, "bright-green": 10, "bright-yellow": 11,
                               "bright-blue": 12, "bright-magenta": 13, "bright-cyan": 14, "bright-white": 15]
 
-    /// The style for a role; `event.X` falls back to `event`, anything unknown to `text`.
+    /// The style for a role; `event.X` falls back to `event`, `nick.N` to `nick`, `match.current` to `match`,
+    /// anything unknown to `text`.
     public func style(_ role: String) -> Style {
         if let s = styles[role] { return s }
-        if role.hasPrefix("event."), let s = styles["event"] { return s }
+        if let dot = role.firstIndex(of: "."), let s = styles[String(role[..<dot])] { return s }
         return styles["text"] ?? Style()
     }
 
-    /// Built in, so k0mmand3r has colours even without a themes folder.
-    public static let builtinDefault = Theme(name: "default", styles: [
+    /// The default theme as shipped (`themes/default.toml`, compiled in).
+    public static let builtinDefault: Theme = (try? load(text: BuiltinThemes.texts["default"] ?? "", path: "<built-in default.toml>")) ?? base
+
+    /// What every theme file starts from, so a file that sets a few roles still has them all.
+    static let base = Theme(name: "default", styles: [
         "border": Style(fg: 6), "title": Style(fg: 15, bold: true), "text": Style(), "dim": Style(fg: 8),
         "ok": Style(fg: 2), "warn": Style(fg: 3), "error": Style(fg: 1, bold: true), "input": Style(fg: 15),
         "status": Style(fg: 0, bg: 6), "selected": Style(reverse: true), "event": Style(fg: 7),
         "event.message": Style(fg: 15), "event.ahoy": Style(fg: 208, bold: true), "event.ahoy_award": Style(fg: 2, bold: true),
         "event.vote": Style(fg: 4), "event.proposal": Style(fg: 12, bold: true), "event.teach": Style(fg: 5),
-        "event.skill_learned": Style(fg: 13),
+        "event.skill_learned": Style(fg: 13), "mention": Style(fg: 0, bg: 11, bold: true), "match": Style(fg: 0, bg: 3),
+        "match.current": Style(fg: 0, bg: 11, bold: true), "nick": Style(bold: true),
     ])
 
     /// Parses `"fg/bg bold underline"`.
@@ -78,7 +85,8 @@ public struct Theme: Equatable, Sendable {
         return colourNames[text]
     }
 
-    /// Folders searched for `NAME.toml`: `$B00T_THEMES`, `./themes`, `~/.b00t/themes`.
+    /// Folders searched for `NAME.toml` before the themes compiled in: `$B00T_THEMES`, `./themes`, `~/.b00t/themes`
+    /// (a file there overrides the built-in theme of the same name).
     public static func folders(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
         var result: [String] = []
         if let env = environment["B00T_THEMES"], !env.isEmpty { result += env.split(separator: ":").map(String.init) }
@@ -88,7 +96,7 @@ public struct Theme: Equatable, Sendable {
     }
 
     public static func available() -> [String] {
-        var names = Set(["default"])
+        var names = Set(BuiltinThemes.texts.keys)
         for folder in folders() {
             for file in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where file.hasSuffix(".toml") {
                 names.insert(String(file.dropLast(5)))
@@ -107,7 +115,7 @@ public struct Theme: Equatable, Sendable {
             let path = "\(folder)/\(name).toml"
             if FileManager.default.fileExists(atPath: path) { return try load(file: path) }
         }
-        if name == "default" { return builtinDefault }
+        if let text = BuiltinThemes.texts[name] { return try load(text: text, path: "<built-in \(name).toml>") }
         let suggestion = closestMatch(to: name, in: available()).map { " — did you mean \($0)?" } ?? ""
         throw .failed("no theme '\(name)'\(suggestion); available: \(available().joined(separator: ", "))")
     }
@@ -117,6 +125,11 @@ public struct Theme: Equatable, Sendable {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw .failed("\(path): cannot read theme file")
         }
+        return try load(text: text, path: path)
+    }
+
+    /// Parses a theme's text (`path` names it in errors).
+    static func load(text: String, path: String) throws(ReplError) -> Theme {
         let table: [String: DatumValue]
         do {
             table = try TOMLDocument.parse(text).root
@@ -127,7 +140,7 @@ public struct Theme: Equatable, Sendable {
         func fail(_ key: String, _ message: String) -> ReplError {
             .failed("\(path):\(locator.position(of: key).line): \(key): \(message)")
         }
-        var theme = builtinDefault
+        var theme = base
         theme.name = (path as NSString).lastPathComponent.replacingOccurrences(of: ".toml", with: "")
         if case .string(let name)? = table["name"] { theme.name = name }
         for key in table.keys where key != "name" && key != "colors" {
@@ -135,7 +148,7 @@ public struct Theme: Equatable, Sendable {
         }
         guard case .table(let colours)? = table["colors"] else { throw fail("colors", "missing [colors] table") }
         for (role, value) in colours {
-            guard roles.contains(role) || role.hasPrefix("event.") else {
+            guard roles.contains(role) || role.hasPrefix("event.") || role.hasPrefix("nick.") else {
                 let hint = closestMatch(to: role, in: roles).map { " — did you mean \($0)?" } ?? ""
                 throw fail("colors.\(role)", "unknown role\(hint)")
             }

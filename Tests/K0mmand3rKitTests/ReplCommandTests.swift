@@ -45,11 +45,12 @@ import Testing
 @Suite struct CompleterTests {
     let completer = Completer(context: .init(agents: ["alpha", "beta"], ahoys: ["ahoy-4", "ahoy-9"], proposals: ["prop-7"],
                                              skills: ["rust", "ruby"], datums: ["redis.process", "qdrant.docker"],
-                                             themes: ["default", "mono"], crews: ["api"]))
+                                             themes: ["default", "mono"], crews: ["api"], me: "alpha",
+                                             applicants: ["ahoy-4": ["beta"], "ahoy-9": []]))
 
     @Test func commandsThenArguments() {
         #expect(completer.complete("/he").line == "/help ")
-        #expect(completer.candidates(for: "/a") == ["/advice", "/agents", "/ahoy", "/ahoys", "/apply", "/as", "/award"])
+        #expect(completer.candidates(for: "/a") == ["/advice", "/agent", "/agents", "/ahoy", "/ahoys", "/apply", "/as", "/award"])
         #expect(completer.complete("/as al").line == "/as alpha ")
         #expect(completer.complete("/award ").candidates == ["ahoy-4", "ahoy-9"])
         #expect(completer.complete("/award ahoy-").line == "/award ahoy-")

@@ -31,8 +31,10 @@ import Testing
         let frame = ScreenModel.render(s)
         #expect(frame.text(0).hasPrefix("┌─ services "))
         #expect(frame.text(0).contains("┌─ agents "))
-        #expect(frame.text(1).contains("● redis.process"))
-        #expect(frame.text(1).contains("1m15s"))
+        #expect(frame.text(1).contains("NAME") && frame.text(1).contains("PID"))  // column headers
+        #expect(frame.text(2).contains("● redis.process"))
+        #expect(frame.text(2).contains(" 42 "))  // the pid
+        #expect(frame.text(2).contains("1m15s"))
         #expect(frame.text(28).contains("memory │ as alpha"))
         #expect(frame.text(27).hasPrefix("└"))
         #expect(frame.text(26).contains("event 29"))  // newest at the bottom of the stream

@@ -33,6 +33,12 @@ public struct BusAgent: Codable, Sendable, Hashable {
 
     public func proficiency(_ skill: String) -> Double { skills[skill] ?? 0 }
 
+    /// The role of an agent that reads and chats but neither votes nor applies (the original tool's Observer).
+    public static let observerRole = "observer"
+
+    /// Observers read and chat; the bus refuses their votes and applications and leaves them out of electorates.
+    public var isObserver: Bool { role.lowercased() == Self.observerRole }
+
     /// Teaching needs real command of the skill.
     public func canTeach(_ skill: String) -> Bool { proficiency(skill) >= SkillRules.teachThreshold }
 

@@ -28,6 +28,14 @@ public enum BusCommand: Codable, Sendable, Hashable {
     case declineLearning(from: String, request: String, reason: String)
     case share(from: String, crew: String, topic: String, content: String, skillImpact: [String: Double])
     case say(from: String, crew: String?, to: String?, text: String)
+    /// Joins an existing crew (the original tool's `/crew join`).
+    case joinCrew(from: String, crew: String)
+    /// The crew's captain hands the crown (captaincy) and a budget to another member (`/delegate`).
+    case delegate(from: String, crew: String, to: String, budget: Int)
+    /// Asks for `amount` of a resource, with the reason (`/negotiate`); `crew` nil: asks everyone.
+    case negotiate(from: String, crew: String?, resource: String, amount: Int, reason: String)
+    /// An agent announces its role and skills, with an optional note on what it is doing (`/status`).
+    case announceStatus(from: String, note: String)
     /// Presence: only the process that hosts the agent's connection (the daemon, or the agent's own process on
     /// a direct backend) sends it; the socket never accepts it from a client.
     case presence(agent: String, online: Bool, reason: String?)
@@ -44,7 +52,8 @@ public enum BusCommand: Codable, Sendable, Hashable {
              .vote(let from, _, _), .withdrawProposal(let from, _), .postAhoy(let from, _, _, _, _, _),
              .apply(let from, _, _, _), .award(let from, _, _), .withdrawAhoy(let from, _),
              .withdrawApplication(let from, _), .teach(let from, _, _, _), .requestLearning(let from, _, _),
-             .share(let from, _, _, _, _), .say(let from, _, _, _):
+             .share(let from, _, _, _, _), .say(let from, _, _, _), .joinCrew(let from, _),
+             .delegate(let from, _, _, _), .negotiate(let from, _, _, _, _), .announceStatus(let from, _):
             return from
         }
     }

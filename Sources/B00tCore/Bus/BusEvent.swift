@@ -60,6 +60,13 @@ public enum BusEventBody: Codable, Sendable, Hashable {
     /// an agent came online, or went away (connection closed, process killed, daemon restarted).
     case agentJoined(agent: String)
     case agentLeft(agent: String, reason: String)
+    case crewJoined(crew: String, agent: String)
+    /// The captain of `crew` handed the crown to `to`, with `budget` to spend for the crew.
+    case captainDelegated(crew: String, to: String, budget: Int)
+    /// A request for a resource (`neg-N`), put to the crew (or everyone when `crew` is nil).
+    case resourceNegotiated(id: String, crew: String?, resource: String, amount: Int, reason: String)
+    /// The sender's role and skills when it announced them, and what it said it is doing.
+    case statusAnnounced(role: String, skills: [String: Double], note: String)
 
     /// Short kind name: for colouring in k0mmand3r, `bus tail`, and the SQLite `kind` column.
     public var kind: String {
@@ -89,6 +96,10 @@ public enum BusEventBody: Codable, Sendable, Hashable {
         case .message: return "message"
         case .agentJoined: return "joined"
         case .agentLeft: return "left"
+        case .crewJoined: return "crew_joined"
+        case .captainDelegated: return "delegate"
+        case .resourceNegotiated: return "negotiate"
+        case .statusAnnounced: return "status"
         }
     }
 }

@@ -41,9 +41,19 @@ public enum BusEventFormatter {
         case .learningDeclined(let request, let reason): return "\(from) declined \(request): \(reason)"
         case .agentJoined(let agent): return "\(agent) is online"
         case .agentLeft(let agent, let reason): return "\(agent) left (\(reason))"
-        case .knowledgeShared(let crew, let topic, _, let impact):
+        case .knowledgeShared(let crew, let topic, let content, let impact):
             let gains = impact.sorted { $0.key < $1.key }.map { "\($0.key) +\(String(format: "%.2f", $0.value))" }
             return "\(from) shares “\(topic)” with \(crew)" + (gains.isEmpty ? "" : " (\(gains.joined(separator: ", ")))")
+                + (content.isEmpty ? "" : ": \(content)")
+        case .crewJoined(let crew, let agent): return "\(agent) joined crew \(crew)"
+        case .captainDelegated(let crew, let to, let budget):
+            return "\(from) hands the crown of \(crew) to \(to) 👑 (budget \(budget))"
+        case .resourceNegotiated(let id, let crew, let resource, let amount, let reason):
+            return "\(from) asks\(crew.map { " \($0)" } ?? "") for \(amount) \(resource) (\(id)): \(reason)"
+        case .statusAnnounced(let role, let skills, let note):
+            let top = skills.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(4)
+                .map { "\($0.key) \(String(format: "%.2f", $0.value))" }
+            return "\(from) status: \(role)" + (top.isEmpty ? "" : " (\(top.joined(separator: ", ")))") + (note.isEmpty ? "" : " — \(note)")
         case .message(let crew, let to, let text):
             let target = to.map { " → \($0)" } ?? crew.map { " @\($0)" } ?? ""
             return "\(from)\(target): \(text)"

@@ -7,6 +7,24 @@ public struct Crew: Codable, Sendable, Hashable {
     public var members: [String]
     public var purpose: String
     public var formedAt: Date
+    /// Who wears the crown after a `/delegate` (nil: the initiator, as in logs written before delegation).
+    public var captain: String? = nil
+    /// The budget the captain holds for the crew, set by the last delegation (nil: never delegated, no cap).
+    public var budget: Int? = nil
+
+    /// The crew's captain: the last one delegated to, else who formed it.
+    public var captainID: String { captain ?? initiator }
+}
+
+/// A request for a resource put to a crew (`/negotiate RESOURCE AMOUNT REASON`), kept by its id `neg-N`.
+public struct Negotiation: Codable, Sendable, Hashable {
+    public var id: String
+    public var from: String
+    public var crew: String?
+    public var resource: String
+    public var amount: Int
+    public var reason: String
+    public var seq: UInt64
 }
 
 /// A handshake between two agents, answered once.

@@ -76,7 +76,10 @@ extension BusState {
 
         case .disbandCrew(let from, let crew):
             let c = try requireCrew(crew)
-            guard c.initiator == from else { throw .notAllowed("only \(c.initiator), who formed \(crew), can disband it") }
+            guard c.captainID == from else {
+                throw .notAllowed(c.captain == nil ? "only \(c.initiator), who formed \(crew), can disband it"
+                                                   : "only \(c.captainID), the captain of \(crew), can disband it")
+            }
             return [EventDraft(from: from, body: .crewDisbanded(crew: crew), conversationID: "crew-\(crew)")]
 
         case .propose(let from, let text, let crew, let threshold, let quorum):
@@ -89,16 +92,17 @@ extension BusState {
             if let crew {
                 let c = try requireCrew(crew)
                 guard c.members.contains(from) else { throw .notAllowed("\(from) is not in crew \(crew)") }
-                electorate = c.members
+                electorate = c.members.filter { agents[$0]?.isObserver != true }
             } else {
-                electorate = agents.keys.sorted()
+                electorate = agents.values.filter { !$0.isObserver }.map(\.id).sorted()
             }
+            guard !electorate.isEmpty else { throw .invalid("nobody could vote on it: every member is an observer") }
             let id = "prop-\(next)"
             return [EventDraft(from: from, body: .proposalCreated(id: id, text: text, crew: crew, electorate: electorate,
                                                                   threshold: t, quorum: q), conversationID: id)]
 
         case .vote(let from, let id, let choice):
-            try requireAgent(from)
+            try requireParticipant(from, "vote")
             guard var proposal = proposals[id] else { throw .notFound("proposal", id) }
             guard proposal.status == .open else { throw .closed("\(id) is \(proposal.status.rawValue); votes are no longer taken") }
             guard proposal.electorate.contains(from) else {
@@ -136,7 +140,7 @@ extension BusState {
                                conversationID: id)]
 
         case .apply(let from, let id, let pitch, let skills):
-            try requireAgent(from)
+            try requireParticipant(from, "apply to ahoys")
             let ahoy = try requireOpenAhoy(id)
             if let replyBy = ahoy.replyBy, now > replyBy { throw .closed("\(id) stopped taking applications at \(replyBy)") }
             guard ahoy.from != from else { throw .notAllowed("\(from) posted \(id) and cannot apply to it") }
@@ -227,6 +231,46 @@ extension BusState {
             return [EventDraft(from: from, body: .message(crew: crew, to: to, text: text),
                                conversationID: crew.map { "crew-\($0)" })]
 
+        case .joinCrew(let from, let crew):
+            try requireAgent(from)
+            let c = try requireCrew(crew)
+            guard !c.members.contains(from) else { throw .duplicate("\(from) is already in crew \(crew)") }
+            return [EventDraft(from: from, body: .crewJoined(crew: crew, agent: from), conversationID: "crew-\(crew)")]
+
+        case .delegate(let from, let crew, let to, let budget):
+            try requireAgent(from)
+            let c = try requireCrew(crew)
+            guard c.captainID == from else { throw .notAllowed("only \(c.captainID), the captain of \(crew), can delegate its crown") }
+            guard to != from else { throw .invalid("\(from) already wears the crown of \(crew)") }
+            let target = try requireAgent(to)
+            guard c.members.contains(to) else { throw .notAllowed("\(to) is not in crew \(crew); the crown stays in the crew") }
+            guard !target.isObserver else { throw .notAllowed("\(to) is an observer: observers cannot captain a crew") }
+            guard budget >= 0 else { throw .invalid("budget \(budget) must not be negative") }
+            guard budget <= Self.maximumBudget else { throw .invalid("budget \(budget) is larger than the \(Self.maximumBudget) a bus accepts") }
+            if let held = c.budget, budget > held {
+                throw .invalid("budget \(budget) is more than the \(held) the captain of \(crew) holds")
+            }
+            return [EventDraft(from: from, body: .captainDelegated(crew: crew, to: to, budget: budget), conversationID: "crew-\(crew)")]
+
+        case .negotiate(let from, let crew, let resource, let amount, let reason):
+            try requireAgent(from)
+            try Self.checkName(resource, what: "resource")
+            guard amount > 0 else { throw .invalid("amount \(amount) must be at least 1") }
+            guard amount <= Self.maximumBudget else { throw .invalid("amount \(amount) is larger than the \(Self.maximumBudget) a bus accepts") }
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalid("say why you need \(resource)") }
+            if let crew {
+                let c = try requireCrew(crew)
+                guard c.members.contains(from) else { throw .notAllowed("\(from) is not in crew \(crew)") }
+            }
+            let id = "neg-\(next)"
+            return [EventDraft(from: from, body: .resourceNegotiated(id: id, crew: crew, resource: resource, amount: amount, reason: reason),
+                               conversationID: id)]
+
+        case .announceStatus(let from, let note):
+            let agent = try requireAgent(from)
+            return [EventDraft(from: from, body: .statusAnnounced(role: agent.role, skills: agent.skills, note: note),
+                               conversationID: "status-\(from)")]
+
         case .presence(let agent, let isOnline, let reason):
             try Self.checkName(agent, what: "agent id")
             guard online.contains(agent) != isOnline else {
@@ -240,6 +284,14 @@ extension BusState {
     @discardableResult
     func requireAgent(_ id: String) throws(BusError) -> BusAgent {
         guard let agent = agents[id] else { throw .unknownAgent(id) }
+        return agent
+    }
+
+    /// A registered agent that takes part in decisions: observers read and chat, but do not vote or apply.
+    @discardableResult
+    func requireParticipant(_ id: String, _ what: String) throws(BusError) -> BusAgent {
+        let agent = try requireAgent(id)
+        guard !agent.isObserver else { throw .notAllowed("\(id) is an observer: observers read and chat but do not \(what)") }
         return agent
     }
 

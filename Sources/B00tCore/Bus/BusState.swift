@@ -14,11 +14,13 @@ public struct BusState: Codable, Sendable, Equatable {
     public var online: Set<String> = []
     /// Learning requests by id (`learn-N`, the request's conversation id).
     public var learningRequests: [String: LearningRequest] = [:]
+    /// Resource requests by id (`neg-N`).
+    public var negotiations: [String: Negotiation] = [:]
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case lastSeq, agents, crews, handshakes, proposals, ahoys, messageCount, online, learningRequests
+        case lastSeq, agents, crews, handshakes, proposals, ahoys, messageCount, online, learningRequests, negotiations
     }
 
     /// Snapshots written before presence and learning requests existed still load.
@@ -33,6 +35,7 @@ public struct BusState: Codable, Sendable, Equatable {
         messageCount = try c.decodeIfPresent(Int.self, forKey: .messageCount) ?? 0
         online = try c.decodeIfPresent(Set<String>.self, forKey: .online) ?? []
         learningRequests = try c.decodeIfPresent([String: LearningRequest].self, forKey: .learningRequests) ?? [:]
+        negotiations = try c.decodeIfPresent([String: Negotiation].self, forKey: .negotiations) ?? [:]
     }
 
     public func isOnline(_ agent: String) -> Bool { online.contains(agent) }
@@ -118,6 +121,16 @@ public struct BusState: Codable, Sendable, Equatable {
             }
         case .message:
             messageCount += 1
+        case .crewJoined(let crew, let agent):
+            if crews[crew]?.members.contains(agent) == false { crews[crew]?.members.append(agent) }
+        case .captainDelegated(let crew, let to, let budget):
+            crews[crew]?.captain = to
+            crews[crew]?.budget = budget
+        case .resourceNegotiated(let id, let crew, let resource, let amount, let reason):
+            negotiations[id] = Negotiation(id: id, from: from, crew: crew, resource: resource, amount: amount,
+                                           reason: reason, seq: event.seq)
+        case .statusAnnounced:
+            break
         }
     }
 
@@ -130,6 +143,8 @@ public struct BusState: Codable, Sendable, Equatable {
     private mutating func removeMember(_ agent: String, from crew: String) {
         guard var c = crews[crew] else { return }
         c.members.removeAll { $0 == agent }
+        // A captain who leaves passes the crown to the longest-standing member left (the budget goes with it).
+        if c.captainID == agent { c.captain = c.members.first }
         crews[crew] = c.members.isEmpty ? nil : c
     }
 

@@ -106,6 +106,22 @@ public enum EventJSON {
             w.key("crew"); w.string(crew); w.key("topic"); w.string(topic); w.key("content"); w.string(content)
             w.key("skillImpact"); w.doubles(impact)
             w.close()
+        case .crewJoined(let crew, let agent):
+            w.key("crewJoined"); w.open(); w.key("crew"); w.string(crew); w.key("agent"); w.string(agent); w.close()
+        case .captainDelegated(let crew, let to, let budget):
+            w.key("captainDelegated"); w.open()
+            w.key("crew"); w.string(crew); w.key("to"); w.string(to); w.key("budget"); w.number(Int64(budget))
+            w.close()
+        case .resourceNegotiated(let id, let crew, let resource, let amount, let reason):
+            w.key("resourceNegotiated"); w.open()
+            w.key("id"); w.string(id)
+            if let crew { w.key("crew"); w.string(crew) }
+            w.key("resource"); w.string(resource); w.key("amount"); w.number(Int64(amount)); w.key("reason"); w.string(reason)
+            w.close()
+        case .statusAnnounced(let role, let skills, let note):
+            w.key("statusAnnounced"); w.open()
+            w.key("role"); w.string(role); w.key("skills"); w.doubles(skills); w.key("note"); w.string(note)
+            w.close()
         case .message(let crew, let to, let text):
             w.key("message"); w.open()
             if let crew { w.key("crew"); w.string(crew) }

@@ -112,6 +112,25 @@ extension CrewBus {
 
     public func crews() -> [Crew] { state.crews.values.sorted { $0.name < $1.name } }
 
+    public func joinCrew(_ crew: String, agent: String) async throws { try await submit(.joinCrew(from: agent, crew: crew)) }
+
+    /// The captain of `crew` hands the crown and `budget` to `to` (a member who is not an observer).
+    public func delegate(crew: String, from captain: String, to: String, budget: Int) async throws {
+        try await submit(.delegate(from: captain, crew: crew, to: to, budget: budget))
+    }
+
+    /// Asks for `amount` of `resource` and returns the request's id (`neg-N`).
+    @discardableResult
+    public func negotiate(_ resource: String, amount: Int, reason: String, from: String, crew: String? = nil) async throws -> String {
+        let events = try await submit(.negotiate(from: from, crew: crew, resource: resource, amount: amount, reason: reason))
+        return events[0].conversationID
+    }
+
+    /// Announces `agent`'s role and skills to everyone, with a note on what it is doing.
+    public func announceStatus(of agent: String, note: String = "") async throws {
+        try await submit(.announceStatus(from: agent, note: note))
+    }
+
     // MARK: Proposals
 
     /// Returns the proposal id (`prop-N`).

@@ -26,9 +26,13 @@ public enum BuiltinDatums {
 
     """
 
-    /// The catalog plus every built-in datum it does not already define.
+    /// The catalog plus every built-in datum it does not already define, and a service for each agent datum
+    /// (`agent-NAME.process`, see `AgentServiceDatums`).
     public static func adding(to catalog: DatumCatalog) -> DatumCatalog {
         var result = catalog
+        for agent in catalog.datums.values where agent.type == .agent {
+            if let service = AgentServiceDatums.service(for: agent), catalog.datums[service.id] == nil { result.insert(service) }
+        }
         let (name, type) = DatumLoader.nameAndType(ofFile: busDaemonFile)
         if catalog.datums["\(name).\(type ?? "")"] == nil,
            let datum = DatumDecoder.decode(source: busDaemon, file: "<built-in \(busDaemonFile)>", fileName: name, fileType: type).datum {

@@ -66,6 +66,12 @@ public enum AgentInbox {
             return notice("learn_declined", .info)
         case .knowledgeShared(let crew, _, _, _) where from != me && inCrew(crew):
             return notice("share", .info)
+        case .captainDelegated(_, let to, _) where to == me && from != me:
+            return notice("delegate", .notice, "you are the captain now")
+        case .crewJoined(let crew, let agent) where agent != me && inCrew(crew):
+            return notice("crew", .info)
+        case .resourceNegotiated(_, let crew, _, _, _) where from != me && crew.map({ state.crews[$0]?.captainID == me }) ?? false:
+            return notice("negotiate", .notice, "you captain that crew")
         case .message(let crew, let to, _) where from != me && (to == me || (to == nil && inCrew(crew))):
             return notice("message", to == me ? .notice : .info)
         default:

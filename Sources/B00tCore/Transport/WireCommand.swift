@@ -126,6 +126,15 @@ extension WireProtocol {
                           content: try f.optionalString("content") ?? "", skillImpact: try f.proficiencies("skill_impact"))
         case "say":
             return .say(from: from, crew: try f.optionalString("crew"), to: try f.optionalString("to"), text: try f.string("text"))
+        case "join_crew": return .joinCrew(from: from, crew: try f.string("crew"))
+        case "delegate":
+            guard let budget = try f.integer("budget") else { throw .invalid("delegate: missing field 'budget'") }
+            return .delegate(from: from, crew: try f.string("crew"), to: try f.string("to"), budget: budget)
+        case "negotiate":
+            guard let amount = try f.integer("amount") else { throw .invalid("negotiate: missing field 'amount'") }
+            return .negotiate(from: from, crew: try f.optionalString("crew"), resource: try f.string("resource"), amount: amount,
+                              reason: try f.string("reason"))
+        case "status": return .announceStatus(from: from, note: try f.optionalString("note") ?? "")
         default:
             throw .invalid("unknown op '\(name)'")
         }
@@ -193,6 +202,13 @@ extension WireProtocol {
             if let crew { fields["crew"] = crew }
             if let to { fields["to"] = to }
             return ("say", fields)
+        case .joinCrew(_, let crew): return ("join_crew", ["crew": crew])
+        case .delegate(_, let crew, let to, let budget): return ("delegate", ["crew": crew, "to": to, "budget": budget])
+        case .negotiate(_, let crew, let resource, let amount, let reason):
+            var fields: [String: Any] = ["resource": resource, "amount": amount, "reason": reason]
+            if let crew { fields["crew"] = crew }
+            return ("negotiate", fields)
+        case .announceStatus(_, let note): return ("status", ["note": note])
         case .presence:
             throw .invalid("presence is written by whoever hosts the connection (the daemon); a client cannot send it")
         }

@@ -80,6 +80,8 @@ public enum WireProtocol {
         "withdraw_application": "withdraw_application", "teach": "teach", "teach_skill": "teach",
         "request_learning": "request_learning", "learn": "request_learning",
         "share": "share", "share_knowledge": "share", "say": "say", "message": "say",
+        "join_crew": "join_crew", "crew_join": "join_crew", "delegate": "delegate", "negotiate": "negotiate",
+        "status": "status", "announce_status": "status",
     ]
 
     public static var commandNames: [String] { Array(Set(commandOps.keys)).sorted() }

@@ -15,6 +15,7 @@ import Testing
         try await bus.withdrawAhoy(a, by: "alpha")
         try await bus.leaveCrew("crew1", agent: "gamma")
         try await bus.disbandCrew("crew1", by: "alpha")
+        try await bus.formCrew(initiator: "alpha", members: ["beta"], purpose: "two", name: "crew2")
         try await bus.register(BusAgent(id: "shy", autoAcceptHandshakes: false))
         try await bus.submit(.handshake(from: "alpha", to: "shy", proposal: "x"))
         try await bus.replyHandshake("hs-\(await bus.state.lastSeq)", from: "shy", accept: false, reason: nil)
@@ -25,6 +26,11 @@ import Testing
         try await bus.submit(.presence(agent: "beta", online: true, reason: nil))
         try await bus.submit(.presence(agent: "beta", online: false, reason: "connection closed"))
         try await bus.say(from: "alpha", "direct", to: "beta")
+        try await bus.joinCrew("crew2", agent: "gamma")
+        try await bus.delegate(crew: "crew2", from: "alpha", to: "gamma", budget: 7)
+        try await bus.negotiate("gpu", amount: 2, reason: "quote \" and \n newline", from: "gamma", crew: "crew2")
+        try await bus.negotiate("cake", amount: 1, reason: "no crew", from: "beta")
+        try await bus.announceStatus(of: "beta", note: "on it 🚀")
         try await bus.deregister("shy")
         let events = try await bus.events()
         var kinds = Set<String>()
@@ -34,6 +40,6 @@ import Testing
             #expect(decoded == event, "\(event.body.kind)")
             #expect(try JSONSerialization.jsonObject(with: Data(EventJSON.encode(event))) is [String: Any])
         }
-        #expect(kinds.count == 25)
+        #expect(kinds.count == 29)
     }
 }
