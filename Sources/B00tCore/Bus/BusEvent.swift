@@ -60,6 +60,13 @@ public enum BusEventBody: Codable, Sendable, Hashable {
     /// an agent came online, or went away (connection closed, process killed, daemon restarted).
     case agentJoined(agent: String)
     case agentLeft(agent: String, reason: String)
+    /// The change a mutation proposal carries (written just before its `proposalCreated`).
+    case mutationProposed(proposal: String, mutation: DatumMutation)
+    /// `from` is applying the passed mutation, until `leaseUntil`.
+    case mutationClaimed(proposal: String, leaseUntil: Date)
+    /// The datum's file was changed (and committed, when `commit` is set).
+    case datumMutated(proposal: String, datum: String, commit: String?, note: String)
+    case mutationRejected(proposal: String, datum: String, reason: String)
 
     /// Short kind name: for colouring in k0mmand3r, `bus tail`, and the SQLite `kind` column.
     public var kind: String {
@@ -89,6 +96,10 @@ public enum BusEventBody: Codable, Sendable, Hashable {
         case .message: return "message"
         case .agentJoined: return "joined"
         case .agentLeft: return "left"
+        case .mutationProposed: return "mutation"
+        case .mutationClaimed: return "mutation_claimed"
+        case .datumMutated: return "datum_mutated"
+        case .mutationRejected: return "mutation_rejected"
         }
     }
 }

@@ -14,11 +14,13 @@ public struct BusState: Codable, Sendable, Equatable {
     public var online: Set<String> = []
     /// Learning requests by id (`learn-N`, the request's conversation id).
     public var learningRequests: [String: LearningRequest] = [:]
+    /// Datum mutations by proposal id.
+    public var mutations: [String: MutationRecord] = [:]
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case lastSeq, agents, crews, handshakes, proposals, ahoys, messageCount, online, learningRequests
+        case lastSeq, agents, crews, handshakes, proposals, ahoys, messageCount, online, learningRequests, mutations
     }
 
     /// Snapshots written before presence and learning requests existed still load.
@@ -33,6 +35,7 @@ public struct BusState: Codable, Sendable, Equatable {
         messageCount = try c.decodeIfPresent(Int.self, forKey: .messageCount) ?? 0
         online = try c.decodeIfPresent(Set<String>.self, forKey: .online) ?? []
         learningRequests = try c.decodeIfPresent([String: LearningRequest].self, forKey: .learningRequests) ?? [:]
+        mutations = try c.decodeIfPresent([String: MutationRecord].self, forKey: .mutations) ?? [:]
     }
 
     public func isOnline(_ agent: String) -> Bool { online.contains(agent) }
@@ -118,6 +121,8 @@ public struct BusState: Codable, Sendable, Equatable {
             }
         case .message:
             messageCount += 1
+        case .mutationProposed, .mutationClaimed, .datumMutated, .mutationRejected:
+            applyMutation(event)
         }
     }
 

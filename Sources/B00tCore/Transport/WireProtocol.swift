@@ -80,6 +80,8 @@ public enum WireProtocol {
         "withdraw_application": "withdraw_application", "teach": "teach", "teach_skill": "teach",
         "request_learning": "request_learning", "learn": "request_learning",
         "share": "share", "share_knowledge": "share", "say": "say", "message": "say",
+        "propose_mutation": "propose_mutation", "claim_mutation": "claim_mutation",
+        "complete_mutation": "complete_mutation", "reject_mutation": "reject_mutation",
     ]
 
     public static var commandNames: [String] { Array(Set(commandOps.keys)).sorted() }

@@ -26,6 +26,12 @@ import Testing
         try await bus.submit(.presence(agent: "beta", online: false, reason: "connection closed"))
         try await bus.say(from: "alpha", "direct", to: "beta")
         try await bus.deregister("shy")
+        let passed = try await bus.submit(.proposeMutation(from: "alpha", crew: nil, mutation: MutationFixture.mutation(approval: .none)))[0].conversationID
+        try await bus.submit(.claimMutation(from: "alpha", proposal: passed, leaseUntil: Date().addingTimeInterval(30)))
+        try await bus.submit(.completeMutation(from: "alpha", proposal: passed, commit: "abc1234", note: "committed \"quoted\"\n"))
+        let other = try await bus.submit(.proposeMutation(from: "alpha", crew: nil, mutation: MutationFixture.mutation(approval: .none, value: "ü\\")))[0].conversationID
+        try await bus.submit(.claimMutation(from: "alpha", proposal: other, leaseUntil: Date().addingTimeInterval(30)))
+        try await bus.submit(.rejectMutation(from: "alpha", proposal: other, reason: "stale"))
         let events = try await bus.events()
         var kinds = Set<String>()
         for event in events {
@@ -34,6 +40,6 @@ import Testing
             #expect(decoded == event, "\(event.body.kind)")
             #expect(try JSONSerialization.jsonObject(with: Data(EventJSON.encode(event))) is [String: Any])
         }
-        #expect(kinds.count == 25)
+        #expect(kinds.count == 29)
     }
 }

@@ -35,6 +35,12 @@ import Testing
         .share(from: "alpha", crew: "api", topic: "tips", content: "🚀 fast", skillImpact: ["rust": 0.1]),
         .say(from: "alpha", crew: "api", to: nil, text: "hello"),
         .say(from: "alpha", crew: nil, to: "beta", text: "psst"),
+        .proposeMutation(from: "alpha", crew: "api", mutation: MutationFixture.mutation(approval: .crew("api"))),
+        .proposeMutation(from: "alpha", crew: nil, mutation: MutationFixture.mutation(approval: .none)),
+        .claimMutation(from: "alpha", proposal: "prop-4", leaseUntil: date),
+        .completeMutation(from: "alpha", proposal: "prop-4", commit: "abc1234", note: "committed"),
+        .completeMutation(from: "alpha", proposal: "prop-4", commit: nil, note: "not committed: version_control is off"),
+        .rejectMutation(from: "alpha", proposal: "prop-4", reason: "stale"),
     ]
 
     @Test(arguments: commands) func everyCommandRoundTrips(command: BusCommand) throws {
@@ -58,7 +64,7 @@ import Testing
     @Test func everyCommandCaseIsCovered() {
         // A new BusCommand case must join `commands` above (the compiler checks encode; this checks the tests).
         let names = Set(Self.commands.map { "\($0)".prefix { $0 != "(" } })
-        #expect(names.count == 21)  // every case but presence, which never goes on the wire
+        #expect(names.count == 25)  // every case but presence, which never goes on the wire
     }
 
     @Test func repliesDecodeIntoTypedFields() throws {
