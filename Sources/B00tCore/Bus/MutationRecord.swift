@@ -157,3 +157,22 @@ extension BusState {
     /// Mutations in the order they were proposed.
     public var mutationList: [MutationRecord] { mutations.values.sorted { $0.seq < $1.seq } }
 }
+
+extension BusState {
+    /// Where a mutation stands, in one word a person reads: `voting`, `passed` (waiting for an applier),
+    /// `applying`, `applied`, `rejected` (by the applier), `voted-down`, `withdrawn`.
+    public func mutationStatus(_ record: MutationRecord) -> String {
+        switch record.status {
+        case .applied: return "applied"
+        case .rejected: return "rejected"
+        case .claimed: return "applying"
+        case .pending:
+            switch proposals[record.proposal]?.status {
+            case .open?, nil: return "voting"
+            case .passed?: return "passed"
+            case .rejected?: return "voted-down"
+            case .withdrawn?: return "withdrawn"
+            }
+        }
+    }
+}
