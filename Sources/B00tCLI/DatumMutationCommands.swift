@@ -25,10 +25,10 @@ func lookupDatum(_ name: String, options: DatumOptions) throws -> Datum {
     do { return try options.loadCatalog().lookup(name) } catch { throw CLIError(error.description) }
 }
 
-/// The applier for this process: datums from the search path, locks in the state dir.
+/// The applier for this process: datums from the search path.
 func mutationApplier(bus: any CrewBus, options: DatumOptions, lease: Duration = .seconds(30)) -> MutationApplier {
     let source = CatalogSource(searchPath: options.searchPath)
-    return MutationApplier(bus: bus, catalog: { source.catalog() }, lockDirectory: B00tPaths.standard().stateDirectory + "/locks", lease: lease)
+    return MutationApplier(bus: bus, catalog: { source.catalog() }, lease: lease)
 }
 
 /// Proposes `plan`, prints it, and — when it passed at once (approval "none") or `wait` is given and the vote

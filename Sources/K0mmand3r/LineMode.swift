@@ -68,7 +68,7 @@ struct LineMode {
             completionContext = TUIApp.completionContext(state, datums: datums)
             // Events from others since the last prompt, so a plain prompt still shows the crew.
             if let events = try? await session.bus.events(after: seen, limit: 200), let last = events.last {
-                out.write(events.map { StyledText(StreamFormatter.line($0).text, role: "event") })
+                out.write(events.flatMap(StreamFormatter.lines).map { StyledText($0.text, role: $0.role.hasPrefix("diff.") ? $0.role : "event") })
                 seen = last.seq
             }
             let read = readLine(el)

@@ -132,7 +132,7 @@ final class TUIApp {
     }
 
     private func takeInbox() {
-        for event in inbox.drain() { state.stream.append(StreamFormatter.line(event)) }
+        for event in inbox.drain() { for line in StreamFormatter.lines(event) { state.stream.append(line) } }
         if let failure = inbox.takeFailure() {
             state.stream.append(StyledText("bus stream stopped: \(failure)", role: "error"))
             state.notice = .error("bus: \(failure)")
@@ -438,7 +438,7 @@ final class TUIApp {
     private func loadInitialStream() async -> UInt64 {
         let last = (try? await bus.currentState().lastSeq) ?? 0
         let recent = (try? await bus.events(after: last > 200 ? last - 200 : 0, limit: 200)) ?? []
-        for event in recent { state.stream.append(StreamFormatter.line(event)) }
+        for event in recent { for line in StreamFormatter.lines(event) { state.stream.append(line) } }
         let end = recent.last?.seq ?? last
         if !recent.isEmpty { state.stream.append(StyledText("──── live ────", role: "dim")) }
         return end

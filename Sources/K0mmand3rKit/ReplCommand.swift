@@ -36,6 +36,9 @@ public enum ReplCommand: Equatable, Sendable {
     case say(String)
     case pane(String?)
     case grok(GrokRequest)
+    /// `/mutate NAME KEY=VALUE | --add-usage "cmd # desc" | --add-dep X | --remove-dep X | --script S`
+    case mutate(datum: String, edits: [DatumEdit], script: String?)
+    case mutations
 
     /// name, arguments, what it does — for /help and completion.
     public static let catalog: [(name: String, usage: String, summary: String)] = [
@@ -61,6 +64,9 @@ public enum ReplCommand: Equatable, Sendable {
         ("/restart", "/restart NAME", "restart a service"),
         ("/datum", "/datum NAME", "show a datum"),
         ("/query", "/query EXPR", "find datums: type:agent and skill:rust"),
+        ("/mutate", "/mutate NAME KEY=VALUE | --add-usage \"cmd # desc\" | --add-dep X | --remove-dep X | --script S",
+         "propose a change to a datum: the crew votes, it is applied and committed"),
+        ("/mutations", "/mutations", "datum mutations: voting, applied, rejected"),
         ("/theme", "/theme [NAME]", "switch colour theme (or list them)"),
         ("/pane", "/pane [services|agents|stream]", "show or hide a pane"),
         ("/record", "/record [FILE [--force]]", "record what you type as a replay file (again to stop; --force replaces a file)"),
@@ -74,6 +80,7 @@ public enum ReplCommand: Equatable, Sendable {
     public enum Group: Sendable, Equatable {
         case crew, services, screen
         case grok(GrokRequest)
+        case mutation
     }
 
     public var group: Group {
@@ -81,6 +88,7 @@ public enum ReplCommand: Equatable, Sendable {
         case .up, .ps, .stop, .restart, .datum, .query: return .services
         case .help, .theme, .pane, .record, .clear, .quit: return .screen
         case .grok(let request): return .grok(request)
+        case .mutate, .mutations: return .mutation
         default: return .crew
         }
     }
@@ -174,6 +182,8 @@ public enum ReplCommand: Equatable, Sendable {
         case "/clear": return .clear
         case "/quit", "/exit", "/q": return .quit
         case "/grok", "/lfmf", "/advice": return .grok(try GrokRequest.parse(name, args))
+        case "/mutate": return try parseMutate(args)
+        case "/mutations": return .mutations
         default:
             throw .unknownCommand(name, suggestion: closestMatch(to: name, in: names, maxDistance: 3))
         }

@@ -10,6 +10,8 @@ import Foundation
 ///   agents' replies arrive after the command that caused them.
 /// - `@sleep MS` — pause (at most 60 s).
 /// - `@allow-errors` — from here on a failing command does not fail the run.
+/// - `@datum-sandbox DIR` — datums come from a scratch git repository holding a copy of DIR's `.toml` files
+///   (relative to the replay file), so a replay can mutate datums without touching its own files.
 ///
 /// A command that fails with no `@expect-error` right after it fails the run, naming its line: a script that
 /// goes wrong must not end "ok".
@@ -29,7 +31,7 @@ public struct ReplayRunner {
         public var transcript: [String] = []
     }
 
-    static let directives = ["@as", "@sleep", "@expect", "@expect-error", "@await", "@allow-errors"]
+    static let directives = ["@as", "@sleep", "@expect", "@expect-error", "@await", "@allow-errors", "@datum-sandbox"]
     static let maximumSleepMilliseconds = 60_000
     static let maximumAwaitMilliseconds = 120_000
     static let defaultAwaitMilliseconds = 5_000
@@ -74,6 +76,8 @@ public struct ReplayRunner {
     public func run(text: String, name: String) async throws -> Report {
         let feed = EventFeed(bus: session.bus, after: (try? await session.bus.currentState().lastSeq) ?? 0)
         defer { feed.stop() }
+        var sandbox: ReplayDatumSandbox? = nil
+        defer { sandbox?.remove() }
         var report = Report()
         var last = CommandOutcome()
         var lastLine = 0
@@ -114,6 +118,15 @@ public struct ReplayRunner {
                     try await Task.sleep(for: .milliseconds(ms))
                 case "@allow-errors":
                     allowErrors = true
+                case "@datum-sandbox":
+                    guard !argument.isEmpty else { throw Failure(file: name, line: number, message: "@datum-sandbox needs a folder of datums, e.g. @datum-sandbox mutate") }
+                    sandbox?.remove()
+                    let base = (name as NSString).deletingLastPathComponent
+                    let source = argument.hasPrefix("/") || base.isEmpty ? argument : base + "/" + argument
+                    do { sandbox = try ReplayDatumSandbox(copying: source) } catch {
+                        throw Failure(file: name, line: number, message: "\(error)")
+                    }
+                    if let sandbox { await session.useDatumFolder(sandbox.folder) }
                 case "@expect":
                     report.expectations += 1
                     if last.failed {

@@ -15,7 +15,12 @@ public actor Session {
     var confirmations: Bool { interactive }
     /// Presence on a bus nobody hosts (embedded SQLite, memory, Redis) for interactive sessions.
     let heartbeat: PresenceHeartbeat?
-    let catalog: @Sendable () -> DatumCatalog
+    /// Where datums come from (a replay's `@datum-sandbox` points it at a scratch copy).
+    let datumSource: SwitchableCatalog
+    nonisolated var catalog: @Sendable () -> DatumCatalog { { [datumSource] in datumSource.current() } }
+    /// Applies datum mutations whose vote passed, as this session's agent (Session+MutationCommands.swift).
+    let mutationApplier: MutationApplier
+    var mutationWatcher: Task<Void, Never>?
     let orchestrator: @Sendable () -> Orchestrator
     private var recording: (path: String, agent: String, lines: [String])?
     /// The crew each identity last talked to, so `/as` back and forth keeps it.
@@ -29,8 +34,10 @@ public actor Session {
         self.theme = theme
         self.interactive = interactive
         self.heartbeat = interactive ? PresenceHeartbeat(bus: bus) : nil
-        self.catalog = catalog
-        self.orchestrator = orchestrator ?? { Orchestrator(catalog: catalog()) }
+        let source = SwitchableCatalog(catalog)
+        self.datumSource = source
+        self.mutationApplier = MutationApplier(bus: bus, catalog: { source.current() })
+        self.orchestrator = orchestrator ?? { Orchestrator(catalog: source.current()) }
     }
 
     /// Registers the session's agent as a human crew member if the bus does not know it yet, and (on a bus
@@ -40,7 +47,10 @@ public actor Session {
         if try await bus.currentState().agents[agent] == nil {
             try await bus.submit(.register(agent: BusAgent(id: agent, role: "human")))
         }
+        startMutationWatcher()
     }
+
+    deinit { mutationWatcher?.cancel() }
 
     /// Leaving: a recording in progress is saved (returns what was said about it) and presence is cleared.
     public func finish() async -> [StyledText] {
@@ -48,6 +58,7 @@ public actor Session {
         if recording != nil {
             do { lines.append(.ok(try toggleRecording(nil))) } catch { lines.append(.error("error: recording not saved: \(error)")) }
         }
+        mutationWatcher?.cancel()
         await heartbeat?.stop(reason: "left k0mmand3r")
         return lines
     }

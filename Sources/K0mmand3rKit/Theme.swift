@@ -25,7 +25,8 @@ public struct Theme: Equatable, Sendable {
                                "event", "event.message", "event.ahoy", "event.ahoy_apply", "event.ahoy_award",
                                "event.ahoy_reject", "event.proposal", "event.vote", "event.proposal_closed",
                                "event.teach", "event.skill_learned", "event.share", "event.handshake",
-                               "event.handshake_reply", "event.crew_formed", "event.agent_registered"]
+                               "event.handshake_reply", "event.crew_formed", "event.agent_registered",
+                               "event.mutation", "event.datum_mutated", "event.mutation_rejected", "diff.add", "diff.remove"]
 
     static let colourNames = ["black": 0, "red": 1, "green": 2, "yellow": 3, "blue": 4, "magenta": 5, "cyan": 6, "white": 7,
                               "default": -1, "grey": 8, "gray": 8, "bright-red": 9, "bright-green": 10, "bright-yellow": 11,
@@ -45,7 +46,9 @@ public struct Theme: Equatable, Sendable {
         "status": Style(fg: 0, bg: 6), "selected": Style(reverse: true), "event": Style(fg: 7),
         "event.message": Style(fg: 15), "event.ahoy": Style(fg: 208, bold: true), "event.ahoy_award": Style(fg: 2, bold: true),
         "event.vote": Style(fg: 4), "event.proposal": Style(fg: 12, bold: true), "event.teach": Style(fg: 5),
-        "event.skill_learned": Style(fg: 13),
+        "event.skill_learned": Style(fg: 13), "event.mutation": Style(fg: 12, bold: true),
+        "event.datum_mutated": Style(fg: 2, bold: true), "event.mutation_rejected": Style(fg: 3),
+        "diff.add": Style(fg: 2), "diff.remove": Style(fg: 1),
     ])
 
     /// Parses `"fg/bg bold underline"`.

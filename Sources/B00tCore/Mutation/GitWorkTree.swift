@@ -39,7 +39,7 @@ public struct GitWorkTree: Sendable {
 
     /// The environment git runs with: the caller's, without variables that would point it at another
     /// repository or index, and never prompting.
-    static var environment: [String: String] {
+    public static var environment: [String: String] {
         var env = ProcessInfo.processInfo.environment
         for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
                     "GIT_COMMON_DIR", "GIT_PREFIX"] {

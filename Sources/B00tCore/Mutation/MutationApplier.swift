@@ -31,19 +31,28 @@ public struct MutationOutcome: Sendable, Equatable {
 public actor MutationApplier {
     let bus: any CrewBus
     let catalog: @Sendable () -> DatumCatalog
-    let lockDirectory: String?
     let lease: Duration
+    /// Applies under way in this process: a second call for the same proposal (the watcher and a command at
+    /// once) waits for the first and gets its outcome, instead of claiming again as the same agent.
+    private var inFlight: [String: Task<MutationOutcome, Never>] = [:]
 
-    public init(bus: any CrewBus, catalog: @escaping @Sendable () -> DatumCatalog, lockDirectory: String? = nil,
-                lease: Duration = .seconds(30)) {
+    public init(bus: any CrewBus, catalog: @escaping @Sendable () -> DatumCatalog, lease: Duration = .seconds(30)) {
         self.bus = bus
         self.catalog = catalog
-        self.lockDirectory = lockDirectory
         self.lease = lease
     }
 
     /// Applies `proposal` as `agent` if it passed and nobody else is applying it.
     public func apply(_ proposal: String, as agent: String) async -> MutationOutcome {
+        if let running = inFlight[proposal] { return await running.value }
+        let task = Task { await applyOnce(proposal, as: agent) }
+        inFlight[proposal] = task
+        let outcome = await task.value
+        inFlight[proposal] = nil
+        return outcome
+    }
+
+    private func applyOnce(_ proposal: String, as agent: String) async -> MutationOutcome {
         let state: BusState
         do { state = try await bus.currentState() } catch {
             return MutationOutcome(proposal: proposal, datum: "?", kind: .skipped("cannot read the bus: \(error)"))
@@ -66,10 +75,7 @@ public actor MutationApplier {
             return outcome(.skipped("not applied by \(agent): \(error)"))
         }
         let voters = state.proposals[proposal]?.votes ?? [:]
-        let lockDirectory = self.lockDirectory
-        let result = await Self.offThread {
-            MutationWriter.apply(record, datum: datum, voters: voters, appliedBy: agent, lockDirectory: lockDirectory)
-        }
+        let result = await Self.offThread { MutationWriter.apply(record, datum: datum, voters: voters, appliedBy: agent) }
         do {
             switch result {
             case .applied(let commit, let note):

@@ -17,22 +17,18 @@ public enum MutationWriter {
     /// commit, the window the idempotent path exists for.
     static let faultVariable = "B00T_FAULT"
 
-    public static func apply(_ record: MutationRecord, datum: Datum, voters: [String: VoteChoice], appliedBy: String,
-                             lockDirectory: String?) -> Result {
+    public static func apply(_ record: MutationRecord, datum: Datum, voters: [String: VoteChoice], appliedBy: String) -> Result {
         let mutation = record.mutation
         let path: String
         do { path = try DatumFile.path(of: datum) } catch { return .rejected(error.message) }
-        // One applier per datum file on this machine at a time (the bus claim already makes it one per crew).
-        var lock: FileLock? = nil
-        if let lockDirectory {
-            do {
-                try B00tPaths.ensurePrivateDirectory(lockDirectory)
-                lock = try FileLock(path: lockDirectory + "/mutation-\(datum.id).lock", timeout: .seconds(60))
-            } catch {
-                return .rejected("cannot lock \(datum.id) for writing: \(error)")
-            }
+        // One applier at a time in the datum's folder on this machine (an flock on the folder itself: the file is
+        // replaced by a rename, so a lock on it would not hold). The bus claim already makes it one per crew;
+        // this covers one agent applying from two processes (a session and `b00t datum apply`).
+        let folderLock: Int32
+        do { folderLock = try lockFolder((path as NSString).deletingLastPathComponent, timeout: .seconds(60)) } catch {
+            return .rejected(error.message)
         }
-        defer { lock?.release() }
+        defer { flock(folderLock, LOCK_UN); close(folderLock) }
 
         let current: [UInt8]
         do { current = try DatumFile.read(path) } catch { return .rejected(error.message) }
@@ -109,6 +105,26 @@ public enum MutationWriter {
             let restored = (try? DatumFile.replace(path, with: current)) != nil
             return .rejected(error.message + (restored ? "; the file was restored" : "; the file could not be restored: check \(path)"))
         }
+    }
+
+    /// An exclusive flock on `folder`, waited for at most `timeout`.
+    static func lockFolder(_ folder: String, timeout: Duration) throws(MutationError) -> Int32 {
+        let fd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw MutationError(.io, "cannot open \(folder): \(String(cString: strerror(errno)))") }
+        let deadline = ContinuousClock.now + timeout
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            guard code == EWOULDBLOCK || code == EINTR else {
+                close(fd)
+                throw MutationError(.io, "cannot lock \(folder): \(String(cString: strerror(code)))")
+            }
+            guard ContinuousClock.now < deadline else {
+                close(fd)
+                throw MutationError(.io, "another process has been changing datums in \(folder) for over \(Int(timeout.seconds)) s; try again")
+            }
+            usleep(5_000)
+        }
+        return fd
     }
 
     static func notCommitted(_ wantsGit: Bool) -> String {

@@ -195,7 +195,7 @@ import Testing
         // A commit made but not recorded (a crash after the commit) is found again, not made twice.
         var state = await bus.state
         state.mutations[id]?.status = .claimed
-        let again = MutationWriter.apply(try #require(state.mutations[id]), datum: try repo.datum(), voters: [:], appliedBy: "gamma", lockDirectory: nil)
+        let again = MutationWriter.apply(try #require(state.mutations[id]), datum: try repo.datum(), voters: [:], appliedBy: "gamma")
         #expect(again == .applied(commit: commit, note: "already committed"))
         #expect(repo.commits.count == 2)
     }
