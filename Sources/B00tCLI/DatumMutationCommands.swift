@@ -133,7 +133,7 @@ struct DatumMutate: AsyncParsableCommand {
                 guard sets.isEmpty, usages.isEmpty, learn == nil, appendLearn == nil, addDeps.isEmpty, removeDeps.isEmpty else {
                     throw ValidationError("--script proposes what the script changed; give no other change with it")
                 }
-                let run = try MutationScript.run(script, of: datum)
+                let run = try MutationScript.run(script, of: datum, catalog: datums.loadCatalog())
                 if !run.output.isEmpty { printLine(run.output.trimmingCharacters(in: .newlines)) }
                 plan = run.plan
             } else {
@@ -143,7 +143,7 @@ struct DatumMutate: AsyncParsableCommand {
                 if let learn { edits.append(.setLearn(try Self.readText(learn))) }
                 if let appendLearn { edits.append(.appendLearn(try Self.readText(appendLearn))) }
                 edits += addDeps.map { .addDependency($0) } + removeDeps.map { .removeDependency($0) }
-                plan = try MutationPlanner.plan(edits, for: datum)
+                plan = try MutationPlanner.plan(edits, for: datum, catalog: datums.loadCatalog())
             }
         } catch let error as MutationError {
             throw error.cli
@@ -181,7 +181,7 @@ struct DatumScript: AsyncParsableCommand {
         guard (1...3600).contains(timeout) else { throw ValidationError("--timeout must be 1–3600 seconds") }
         let datum = try lookupDatum(name, options: datums)
         let run: MutationScript.Run
-        do { run = try MutationScript.run(script, of: datum, timeout: .seconds(timeout)) } catch { throw error.cli }
+        do { run = try MutationScript.run(script, of: datum, timeout: .seconds(timeout), catalog: datums.loadCatalog()) } catch { throw error.cli }
         if !run.output.isEmpty { printLine(run.output.trimmingCharacters(in: .newlines)) }
         try await proposeAndReport(run.plan, datum: datum, datums: datums, crew: crew, crewName: crewName, wait: wait)
     }

@@ -56,7 +56,8 @@ public struct Completer: Sendable {
         case ("/teach", 2): return ["pair", "demo", "doc", "practice"]
         case ("/learn", 1): return ["from"]
         case ("/learn", 2): return c.agents
-        case ("/up", 0), ("/stop", 0), ("/restart", 0), ("/datum", 0): return c.datums
+        case ("/up", 0), ("/stop", 0), ("/restart", 0), ("/datum", 0), ("/mutate", 0): return c.datums
+        case ("/mutate", _) where position >= 1: return ["desires=", "install=", "env.", "--add-usage", "--add-dep", "--remove-dep", "--script"]
         case ("/theme", 0): return c.themes
         case ("/ahoys", 0): return ["open", "mine", "all", "awarded"]
         case ("/pane", 0): return ["services", "agents", "stream"]

@@ -76,15 +76,16 @@ extension Session {
         var out = CommandOutcome()
         switch command {
         case .mutate(let name, let edits, let script):
-            let datum = try catalog().lookup(name)
+            let datums = catalog()
+            let datum = try datums.lookup(name)
             let plan: MutationPlan
             do {
                 if let script {
-                    let run = try await Self.offThread { try MutationScript.run(script, of: datum) }
+                    let run = try await Self.offThread { try MutationScript.run(script, of: datum, catalog: datums) }
                     out.lines += run.output.split(separator: "\n").map { StyledText(TerminalText.line(String($0)), role: "dim") }
                     plan = run.plan
                 } else {
-                    plan = try MutationPlanner.plan(edits, for: datum)
+                    plan = try MutationPlanner.plan(edits, for: datum, catalog: datums)
                 }
             } catch let error as MutationError {
                 throw ReplError.failed(error.message)
@@ -96,9 +97,9 @@ extension Session {
                 throw ReplError.failed(error.message)
             }
             let to = plan.mutation.approval.crew.map { "crew \($0)" } ?? "everyone"
-            out.lines.append(.ok(proposed.passed
+            out.lines.append(.ok(TerminalText.line(proposed.passed
                 ? "proposed \(proposed.proposal) (approval \"none\": passed at once): \(plan.mutation.summary)"
-                : "proposed \(proposed.proposal) to \(to) (\(proposed.electorate.count) voters): \(plan.mutation.summary)"))
+                : "proposed \(proposed.proposal) to \(to) (\(proposed.electorate.count) voters): \(plan.mutation.summary)")))
             out.lines += DiffLines.styled(plan.mutation.diff)
             if proposed.passed {
                 let outcome = await mutationApplier.apply(proposed.proposal, as: agent)

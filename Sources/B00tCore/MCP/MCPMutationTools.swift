@@ -36,9 +36,10 @@ public struct MCPMutationTools: MCPToolProvider {
             if script != nil && !edits.isEmpty { throw args.refuse("script", "argument 'script' proposes what the script changed; give no other change with it") }
             let chosen = edits
             let (datum, plan) = try await MCPBlocking.run { () throws -> (Datum, MutationPlan) in
-                let datum = try ctx.catalog().lookup(name)
-                if let script { return (datum, try MutationScript.run(script, of: datum).plan) }
-                return (datum, try MutationPlanner.plan(chosen, for: datum))
+                let catalog = ctx.catalog()
+                let datum = try catalog.lookup(name)
+                if let script { return (datum, try MutationScript.run(script, of: datum, catalog: catalog).plan) }
+                return (datum, try MutationPlanner.plan(chosen, for: datum, catalog: catalog))
             }
             let proposed = try await MutationProposer.submit(plan, datum: datum, as: ctx.agent, crew: args.string("crew"), on: ctx.bus)
             var lines = [proposed.passed

@@ -16,8 +16,9 @@ public enum DatumEdit: Hashable, Sendable {
 
     /// Keys `--set` accepts besides `env.NAME` (`version` is read as `desires`, the datum's version).
     public static let settableKeys = ["desires", "version", "install", "docker_image", "image", "learn"]
-    /// Values a mutation may write stay small: a datum is a few lines, and the diff travels on the bus.
-    public static let maximumValueBytes = 16 * 1024
+    /// Values a mutation may write stay small: a datum is a few lines, and the diff (old and new text) travels
+    /// on the bus within `UnifiedDiff.maximumBytes`.
+    public static let maximumValueBytes = 8 * 1024
 
     /// `KEY=VALUE` as `--set` and `/mutate` take it.
     public static func parseSet(_ text: String) throws(MutationError) -> DatumEdit {

@@ -65,7 +65,8 @@ public actor MutationApplier {
         if let why = Self.notApplicable(record, state: state, agent: agent, now: Date()) { return outcome(.skipped(why)) }
         // Found by name on this machine, never through anything the proposal says about paths.
         let datum: Datum
-        do { datum = try catalog().lookup(datumID) } catch {
+        let catalog = self.catalog()
+        do { datum = try catalog.lookup(datumID) } catch {
             return outcome(.skipped("\(datumID) is not on this machine's datum search path; a crew member who has it will apply it"))
         }
         do {
@@ -75,7 +76,7 @@ public actor MutationApplier {
             return outcome(.skipped("not applied by \(agent): \(error)"))
         }
         let voters = state.proposals[proposal]?.votes ?? [:]
-        let result = await Self.offThread { MutationWriter.apply(record, datum: datum, voters: voters, appliedBy: agent) }
+        let result = await Self.offThread { MutationWriter.apply(record, datum: datum, voters: voters, appliedBy: agent, catalog: catalog) }
         do {
             switch result {
             case .applied(let commit, let note):

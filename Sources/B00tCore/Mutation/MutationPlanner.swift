@@ -14,17 +14,20 @@ public struct MutationPlan: Sendable {
 /// the datum's `[b00t.self_mutate]` flags, and makes the diff. The same check runs again when a passed
 /// proposal is applied (`MutationCheck`), against the file as it is then.
 public enum MutationPlanner {
-    public static func plan(_ edits: [DatumEdit], for datum: Datum) throws(MutationError) -> MutationPlan {
+    /// `catalog`: the datums beside it, so a dependency that names nothing (or closes a cycle) is refused as
+    /// `b00t datum check` would.
+    public static func plan(_ edits: [DatumEdit], for datum: Datum, catalog: DatumCatalog? = nil) throws(MutationError) -> MutationPlan {
         guard !edits.isEmpty else { throw MutationError(.invalid, "nothing to change: give --set, --add-usage, --learn, --add-dep or --remove-dep") }
         let path = try DatumFile.path(of: datum)
         let old = try DatumFile.read(path)
         let new = try DatumEditor.apply(edits, to: old)
-        return try plan(old: old, new: new, path: path, datum: datum, summary: edits.map(\.summary).joined(separator: "; "))
+        return try plan(old: old, new: new, path: path, datum: datum, summary: edits.map(\.summary).joined(separator: "; "), catalog: catalog)
     }
 
     /// A plan for a new text made some other way (a datum script's output).
-    public static func plan(old: [UInt8], new: [UInt8], path: String, datum: Datum, summary: String) throws(MutationError) -> MutationPlan {
-        let checked = try MutationCheck.check(old: old, new: new, path: path, expectedID: datum.id)
+    public static func plan(old: [UInt8], new: [UInt8], path: String, datum: Datum, summary: String,
+                            catalog: DatumCatalog? = nil) throws(MutationError) -> MutationPlan {
+        let checked = try MutationCheck.check(old: old, new: new, path: path, expectedID: datum.id, catalog: catalog)
         let diff = UnifiedDiff.make(old: old, new: new, name: (path as NSString).lastPathComponent)
         guard diff.utf8.count <= UnifiedDiff.maximumBytes else {
             throw MutationError(.tooLarge, "the change is a \(diff.utf8.count)-byte diff; a mutation carries at most \(UnifiedDiff.maximumBytes) bytes")
@@ -45,7 +48,8 @@ public enum MutationCheck {
         public var changed: [String]
     }
 
-    public static func check(old: [UInt8], new: [UInt8], path: String, expectedID: String) throws(MutationError) -> Checked {
+    public static func check(old: [UInt8], new: [UInt8], path: String, expectedID: String,
+                             catalog: DatumCatalog? = nil) throws(MutationError) -> Checked {
         let (name, type) = DatumLoader.nameAndType(ofFile: path)
         let (before, oldDiagnostics) = DatumDecoder.decode(source: String(decoding: old, as: UTF8.self), file: path, fileName: name, fileType: type)
         guard let before else {
@@ -60,6 +64,17 @@ public enum MutationCheck {
         }
         guard before.id == expectedID, after.id == expectedID else {
             throw MutationError(.invalid, "the file holds \(before.id), not \(expectedID)")
+        }
+        if let catalog {
+            // The dependency graph, as `b00t datum check` and `up` see it: only problems the change brings count.
+            func graphProblems(_ datum: Datum) -> Set<String> {
+                var all = BuiltinDatums.adding(to: catalog)
+                all.insert(datum)
+                return Set(DependencyGraph(catalog: all).problems().filter { $0.isError && $0.file == path }.map(\.message))
+            }
+            if let problem = graphProblems(after).subtracting(graphProblems(before)).sorted().first {
+                throw MutationError(.invalidResult, "the changed \(expectedID) would not pass `b00t datum check`: \(problem)")
+            }
         }
         let changed: [String]
         do {

@@ -19,7 +19,8 @@ public enum MutationScript {
     static let maximumBytes = 64 << 20
     static let maximumOutput = 16 * 1024
 
-    public static func run(_ scriptName: String, of datum: Datum, timeout: Duration = .seconds(60)) throws(MutationError) -> Run {
+    public static func run(_ scriptName: String, of datum: Datum, timeout: Duration = .seconds(60),
+                           catalog: DatumCatalog? = nil) throws(MutationError) -> Run {
         guard let script = datum.scripts[scriptName] else {
             let known = datum.scripts.keys.sorted()
             let hint = closestMatch(to: scriptName, in: known).map { " (did you mean '\($0)'?)" } ?? ""
@@ -69,7 +70,7 @@ public enum MutationScript {
         guard new != old else {
             throw MutationError(.invalid, "script \(scriptName) changed nothing in \(fileName); there is nothing to propose. Its output:\n\(output)")
         }
-        let plan = try MutationPlanner.plan(old: old, new: new, path: path, datum: datum, summary: "script \(scriptName)")
+        let plan = try MutationPlanner.plan(old: old, new: new, path: path, datum: datum, summary: "script \(scriptName)", catalog: catalog)
         return Run(plan: plan, output: output)
     }
 

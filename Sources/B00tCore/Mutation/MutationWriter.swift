@@ -17,7 +17,8 @@ public enum MutationWriter {
     /// commit, the window the idempotent path exists for.
     static let faultVariable = "B00T_FAULT"
 
-    public static func apply(_ record: MutationRecord, datum: Datum, voters: [String: VoteChoice], appliedBy: String) -> Result {
+    public static func apply(_ record: MutationRecord, datum: Datum, voters: [String: VoteChoice], appliedBy: String,
+                             catalog: DatumCatalog? = nil) -> Result {
         let mutation = record.mutation
         let path: String
         do { path = try DatumFile.path(of: datum) } catch { return .rejected(error.message) }
@@ -89,7 +90,9 @@ public enum MutationWriter {
             return .rejected("the diff does not produce the content the proposal names (new_hash differs)")
         }
         let checked: MutationCheck.Checked
-        do { checked = try MutationCheck.check(old: current, new: new, path: path, expectedID: datum.id) } catch { return .rejected(error.message) }
+        do { checked = try MutationCheck.check(old: current, new: new, path: path, expectedID: datum.id, catalog: catalog) } catch {
+            return .rejected(error.message)
+        }
         guard checked.spec.approval == mutation.approval else {
             return .rejected("\(datum.id) asks approval \(checked.spec.approval), but \(record.proposal) was put to \(mutation.approval)")
         }

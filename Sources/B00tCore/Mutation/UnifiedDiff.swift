@@ -3,8 +3,9 @@
 /// fuzz, no offsets — so what is applied is what was voted on or nothing. File names in the header are for
 /// people; applying never reads them (the file is found by datum name on the applying side).
 public enum UnifiedDiff {
-    /// A diff larger than this is refused: datums are small, and a proposal travels on one 64 KiB bus line.
-    public static let maximumBytes = 32 * 1024
+    /// A diff larger than this is refused: datums are small, and a proposal travels on one 64 KiB bus line
+    /// (where JSON may double it: quotes and backslashes are escaped).
+    public static let maximumBytes = 24 * 1024
     static let context = 3
     /// Past this many differing lines the diff is one hunk replacing everything (still exact, just larger).
     static let maximumEditDistance = 1_000

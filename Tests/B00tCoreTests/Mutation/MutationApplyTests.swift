@@ -80,6 +80,15 @@ import Testing
             let new = Array(repo.text.replacingOccurrences(of: from, with: to).utf8)
             #expect(throws: MutationError.self) { try MutationPlanner.plan(old: old, new: new, path: repo.file, datum: try repo.datum(), summary: "x") }
         }
+        // A dependency that names no datum (or closes a cycle) fails `datum check`, so it is never proposed.
+        do {
+            _ = try MutationPlanner.plan([.addDependency("nope.cli")], for: try repo.datum(), catalog: repo.catalog())
+            Issue.record("a missing dependency must be refused")
+        } catch let error as MutationError {
+            #expect(error.code == .invalidResult && error.message.contains("nope.cli"), "\(error)")
+        }
+        #expect(try MutationPlanner.plan([.removeDependency("git.cli"), .addDependency("b00t-bus.process")],
+                                         for: try repo.datum(), catalog: repo.catalog()).changedKeys == ["b00t.depends_on"])
         // A datum without [b00t.self_mutate] takes none at all.
         let plain = try GitDatumRepo(datum: "[b00t]\nname = \"demo\"\ntype = \"cli\"\ndesires = \"1\"\n")
         #expect(throws: MutationError.self) { try MutationPlanner.plan([.set(key: "desires", value: "2")], for: try plain.datum()) }
@@ -203,7 +212,7 @@ import Testing
     @Test func threeAppliersRacingMakeOneCommit() async throws {
         let repo = try GitDatumRepo()
         let bus = try await crewBus()
-        let id = try await propose([.addDependency("make.cli")], repo: repo, bus: bus)
+        let id = try await propose([.addDependency("b00t-bus.process")], repo: repo, bus: bus)
         try await bus.vote(id, voter: "beta", choice: .yes)
         try await bus.vote(id, voter: "gamma", choice: .yes)
         let outcomes = await withTaskGroup(of: MutationOutcome.self) { group in
