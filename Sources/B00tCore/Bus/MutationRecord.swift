@@ -79,6 +79,10 @@ extension BusState {
             case let status?: throw .closed("\(id) was \(status.rawValue); there is nothing to apply")
             case nil: throw .notFound("proposal", id)
             }
+            // A change that needed nobody's vote is applied by the one who made it, not by whoever else is watching.
+            if record.mutation.approval == .none, record.by != from {
+                throw .notAllowed("\(id) needed no vote (approval \"none\"), so only \(record.by), who proposed it, applies it")
+            }
             guard leaseUntil > now, leaseUntil.timeIntervalSince(now) <= Self.maximumMutationLease else {
                 throw .invalid("a claim's lease must end within \(Int(Self.maximumMutationLease / 60)) minutes from now")
             }

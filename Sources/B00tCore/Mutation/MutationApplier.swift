@@ -112,6 +112,9 @@ public actor MutationApplier {
         case let status?: return "\(record.proposal) was \(status.rawValue)"
         case nil: return "no proposal \(record.proposal)"
         }
+        if record.mutation.approval == .none, record.by != agent {
+            return "\(record.proposal) needed no vote; \(record.by), who proposed it, applies it"
+        }
         switch record.status {
         case .pending: return nil
         case .claimed:

@@ -110,9 +110,16 @@ enum MutationFixture {
         }
         try run(.register(agent: BusAgent(id: "a")), at: t0)
         try run(.register(agent: BusAgent(id: "b")), at: t0)
+        // A solo mutation (approval "none") passes on the proposer's word, and only the proposer applies it.
         try run(.proposeMutation(from: "a", crew: nil, mutation: MutationFixture.mutation(approval: .none)), at: t0)
-        let id = "prop-3"
-        #expect(state.proposals[id]?.status == .passed)  // approval "none": the proposer's word passes it
+        #expect(state.proposals["prop-3"]?.status == .passed)
+        #expect(throws: BusError.self) { try run(.claimMutation(from: "b", proposal: "prop-3", leaseUntil: t0.addingTimeInterval(5)), at: t0) }
+        // A voted one: a claims it with a short lease; b takes over only once the lease is past.
+        try run(.proposeMutation(from: "a", crew: nil, mutation: MutationFixture.mutation(approval: .everyone, value: "4")), at: t0)
+        let id = "prop-\(state.lastSeq - 1)"
+        try run(.vote(from: "a", proposal: id, choice: .yes), at: t0)
+        try run(.vote(from: "b", proposal: id, choice: .yes), at: t0)
+        #expect(state.proposals[id]?.status == .passed)
         try run(.claimMutation(from: "a", proposal: id, leaseUntil: t0.addingTimeInterval(5)), at: t0)
         #expect(throws: BusError.self) { try run(.claimMutation(from: "b", proposal: id, leaseUntil: t0.addingTimeInterval(20)), at: t0.addingTimeInterval(4)) }
         try run(.claimMutation(from: "b", proposal: id, leaseUntil: t0.addingTimeInterval(20)), at: t0.addingTimeInterval(6))
