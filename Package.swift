@@ -49,6 +49,7 @@ let package = Package(
                 "COpenBLAS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "MCP", package: "swift-sdk"),
@@ -76,7 +77,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "B00tBench",
-            dependencies: ["B00tCore", "K0mmand3rKit", .product(name: "MCP", package: "swift-sdk")],
+            dependencies: ["B00tCore", "K0mmand3rKit", .product(name: "MCP", package: "swift-sdk"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")],
             path: "Benchmarks/b00t-bench"
         ),
         // Helpers every test target shares (one temporary-folder type, not three).

@@ -26,6 +26,10 @@ struct B00t: AsyncParsableCommand {
     }
 
     static func presentable(_ error: any Error) -> any Error {
+        // `--help` and `help CMD` parse to a command whose run() throws ArgumentParser's own request: let
+        // ArgumentParser render those (help on stdout, exit 0; usage errors with exit 64).
+        let code = exitCode(for: error)
+        if code == .success || code == .validationFailure { return error }
         switch error {
         case is ExitCode, is CleanExit, is ValidationError, is CLIError: return error
         default: return CLIError(ErrorText.describe(error))

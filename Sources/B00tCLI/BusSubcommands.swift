@@ -24,6 +24,14 @@ struct BusLoad: AsyncParsableCommand {
     @Option(help: "How many events.") var count = 1_000
     @Option(help: "Events per append.") var batch = 1
     @Option(help: "Agent id to speak as.") var agent = "loader"
+    @Option(help: "Concurrent submitters on the one bus, each appending its share (exercises group commit).")
+    var submitters = 1
+
+    func validate() throws {
+        guard (1...1_000_000_000).contains(count) else { throw ValidationError("--count must be 1…1000000000, got \(count)") }
+        guard (1...10_000).contains(batch) else { throw ValidationError("--batch must be 1…10000, got \(batch)") }
+        guard (1...64).contains(submitters) else { throw ValidationError("--submitters must be 1…64, got \(submitters)") }
+    }
 
     func run() async throws {
         let backend: any BusBackend
@@ -32,14 +40,35 @@ struct BusLoad: AsyncParsableCommand {
         } catch { throw ValidationError("--bus: \(error)") }
         let bus = try await MessageBus(backend: backend)
         try await bus.register(BusAgent(id: agent))
-        var written = 0
-        while written < count {
-            let n = min(batch, count - written)
-            let commands = (0..<n).map { BusCommand.say(from: agent, crew: nil, to: nil, text: "load \(written + $0)") }
-            let events = try await bus.submit(commands)
-            written += n
-            FileHandle.standardOutput.write(Data("\(events.last!.seq)\n".utf8))
+        let (agent, batch, submitters, count) = (agent, batch, submitters, count)
+        let printer = AckPrinter()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for submitter in 0..<submitters {
+                let share = count / submitters + (submitter < count % submitters ? 1 : 0)
+                group.addTask {
+                    var written = 0
+                    while written < share {
+                        let n = min(batch, share - written)
+                        let commands = (0..<n).map {
+                            BusCommand.say(from: agent, crew: nil, to: nil, text: "load \(submitter).\(written + $0)")
+                        }
+                        let events = try await bus.submit(commands)
+                        written += n
+                        if let last = events.last { printer.acknowledge(last.seq) }
+                    }
+                }
+            }
+            try await group.waitForAll()
         }
+        FileHandle.standardError.write(Data("transactions that waited: \(await bus.waitedTransactions)\n".utf8))
+    }
+}
+
+/// One line per acknowledged sequence number, whole lines only, from any number of submitters.
+private final class AckPrinter: Sendable {
+    private let lock = NSLock()
+    func acknowledge(_ seq: UInt64) {
+        lock.withLock { FileHandle.standardOutput.write(Data("\(seq)\n".utf8)) }
     }
 }
 

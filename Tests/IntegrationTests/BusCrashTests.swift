@@ -141,3 +141,79 @@ import Testing
         }
     }
 }
+
+/// The same guarantee on the group-commit path: two processes with eight submitters each contend for one
+/// SQLite file (so appends find the other's write lock and queue up for a group transaction), and one is
+/// killed mid-stream while the other runs to the end.
+@Suite struct GroupCommitCrashTests {
+    /// Collects a process's acknowledged sequence numbers on a thread of its own, so its pipe never fills.
+    final class AckCollector: @unchecked Sendable {
+        private let lock = NSLock()
+        private var seqs: Set<UInt64> = []
+        private let done = DispatchSemaphore(value: 0)
+        init(_ handle: FileHandle) {
+            Thread.detachNewThread { [self] in
+                var buffer = Data()
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { break }
+                    buffer.append(chunk)
+                    guard let cut = buffer.lastIndex(of: UInt8(ascii: "\n")) else { continue }
+                    let lines = String(decoding: buffer[..<cut], as: UTF8.self).split(separator: "\n").compactMap { UInt64($0) }
+                    buffer.removeSubrange(...cut)
+                    lock.withLock { seqs.formUnion(lines) }
+                }
+                done.signal()
+            }
+        }
+        var count: Int { lock.withLock { seqs.count } }
+        func finish() -> Set<UInt64> {
+            done.wait()
+            return lock.withLock { seqs }
+        }
+    }
+
+    @Test func sigkilledGroupCommitterLosesNoAcknowledgedEvent() async throws {
+        let dir = TempDir("b00t-group-crash")
+        let db = dir.path + "/bus.sqlite"
+        func loader(_ agent: String, count: Int, stdout: Pipe, stderr: Pipe) throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Binaries.path("b00t"))
+            process.arguments = ["bus", "load", "--db", db, "--count", "\(count)", "--submitters", "8", "--agent", agent]
+            process.standardOutput = stdout
+            process.standardError = stderr
+            try process.run()
+            return process
+        }
+        let victimOut = Pipe(), survivorOut = Pipe(), survivorErr = Pipe()
+        let victim = try loader("victim", count: 1_000_000, stdout: victimOut, stderr: Pipe())
+        let victimAcks = AckCollector(victimOut.fileHandleForReading)
+        let deadline = Date().addingTimeInterval(30)
+        while victimAcks.count < 500, Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        // The survivor runs its whole course while the victim writes as fast as it can.
+        let survivor = try loader("survivor", count: 30_000, stdout: survivorOut, stderr: survivorErr)
+        let survivorAcks = AckCollector(survivorOut.fileHandleForReading).finish()
+        let survivorLog = String(decoding: survivorErr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        survivor.waitUntilExit()
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        let acknowledged = victimAcks.finish()
+        #expect(victim.terminationReason == .uncaughtSignal)
+        #expect(survivor.terminationStatus == 0, "\(survivorLog)")
+        #expect(acknowledged.count >= 500)
+        #expect(survivorAcks.count == 30_000)
+        // The survivor really went the waiting way (the victim held the lock at times).
+        let waited = survivorLog.split(separator: "\n").first { $0.hasPrefix("transactions that waited:") }
+            .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        #expect(waited > 0, "\(survivorLog)")
+
+        let bus = try await MessageBus(backend: try SQLiteBusBackend(path: db))
+        let events = try await bus.events()
+        let state = await bus.state
+        #expect(events.map(\.seq) == Array(1...state.lastSeq))
+        let senders = Dictionary(events.map { ($0.seq, $0.from) }, uniquingKeysWith: { a, _ in a })
+        #expect(acknowledged.allSatisfy { senders[$0] == "victim" })
+        #expect(survivorAcks.allSatisfy { senders[$0] == "survivor" })
+        #expect(events.filter { $0.from == "survivor" && $0.body.kind == "message" }.count == 30_000)
+    }
+}

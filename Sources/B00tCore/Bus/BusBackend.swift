@@ -28,3 +28,44 @@ extension BusBackend {
         return results
     }
 }
+
+/// What a locked append did.
+public enum LockedAppendOutcome: Sendable, Equatable {
+    /// `build` ran on the log's true end and what it returned (possibly nothing) is in the store.
+    case done
+    /// Another writer holds the store's write lock; nothing ran. Try again shortly.
+    case busy
+    /// Other writers appended more than `maxTail` events since `after`: fold them first, then try again.
+    case behind
+}
+
+/// A backend whose append is cheap enough to run on the caller's executor (memory; SQLite in WAL without fsync)
+/// and that can hold its write lock while the caller decides what to write. That makes a submission pessimistic
+/// under contention: the caller folds what others appended (`tail`) and validates on the log's real end, all
+/// under the lock, so it never loses a race and retries — two processes hammering one file both make progress.
+public protocol InlineAppendingBackend: BusBackend {
+    /// Takes the write lock without waiting (`.busy` if another writer has it), reads the events after `after`
+    /// (at most `maxTail`, else `.behind`), hands them to `build` and appends what it returns. If `build` throws,
+    /// nothing is written and the error is rethrown. Throws `BusError.logRewound` if the store ends before `after`.
+    func appendLocked(after: UInt64, maxTail: Int, _ build: ([BusEvent]) throws -> [BusEvent]) throws -> LockedAppendOutcome
+}
+
+/// Pauses between attempts to take a busy write lock: short at first (a commit holds it for microseconds),
+/// longer later, and a clear error after `limit` rather than waiting forever.
+struct LockBackoff {
+    var pause: Duration = .microseconds(20)
+    var waited: Duration = .zero
+    let limit: Duration
+
+    init(limit: Duration = .seconds(30)) { self.limit = limit }
+
+    /// Sleeps before the next attempt; throws once the total wait passes the limit.
+    mutating func wait(for store: String) async throws {
+        guard waited < limit else {
+            throw BusError.storage("\(store) stayed locked by another writer for \(limit.seconds) s; is a process stuck holding it?")
+        }
+        try await Task.sleep(for: pause)
+        waited += pause
+        pause = min(pause * 2, .milliseconds(2))
+    }
+}

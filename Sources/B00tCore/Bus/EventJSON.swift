@@ -17,6 +17,13 @@ public enum EventJSON {
         return w.bytes
     }
 
+    /// The body alone (what the SQLite log stores in its `body` column), same shape as `Codable`'s.
+    public static func encodeBody(_ body: BusEventBody) -> [UInt8] {
+        var w = JSONWriter()
+        self.body(body, &w)
+        return w.bytes
+    }
+
     static func body(_ body: BusEventBody, _ w: inout JSONWriter) {
         w.open()
         switch body {

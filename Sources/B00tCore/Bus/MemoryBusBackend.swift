@@ -2,7 +2,7 @@ import Foundation
 
 /// The log in an array: for tests, benchmarks and throwaway buses. `startingAfter` lets a bus restored from a
 /// snapshot continue numbering where the snapshot ended.
-public final class MemoryBusBackend: BusBackend, @unchecked Sendable {
+public final class MemoryBusBackend: InlineAppendingBackend, @unchecked Sendable {
     private let lock = NSLock()
     private var events: [BusEvent] = []
     private let base: UInt64
@@ -12,6 +12,20 @@ public final class MemoryBusBackend: BusBackend, @unchecked Sendable {
     public init(startingAfter base: UInt64 = 0) { self.base = base }
 
     public var label: String { "memory" }
+
+    public func appendLocked(after: UInt64, maxTail: Int, _ build: ([BusEvent]) throws -> [BusEvent]) throws -> LockedAppendOutcome {
+        let outcome = try lock.withLock { () throws -> (LockedAppendOutcome, Bool) in
+            let end = base + UInt64(events.count)
+            guard end >= after else { throw BusError.logRewound(store: label, seen: after, now: end) }
+            guard end - after <= UInt64(max(0, maxTail)) else { return (.behind, false) }
+            let tail = Array(events[Int(max(after, base) - base)...])
+            let new = try build(tail)
+            events.append(contentsOf: new)
+            return (.done, !new.isEmpty)
+        }
+        if outcome.1 { signal.fire() }
+        return outcome.0
+    }
 
     public func append(_ new: [BusEvent], expectedLastSeq: UInt64) async throws -> Bool {
         let appended = lock.withLock { () -> Bool in

@@ -9,6 +9,13 @@ public actor MessageBus: CrewBus {
     private let now: @Sendable () -> Date
     /// Set once the store is found to end before what we folded: every later write is refused with it.
     public private(set) var rewound: BusError?
+    /// Submissions waiting for a group transaction, and whether one is under way.
+    private var queue: [Submission] = []
+    private var committing = false
+    /// Transactions that went the waiting (group-commit) way rather than inline, for tests and diagnostics.
+    public private(set) var waitedTransactions = 0
+    /// Submissions queued for the next group transaction (tests watch it fill).
+    var queuedSubmissions: Int { queue.count }
 
     /// Opens a bus over `backend`, folding its log (after `snapshot`, when given).
     public init(backend: any BusBackend = MemoryBusBackend(), snapshot: BusState? = nil,
@@ -65,26 +72,176 @@ public actor MessageBus: CrewBus {
     /// validation refuses, the bus checks whether another writer appended meanwhile (a cheap read of the last
     /// sequence number); if so it folds their events and validates again. An accepted command validated on a
     /// stale state cannot slip through either: the append only lands if the log still ends where it was validated.
+    ///
+    /// Speed: on a backend that can append inline (memory, SQLite) a command is folded, validated and appended
+    /// under the store's write lock without leaving this actor — one transaction, no hop — and since it sees the
+    /// log's true end it never conflicts. When the lock is busy (another process) or the backend must wait (a
+    /// network), submissions that arrive meanwhile queue up and the next transaction takes all of them (group
+    /// commit): each caller still gets its own events or its own refusal, validated in arrival order.
     @discardableResult
     public func submit(_ commands: [BusCommand]) async throws -> [BusEvent] {
+        if let rewound { throw rewound }
+        if !committing, queue.isEmpty, let inline = backend as? any InlineAppendingBackend {
+            while true {
+                var events: [BusEvent] = []
+                var after = state
+                let outcome = try noting {
+                    try inline.appendLocked(after: state.lastSeq, maxTail: Self.tailUnderLock) { tail in
+                        try foldTail(tail)
+                        after = state
+                        events = try Self.number(commands, on: &after, at: BusTime.quantize(now()))
+                        return events
+                    }
+                }
+                switch outcome {
+                case .done:
+                    state = after  // only once the events are in the store
+                    return events
+                case .behind: try await catchUp()
+                case .busy: break
+                }
+                if outcome == .busy || committing || !queue.isEmpty { break }
+            }
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            queue.append(Submission(commands: commands, continuation: continuation))
+            if !committing {
+                committing = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    /// How many of other writers' events a locked append folds itself; more, and it catches up outside the lock.
+    static let tailUnderLock = 1_000
+
+    /// Folds events read under the write lock. `state` may be ahead of them (a subscriber folded newer ones
+    /// while we were suspended earlier); they must continue it without a gap.
+    private func foldTail(_ tail: [BusEvent]) throws {
+        for event in tail where event.seq > state.lastSeq {
+            guard event.seq == state.lastSeq + 1 else {
+                throw BusError.corruptLog(seq: event.seq, detail: "expected event \(state.lastSeq + 1) next; the log has a gap")
+            }
+            state.apply(event)
+        }
+    }
+
+    /// Runs `body`; a rewound store it reports is remembered, so every later write is refused with it.
+    private func noting<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as BusError {
+            if case .logRewound = error { rewound = error }
+            throw error
+        }
+    }
+
+    /// A submission waiting for the next group transaction.
+    private struct Submission {
+        var commands: [BusCommand]
+        var continuation: CheckedContinuation<[BusEvent], Error>
+    }
+
+    /// Commits queued submissions, a group at a time, until none are left. A group is whatever has queued when
+    /// the store is ready: submissions that arrive while it waits for a lock join it.
+    private func drain() async {
+        var backoff = LockBackoff()
+        while !queue.isEmpty {
+            let group = queue
+            if let inline = backend as? any InlineAppendingBackend {
+                do {
+                    switch try commitLocked(group, on: inline) {
+                    case .done:
+                        queue.removeFirst(group.count)
+                        backoff = LockBackoff()
+                    case .behind:
+                        try await catchUp()
+                    case .busy:
+                        try await backoff.wait(for: backend.label)
+                    }
+                } catch {
+                    queue.removeFirst(group.count)
+                    for submission in group { submission.continuation.resume(throwing: error) }
+                }
+            } else {
+                queue.removeFirst(group.count)
+                await commit(group)
+            }
+        }
+        committing = false
+    }
+
+    /// Validates every submission of `group` in order on the evolving state (a refused one gets its refusal and
+    /// leaves no trace) and appends all accepted events in one transaction.
+    private static func validate(_ group: [Submission], on state: inout BusState, at timestamp: Date)
+        -> (events: [BusEvent], answers: [Result<[BusEvent], Error>]) {
+        var all: [BusEvent] = []
+        var answers: [Result<[BusEvent], Error>] = []
+        for submission in group {
+            var trial = state
+            do {
+                let events = try number(submission.commands, on: &trial, at: timestamp)
+                state = trial
+                all += events
+                answers.append(.success(events))
+            } catch {
+                answers.append(.failure(error))
+            }
+        }
+        return (all, answers)
+    }
+
+    /// One group under the store's write lock; answers its callers when it lands.
+    private func commitLocked(_ group: [Submission], on inline: any InlineAppendingBackend) throws -> LockedAppendOutcome {
+        if let rewound { throw rewound }
+        var answers: [Result<[BusEvent], Error>] = []
+        var after = state
+        let outcome = try noting {
+            try inline.appendLocked(after: state.lastSeq, maxTail: Self.tailUnderLock) { tail in
+                try foldTail(tail)
+                after = state
+                let validated = Self.validate(group, on: &after, at: BusTime.quantize(now()))
+                answers = validated.answers
+                return validated.events
+            }
+        }
+        if outcome == .done {
+            state = after
+            waitedTransactions += 1
+            for (submission, answer) in zip(group, answers) { submission.continuation.resume(with: answer) }
+        }
+        return outcome
+    }
+
+    /// One group on a backend that cannot hold its lock for us (Redis): validated on our state, appended only if
+    /// the log still ends there; on a conflict, fold the newcomers and validate again. A refusal is only final
+    /// once we know the log has not moved.
+    private func commit(_ group: [Submission]) async {
+        waitedTransactions += 1
         while true {
-            if let rewound { throw rewound }
+            if let rewound {
+                for submission in group { submission.continuation.resume(throwing: rewound) }
+                return
+            }
             let expected = state.lastSeq
             var scratch = state
-            let events: [BusEvent]
+            let (all, answers) = Self.validate(group, on: &scratch, at: BusTime.quantize(now()))
+            let refused = answers.contains { if case .failure = $0 { true } else { false } }
             do {
-                events = try Self.number(commands, on: &scratch, at: BusTime.quantize(now()))
+                if refused, try await isBehind(expected) { continue }
+                if !all.isEmpty {
+                    guard try await backend.append(all, expectedLastSeq: expected) else {
+                        try await checkNotRewound(seen: state.lastSeq)
+                        try await catchUp()
+                        continue
+                    }
+                    if state.lastSeq == expected { state = scratch } else { try await catchUp() }
+                }
+                for (submission, answer) in zip(group, answers) { submission.continuation.resume(with: answer) }
             } catch {
-                if try await isBehind(expected) { continue }
-                throw error
+                for submission in group { submission.continuation.resume(throwing: error) }
             }
-            if events.isEmpty { return [] }
-            if try await backend.append(events, expectedLastSeq: expected) {
-                if state.lastSeq == expected { state = scratch } else { try await catchUp() }
-                return events
-            }
-            try await checkNotRewound(seen: state.lastSeq)
-            try await catchUp()
+            return
         }
     }
 

@@ -8,7 +8,7 @@ import GRDB
 /// are serialized by SQLite (`BEGIN IMMEDIATE` + a check that the log still ends where the writer thinks),
 /// and readers notice other processes' commits by polling `PRAGMA data_version` (a sleep between polls,
 /// never a busy loop).
-public final class SQLiteBusBackend: BusBackend, @unchecked Sendable {
+public final class SQLiteBusBackend: InlineAppendingBackend, @unchecked Sendable {
     public enum Synchronous: String, Sendable {
         /// WAL + NORMAL: a committed event survives any process crash (SIGKILL); a power cut may lose the
         /// last commits. The default.
@@ -19,6 +19,8 @@ public final class SQLiteBusBackend: BusBackend, @unchecked Sendable {
 
     public let path: String
     private let pool: DatabasePool
+    /// Appends go through a connection of their own (see `SQLiteWriter`); reads through the pool.
+    private let writer: SQLiteWriter
     private let watcher: DatabaseQueue
     private let signal = ChangeSignal()
     private let pollInterval: Duration
@@ -57,6 +59,7 @@ public final class SQLiteBusBackend: BusBackend, @unchecked Sendable {
                     INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1');
                     """)
             }
+            writer = try SQLiteWriter(path: path, synchronous: synchronous)
             var watcherConfiguration = Configuration()
             watcherConfiguration.readonly = true
             watcherConfiguration.busyMode = .timeout(5)
@@ -67,30 +70,21 @@ public final class SQLiteBusBackend: BusBackend, @unchecked Sendable {
     }
 
     public func append(_ events: [BusEvent], expectedLastSeq: UInt64) async throws -> Bool {
-        let rows = try events.map(EventRow.init)
-        let appended: Bool
-        do {
-            appended = try await pool.writeWithoutTransaction { @Sendable db -> Bool in
-                var ok = false
-                try db.inTransaction(.immediate) {
-                    let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM events") ?? 0
-                    guard UInt64(last) == expectedLastSeq else { return .rollback }
-                    let insert = try db.cachedStatement(sql: """
-                        INSERT INTO events (seq, ts, sender, conversation, reply_to, kind, body) VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """)
-                    for row in rows {
-                        try insert.execute(arguments: [row.seq, row.ts, row.sender, row.conversation, row.replyTo, row.kind, row.body])
-                    }
-                    ok = true
-                    return .commit
-                }
-                return ok
+        var backoff = LockBackoff()
+        while true {
+            // maxTail 0: if anyone appended after `expectedLastSeq`, the answer is `.behind`, i.e. a conflict.
+            switch try appendLocked(after: expectedLastSeq, maxTail: 0, { _ in events }) {
+            case .done: return true
+            case .behind: return false
+            case .busy: try await backoff.wait(for: path)
             }
-        } catch {
-            throw BusError.storage("append to \(path) failed: \(Self.describe(error))")
         }
-        if appended { signal.fire() }
-        return appended
+    }
+
+    public func appendLocked(after: UInt64, maxTail: Int, _ build: ([BusEvent]) throws -> [BusEvent]) throws -> LockedAppendOutcome {
+        let (outcome, wrote) = try writer.appendLocked(after: after, maxTail: maxTail, build)
+        if wrote { signal.fire() }
+        return outcome
     }
 
     public func read(after seq: UInt64, limit: Int) async throws -> [BusEvent] {
