@@ -115,12 +115,12 @@ struct DatumMutate: AsyncParsableCommand {
     @OptionGroup var datums: DatumOptions
     @OptionGroup var crew: CrewOptions
     @Argument(help: "The datum: name.type, or a name that is unique.") var name: String
-    @Option(name: .customLong("set"), help: "KEY=VALUE: desires (or version), install, docker_image/image, learn, env.NAME.") var sets: [String] = []
-    @Option(name: .customLong("add-usage"), help: "\"command # description\": a usage example (a listed command gets the new description).") var usages: [String] = []
-    @Option(help: "A file whose text becomes the learn text.") var learn: String?
-    @Option(name: .customLong("append-learn"), help: "A file whose text is added to the learn text.") var appendLearn: String?
-    @Option(name: .customLong("add-dep"), help: "A dependency to add to depends_on.") var addDeps: [String] = []
-    @Option(name: .customLong("remove-dep"), help: "A dependency to remove from depends_on.") var removeDeps: [String] = []
+    @Option(name: .customLong("set"), help: ArgumentHelp("A key of the datum: desires (or version), install, docker_image/image, learn, env.NAME.", valueName: "KEY=VALUE")) var sets: [String] = []
+    @Option(name: .customLong("add-usage"), help: ArgumentHelp("A usage example (a listed command gets the new description).", valueName: "command # description")) var usages: [String] = []
+    @Option(help: ArgumentHelp("A file whose text becomes the learn text.", valueName: "file")) var learn: String?
+    @Option(name: .customLong("append-learn"), help: ArgumentHelp("A file whose text is added to the learn text.", valueName: "file")) var appendLearn: String?
+    @Option(name: .customLong("add-dep"), help: ArgumentHelp("A dependency to add to depends_on.", valueName: "name.type")) var addDeps: [String] = []
+    @Option(name: .customLong("remove-dep"), help: ArgumentHelp("A dependency to remove from depends_on.", valueName: "name.type")) var removeDeps: [String] = []
     @Option(help: "Run this [b00t.scripts] entry on a copy of the datum's folder and propose what it changed.") var script: String?
     @Option(name: .customLong("crew"), help: "The crew that votes (must be the one the datum's approval names).") var crewName: String?
     @Option(help: "Wait up to this many seconds for the vote, then apply it here.") var wait: Int?
