@@ -190,12 +190,12 @@ import Testing
         try await bus.vote(id, voter: "beta", choice: .yes)
         try await bus.vote(id, voter: "gamma", choice: .yes)
         // The first applier claimed it with a short lease, wrote the file, and died before committing.
-        try await bus.submit(.claimMutation(from: "beta", proposal: id, leaseUntil: Date().addingTimeInterval(0.3)))
+        try await bus.submit(.claimMutation(from: "beta", proposal: id, leaseUntil: Date().addingTimeInterval(1.5)))
         let record = try #require(await bus.state.mutations[id])
         try DatumFile.replace(repo.file, with: try UnifiedDiff.apply(record.mutation.diff, to: Array(repo.text.utf8)))
         let applier = MutationApplier(bus: bus, catalog: repo.catalog)
         #expect(await applier.apply(id, as: "gamma").isSkip)  // beta's lease still holds
-        try await Task.sleep(for: .milliseconds(400))
+        try await Task.sleep(for: .milliseconds(1_600))
         let outcome = await applier.apply(id, as: "gamma")
         guard case .applied(let commit?, let note) = outcome.kind else { Issue.record("\(outcome)"); return }
         #expect(note.contains("already held the proposed content"))
