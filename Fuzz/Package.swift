@@ -16,7 +16,7 @@ let package = Package(
     targets: [
         .target(name: "CFuzz"),
         .target(name: "FuzzSupport", dependencies: ["CFuzz"]),
-    ] + ["FuzzDatum", "FuzzQuery", "FuzzReplay", "FuzzWire", "FuzzRepl"].map {
+    ] + ["FuzzDatum", "FuzzQuery", "FuzzReplay", "FuzzWire", "FuzzRepl", "FuzzMutate"].map {
         .executableTarget(name: $0, dependencies: b00t)
     },
     swiftLanguageModes: [.v6]

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET="${FUZZ_SECONDS:-60}"
 SCRATCH="${FUZZ_SCRATCH:-.build-fuzz}"
 SANITIZERS="${FUZZ_SANITIZERS:-fuzzer,address}"
-ALL=(datum query replay wire repl)
+ALL=(datum query replay wire repl mutate)
 BUILD_ONLY=0
 TARGETS=()
 for arg in "$@"; do
@@ -38,7 +38,7 @@ for t in "${TARGETS[@]}"; do
   mkdir -p "$work" "$artifacts"
   dict=""
   case "$t" in
-    datum) dict="Fuzz/dict/toml.dict" ;;
+    datum|mutate) dict="Fuzz/dict/toml.dict" ;;
     query) dict="Fuzz/dict/query.dict" ;;
     wire)  dict="Fuzz/dict/json.dict" ;;
   esac

@@ -2,7 +2,7 @@ import B00tCore
 import Foundation
 
 /// Prints one JSON object of figures; `make bench` runs it from a release build. `B00T_BENCH_ONLY=a,b` runs
-/// only those sections (tui, datum, orchestrator, bus, ipc, redis, crosshost, grok, mcp).
+/// only those sections (tui, datum, orchestrator, bus, ipc, redis, crosshost, grok, mcp, mutation).
 var figures: [String: Double] = [:]
 let only = ProcessInfo.processInfo.environment["B00T_BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
 func wanted(_ section: String) -> Bool { only?.contains(section) ?? true }
@@ -50,6 +50,11 @@ if wanted("mcp") { do {
     for (key, value) in try await MCPBenchmark.run() { figures[key] = value }
 } catch {
     FileHandle.standardError.write(Data("mcp bench failed: \(error)\n".utf8))
+} }
+if wanted("mutation") { do {
+    for (key, value) in try await MutationBenchmark.run() { figures[key] = value }
+} catch {
+    FileHandle.standardError.write(Data("mutation bench failed: \(error)\n".utf8))
 } }
 let keys = figures.keys.sorted()
 let body = keys.map { key -> String in

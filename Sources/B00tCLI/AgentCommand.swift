@@ -15,7 +15,7 @@ struct AgentRun: AsyncParsableCommand {
     @Option(help: "Agent id (default: the datum's name).") var id: String?
     @Option(help: "Skills as name:proficiency pairs, comma-separated (rust:0.9,testing:0.7).") var skills: String?
     @Option(help: "An agent datum (alpha or alpha.agent) for role, skills, personality and policy.") var datum: String?
-    @Option(help: "Policy TOML file (vote, apply_threshold, accept_handshakes, teach_method).") var policy: String?
+    @Option(help: "Policy TOML file (vote, apply_threshold, accept_handshakes, teach_method, mutations).") var policy: String?
     @Option(help: "Role.") var role: String?
     @Option(help: "The bus: socket (the daemon, default), sqlite[:PATH], memory or redis://host:port/db (also $B00T_BUS_URL).") var bus: String?
 
@@ -55,7 +55,9 @@ struct AgentRun: AsyncParsableCommand {
                 }
             }
         }
-        let runner = AgentRunner(bus: crewBus, profile: profile, policy: agentPolicy, log: log)
+        // Agents also apply datum mutations whose vote passed (those on this machine's search path).
+        let runner = AgentRunner(bus: crewBus, profile: profile, policy: agentPolicy,
+                                 mutationApplier: mutationApplier(bus: crewBus, options: datums), log: log)
         let work = Task { try await runner.run() }
         let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
         let waiter = Task {

@@ -5,8 +5,9 @@ import Foundation
 struct DatumCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "datum",
-        abstract: "List, show, query and check datums (_b00t_/<name>.<type>.toml).",
-        subcommands: [List.self, Show.self, Query.self, Check.self]
+        abstract: "List, show, query and check datums (_b00t_/<name>.<type>.toml); change them through the crew.",
+        subcommands: [List.self, Show.self, Query.self, Check.self,
+                      DatumMutate.self, DatumMutations.self, DatumHistory.self, DatumScript.self, DatumApply.self]
     )
 
     struct List: ParsableCommand {

@@ -71,7 +71,7 @@ struct LineMode {
             // may see: private messages only for their two agents, crew chat for the crew).
             if let events = try? await session.bus.events(after: seen, limit: 200), let last = events.last {
                 out.write(events.filter { StreamFeed.isVisible($0, to: me, state: state) }
-                    .map { StyledText(StreamFeed.line($0, state: state, me: me).text, role: "event") })
+                    .flatMap { [StyledText(StreamFeed.line($0, state: state, me: me).text, role: "event")] + StreamFeed.detailLines($0) })
                 seen = last.seq
             }
             let read = readLine(el)

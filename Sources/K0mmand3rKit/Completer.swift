@@ -116,9 +116,10 @@ public struct Completer: Sendable {
         case ("/learn", 1): return ["from"]
         case ("/learn", 2): return others
         case ("/delegate", 0): return c.crewMembers.filter { $0 != c.me }
-        case ("/up", 0), ("/stop", 0), ("/restart", 0), ("/datum", 0), ("/logs", 0): return c.datums
+        case ("/up", 0), ("/stop", 0), ("/restart", 0), ("/datum", 0), ("/logs", 0), ("/mutate", 0): return c.datums
         case ("/agent", 0): return ["start", "stop"]
         case ("/agent", 1): return c.agentDatums
+        case ("/mutate", _) where position >= 1: return ["desires=", "install=", "env.", "--add-usage", "--add-dep", "--remove-dep", "--script"]
         case ("/theme", 0): return c.themes
         case ("/ahoys", 0): return ["open", "mine", "all", "awarded"]
         case ("/pane", 0): return ["services", "agents", "stream"]

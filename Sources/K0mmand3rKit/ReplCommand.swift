@@ -50,6 +50,9 @@ public enum ReplCommand: Equatable, Sendable {
     case search(String?)
     /// nil: toggle.
     case mouse(Bool?)
+    /// `/mutate NAME KEY=VALUE | --add-usage "cmd # desc" | --add-dep X | --remove-dep X | --script S`
+    case mutate(datum: String, edits: [DatumEdit], script: String?)
+    case mutations
 
     /// name, arguments, what it does — for /help and completion.
     public static let catalog: [(name: String, usage: String, summary: String)] = [
@@ -81,6 +84,9 @@ public enum ReplCommand: Equatable, Sendable {
         ("/agent", "/agent start NAME | stop NAME", "run NAME.agent as a service (b00t agent run --datum NAME.agent)"),
         ("/datum", "/datum NAME", "show a datum"),
         ("/query", "/query EXPR", "find datums: type:agent and skill:rust"),
+        ("/mutate", "/mutate NAME KEY=VALUE | --add-usage \"cmd # desc\" | --add-dep X | --remove-dep X | --script S",
+         "propose a change to a datum: the crew votes, it is applied and committed"),
+        ("/mutations", "/mutations", "datum mutations: voting, applied, rejected"),
         ("/theme", "/theme [NAME]", "switch colour theme (or list them)"),
         ("/pane", "/pane [services|agents|stream]", "show or hide a pane"),
         ("/search", "/search [TEXT]", "find TEXT in the stream (^F; ↑/↓ older/newer match); no TEXT clears"),
@@ -96,6 +102,7 @@ public enum ReplCommand: Equatable, Sendable {
     public enum Group: Sendable, Equatable {
         case crew, services, screen
         case grok(GrokRequest)
+        case mutation
     }
 
     public var group: Group {
@@ -103,6 +110,7 @@ public enum ReplCommand: Equatable, Sendable {
         case .up, .ps, .stop, .restart, .datum, .query, .logs, .agentStart, .agentStop: return .services
         case .help, .theme, .pane, .record, .clear, .quit, .search, .mouse: return .screen
         case .grok(let request): return .grok(request)
+        case .mutate, .mutations: return .mutation
         default: return .crew
         }
     }
@@ -239,6 +247,8 @@ public enum ReplCommand: Equatable, Sendable {
         case "/clear": return .clear
         case "/quit", "/exit", "/q": return .quit
         case "/grok", "/lfmf", "/advice": return .grok(try GrokRequest.parse(name, args))
+        case "/mutate": return try parseMutate(args)
+        case "/mutations": return .mutations
         default:
             throw .unknownCommand(name, suggestion: suggestion(for: name))
         }

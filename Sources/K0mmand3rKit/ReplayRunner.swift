@@ -12,6 +12,8 @@ import Foundation
 /// - `@allow-errors` — from here on a failing command does not fail the run.
 /// - `@paste N` — the next N lines, whatever they hold (a leading `/`, `#` or `@` included), are one chat
 ///   message, as a multi-line paste in the TUI is (`/record` writes pastes this way).
+/// - `@datum-sandbox DIR` — datums come from a scratch git repository holding a copy of DIR's `.toml` files
+///   (relative to the replay file), so a replay can mutate datums without touching its own files.
 ///
 /// A command that fails with no `@expect-error` right after it fails the run, naming its line: a script that
 /// goes wrong must not end "ok".
@@ -31,7 +33,7 @@ public struct ReplayRunner {
         public var transcript: [String] = []
     }
 
-    static let directives = ["@as", "@sleep", "@expect", "@expect-error", "@await", "@allow-errors", "@paste"]
+    static let directives = ["@as", "@sleep", "@expect", "@expect-error", "@await", "@allow-errors", "@paste", "@datum-sandbox"]
     /// A pasted message in a replay file is at most this many lines.
     static let maximumPasteLines = 10_000
     static let maximumSleepMilliseconds = 60_000
@@ -78,6 +80,8 @@ public struct ReplayRunner {
     public func run(text: String, name: String) async throws -> Report {
         let feed = EventFeed(bus: session.bus, after: (try? await session.bus.currentState().lastSeq) ?? 0)
         defer { feed.stop() }
+        var sandbox: ReplayDatumSandbox? = nil
+        defer { sandbox?.remove() }
         var report = Report()
         var last = CommandOutcome()
         var lastLine = 0
@@ -141,6 +145,15 @@ public struct ReplayRunner {
                     for out in last.lines { echo?(out.text) }
                     flushEvents()
                     if last.failed { unexcused = (number, last.text, "@paste \(count)") }
+                case "@datum-sandbox":
+                    guard !argument.isEmpty else { throw Failure(file: name, line: number, message: "@datum-sandbox needs a folder of datums, e.g. @datum-sandbox mutate") }
+                    sandbox?.remove()
+                    let base = (name as NSString).deletingLastPathComponent
+                    let source = argument.hasPrefix("/") || base.isEmpty ? argument : base + "/" + argument
+                    do { sandbox = try ReplayDatumSandbox(copying: source) } catch {
+                        throw Failure(file: name, line: number, message: "\(error)")
+                    }
+                    if let sandbox { await session.useDatumFolder(sandbox.folder) }
                 case "@expect":
                     report.expectations += 1
                     if last.failed {

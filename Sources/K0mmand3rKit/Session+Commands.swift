@@ -9,6 +9,7 @@ extension Session {
         case .services: return try await runServiceCommand(command)
         case .screen: return try await runScreenCommand(command)
         case .grok(let request): return try await executeGrok(request)
+        case .mutation: return try await runMutationCommand(command)
         }
     }
 

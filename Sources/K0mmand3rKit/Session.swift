@@ -15,7 +15,12 @@ public actor Session {
     var confirmations: Bool { interactive }
     /// Presence on a bus nobody hosts (embedded SQLite, memory, Redis) for interactive sessions.
     let heartbeat: PresenceHeartbeat?
-    let catalog: @Sendable () -> DatumCatalog
+    /// Where datums come from (a replay's `@datum-sandbox` points it at a scratch copy).
+    let datumSource: SwitchableCatalog
+    nonisolated var catalog: @Sendable () -> DatumCatalog { { [datumSource] in datumSource.current() } }
+    /// Applies datum mutations whose vote passed, as this session's agent (Session+MutationCommands.swift).
+    let mutationApplier: MutationApplier
+    var mutationWatcher: Task<Void, Never>?
     let orchestrator: @Sendable () -> Orchestrator
     private var recording: (path: String, agent: String, lines: [String])?
     /// The crew each identity last talked to, so `/as` back and forth keeps it.
@@ -29,8 +34,10 @@ public actor Session {
         self.theme = theme
         self.interactive = interactive
         self.heartbeat = interactive ? PresenceHeartbeat(bus: bus) : nil
-        self.catalog = catalog
-        self.orchestrator = orchestrator ?? { Orchestrator(catalog: catalog()) }
+        let source = SwitchableCatalog(catalog)
+        self.datumSource = source
+        self.mutationApplier = MutationApplier(bus: bus, catalog: { source.current() })
+        self.orchestrator = orchestrator ?? { Orchestrator(catalog: source.current()) }
     }
 
     /// Registers the session's agent — from its `NAME.agent` datum when there is one (role, skills, personality),
@@ -48,6 +55,7 @@ public actor Session {
         }
         if let role { profile.role = role }
         if profile != known { try await bus.submit(.register(agent: profile)) }
+        startMutationWatcher()
     }
 
     /// The agent datum `NAME.agent` on the search path, if any.
@@ -60,12 +68,15 @@ public actor Session {
             .map { "\($0.key) \(String(format: "%.2f", $0.value))" }.joined(separator: ", ")
     }
 
+    deinit { mutationWatcher?.cancel() }
+
     /// Leaving: a recording in progress is saved (returns what was said about it) and presence is cleared.
     public func finish() async -> [StyledText] {
         var lines: [StyledText] = []
         if recording != nil {
             do { lines.append(.ok(try toggleRecording(nil))) } catch { lines.append(.error("error: recording not saved: \(error)")) }
         }
+        mutationWatcher?.cancel()
         await heartbeat?.stop(reason: "left k0mmand3r")
         return lines
     }

@@ -47,7 +47,15 @@ public struct StreamFeed: Sendable {
         if line.role == "mention", live, event.from != me { mentions += 1 }
         if !live, line.role == "mention" { line.role = "event.message" }
         out.append(line)
+        out += Self.detailLines(event)
         return out
+    }
+
+    /// Lines shown under an event's own: for a mutation proposal the diff it carries (`diff.add`/`diff.remove`),
+    /// so the crew sees exactly what it votes on.
+    public static func detailLines(_ event: BusEvent) -> [StyledText] {
+        guard case .mutationProposed(_, let mutation) = event.body else { return [] }
+        return DiffLines.styled(mutation.diff, indent: 4)
     }
 
     /// One event as a stream line: `HH:MM:SS summary`, coloured by kind; messages with the speaker in their own

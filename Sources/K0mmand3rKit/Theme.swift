@@ -27,7 +27,8 @@ public struct Theme: Equatable, Sendable {
                                "event.teach", "event.skill_learned", "event.share", "event.handshake",
                                "event.handshake_reply", "event.crew_formed", "event.agent_registered", "event.private",
                                "event.delegate", "event.negotiate", "event.status", "event.crew_joined",
-                               "mention", "match", "match.current", "nick"] + (0..<StreamFeed.nickColours).map { "nick.\($0)" }
+                               "mention", "match", "match.current", "nick",
+                               "event.mutation", "event.datum_mutated", "event.mutation_rejected", "diff.add", "diff.remove"] + (0..<StreamFeed.nickColours).map { "nick.\($0)" }
 
     static let colourNames = ["black": 0, "red": 1, "green": 2, "yellow": 3, "blue": 4, "magenta": 5, "cyan": 6, "white": 7,
                               "default": -1, "grey": 8, "gray": 8, "bright-red": 9, "bright-green": 10, "bright-yellow": 11,
@@ -53,6 +54,9 @@ public struct Theme: Equatable, Sendable {
         "event.vote": Style(fg: 4), "event.proposal": Style(fg: 12, bold: true), "event.teach": Style(fg: 5),
         "event.skill_learned": Style(fg: 13), "mention": Style(fg: 0, bg: 11, bold: true), "match": Style(fg: 0, bg: 3),
         "match.current": Style(fg: 0, bg: 11, bold: true), "nick": Style(bold: true),
+        "event.mutation": Style(fg: 12, bold: true),
+        "event.datum_mutated": Style(fg: 2, bold: true), "event.mutation_rejected": Style(fg: 3),
+        "diff.add": Style(fg: 2), "diff.remove": Style(fg: 1),
     ])
 
     /// Parses `"fg/bg bold underline"`.

@@ -21,10 +21,18 @@ public struct AgentPolicy: Sendable, Equatable {
     public var applyThreshold: Double = 0.5
     public var handshakes: Handshakes = .known
     public var teachMethod: TeachingMethod = .demonstration
+    /// How it votes on datum mutation proposals; nil: as `vote` says for any proposal.
+    public var mutations: MutationVote? = nil
+
+    /// `mutations = "yes" | "no" | "review"`: review votes yes only when the change touches nothing but keys the
+    /// datum's `[b00t.self_mutate]` allows (checked on this machine's copy of the datum), no otherwise.
+    public enum MutationVote: String, Sendable, Equatable {
+        case yes, no, review
+    }
 
     public init() {}
 
-    static let keys = ["vote", "apply_threshold", "accept_handshakes", "teach_method"]
+    static let keys = ["vote", "apply_threshold", "accept_handshakes", "teach_method", "mutations"]
 
     /// From a table of policy values (datum or file); `source` names where it came from in errors.
     public init(table: [String: DatumValue], source: String) throws(BusError) {
@@ -51,6 +59,12 @@ public struct AgentPolicy: Sendable, Equatable {
                 throw .invalid("\(source): accept_handshakes must be \"known\", \"all\" or \"none\"")
             }
             handshakes = parsed
+        }
+        if let value = table["mutations"] {
+            guard case .string(let text) = value, let parsed = MutationVote(rawValue: text) else {
+                throw .invalid("\(source): mutations must be \"yes\", \"no\" or \"review\"")
+            }
+            mutations = parsed
         }
         if let value = table["teach_method"] {
             guard case .string(let text) = value, let method = TeachingMethod(parsing: text) else {

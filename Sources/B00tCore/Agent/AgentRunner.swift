@@ -9,8 +9,13 @@ public actor AgentRunner {
     let log: @Sendable (String) -> Void
     /// Presence for a direct backend (nil on the socket, where the daemon keeps it).
     let heartbeat: PresenceHeartbeat?
+    /// Applies datum mutations whose vote passed (and reviews them, with `mutations = "review"`); nil: leaves them
+    /// to others.
+    let mutationApplier: MutationApplier?
 
-    public init(bus: any CrewBus, profile: BusAgent, policy: AgentPolicy, log: @escaping @Sendable (String) -> Void) {
+    public init(bus: any CrewBus, profile: BusAgent, policy: AgentPolicy, mutationApplier: MutationApplier? = nil,
+                log: @escaping @Sendable (String) -> Void) {
+        self.mutationApplier = mutationApplier
         var me = profile
         me.autoAcceptHandshakes = false  // this process answers its own handshakes
         self.profile = me
@@ -45,6 +50,9 @@ public actor AgentRunner {
         for request in state.learningRequests.values.sorted(by: { $0.seq < $1.seq }) where request.teacher == id && request.status == .pending {
             await teach(request.learner, request.skill, request: request.id)
         }
+        if let mutationApplier {
+            for outcome in await mutationApplier.settle(as: id) where !outcome.isSkip { log(outcome.line) }
+        }
         let log = self.log
         let events = bus.follow(after: state.lastSeq) { trouble in
             switch trouble {
@@ -71,6 +79,11 @@ public actor AgentRunner {
             await considerVote(pid)
         case .voteCast(let pid, _):
             if case .follow(let leader) = policy.vote, event.from == leader { await considerVote(pid) }
+        case .proposalClosed(let pid, .passed):
+            if let mutationApplier, await bus.state.mutations[pid] != nil {
+                let outcome = await mutationApplier.apply(pid, as: id)
+                if !outcome.isSkip { log(outcome.line) }
+            }
         case .learningRequested(let skill, let teacher) where teacher == id:
             await teach(event.from, skill, request: event.conversationID)
         case .skillLearned(let agent, let skill, let before, let after, let teacher) where agent == id:
@@ -127,13 +140,27 @@ public actor AgentRunner {
         guard let proposal = await bus.state.proposals[proposalID], proposal.status == .open,
               proposal.electorate.contains(id), proposal.votes[id] == nil else { return }
         let choice: VoteChoice
-        switch policy.vote {
-        case .always(let c): choice = c
-        case .follow(let leader):
-            guard let theirs = proposal.votes[leader] else { return }  // wait for the leader
-            choice = theirs
+        var reason = ""
+        if let mutation = await bus.state.mutations[proposalID]?.mutation, let rule = policy.mutations {
+            // A datum mutation: voted by the mutation policy, with its reason in the log.
+            switch rule {
+            case .yes: choice = .yes; reason = " (mutations = \"yes\")"
+            case .no: choice = .no; reason = " (mutations = \"no\")"
+            case .review:
+                let catalog = mutationApplier?.catalog() ?? CatalogSource.standard.catalog()
+                let verdict = await MutationApplier.offThread { MutationReview.review(mutation, catalog: catalog) }
+                choice = verdict.approve ? .yes : .no
+                reason = " (review: \(verdict.reason))"
+            }
+        } else {
+            switch policy.vote {
+            case .always(let c): choice = c
+            case .follow(let leader):
+                guard let theirs = proposal.votes[leader] else { return }  // wait for the leader
+                choice = theirs
+            }
         }
-        await attempt("voted \(choice.rawValue) on \(proposalID)") {
+        await attempt("voted \(choice.rawValue) on \(proposalID)\(reason)") {
             try await self.bus.submit(.vote(from: self.id, proposal: proposalID, choice: choice))
         }
     }

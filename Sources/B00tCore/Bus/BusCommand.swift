@@ -39,6 +39,14 @@ public enum BusCommand: Codable, Sendable, Hashable {
     /// Presence: only the process that hosts the agent's connection (the daemon, or the agent's own process on
     /// a direct backend) sends it; the socket never accepts it from a client.
     case presence(agent: String, online: Bool, reason: String?)
+    /// A datum mutation put to a vote (`crew` must be the crew its approval names, nil otherwise).
+    case proposeMutation(from: String, crew: String?, mutation: DatumMutation)
+    /// "I apply it": the first claim after the pass wins; another is accepted only after `leaseUntil`.
+    case claimMutation(from: String, proposal: String, leaseUntil: Date)
+    /// The claimant applied it (`commit`: the git commit, if one was made).
+    case completeMutation(from: String, proposal: String, commit: String?, note: String)
+    /// The claimant could not apply it (stale hash, dirty file, refused flag…).
+    case rejectMutation(from: String, proposal: String, reason: String)
 
     /// The agent the command speaks for.
     public var actor: String {
@@ -53,7 +61,9 @@ public enum BusCommand: Codable, Sendable, Hashable {
              .apply(let from, _, _, _), .award(let from, _, _), .withdrawAhoy(let from, _),
              .withdrawApplication(let from, _), .teach(let from, _, _, _), .requestLearning(let from, _, _),
              .share(let from, _, _, _, _), .say(let from, _, _, _), .joinCrew(let from, _),
-             .delegate(let from, _, _, _), .negotiate(let from, _, _, _, _), .announceStatus(let from, _):
+             .delegate(let from, _, _, _), .negotiate(let from, _, _, _, _), .announceStatus(let from, _),
+             .proposeMutation(let from, _, _), .claimMutation(let from, _, _), .completeMutation(let from, _, _, _),
+             .rejectMutation(let from, _, _):
             return from
         }
     }

@@ -67,6 +67,13 @@ public enum BusEventBody: Codable, Sendable, Hashable {
     case resourceNegotiated(id: String, crew: String?, resource: String, amount: Int, reason: String)
     /// The sender's role and skills when it announced them, and what it said it is doing.
     case statusAnnounced(role: String, skills: [String: Double], note: String)
+    /// The change a mutation proposal carries (written just before its `proposalCreated`).
+    case mutationProposed(proposal: String, mutation: DatumMutation)
+    /// `from` is applying the passed mutation, until `leaseUntil`.
+    case mutationClaimed(proposal: String, leaseUntil: Date)
+    /// The datum's file was changed (and committed, when `commit` is set).
+    case datumMutated(proposal: String, datum: String, commit: String?, note: String)
+    case mutationRejected(proposal: String, datum: String, reason: String)
 
     /// Short kind name: for colouring in k0mmand3r, `bus tail`, and the SQLite `kind` column.
     public var kind: String {
@@ -100,6 +107,10 @@ public enum BusEventBody: Codable, Sendable, Hashable {
         case .captainDelegated: return "delegate"
         case .resourceNegotiated: return "negotiate"
         case .statusAnnounced: return "status"
+        case .mutationProposed: return "mutation"
+        case .mutationClaimed: return "mutation_claimed"
+        case .datumMutated: return "datum_mutated"
+        case .mutationRejected: return "mutation_rejected"
         }
     }
 }

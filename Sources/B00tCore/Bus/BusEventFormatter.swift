@@ -54,6 +54,12 @@ public enum BusEventFormatter {
             let top = skills.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(4)
                 .map { "\($0.key) \(String(format: "%.2f", $0.value))" }
             return "\(from) status: \(role)" + (top.isEmpty ? "" : " (\(top.joined(separator: ", ")))") + (note.isEmpty ? "" : " — \(note)")
+        case .mutationProposed(let proposal, let m):
+            return "\(from) proposes to change \(m.datum) (\(proposal), approval \(m.approval)): \(m.summary)"
+        case .mutationClaimed(let proposal, let until): return "\(from) is applying \(proposal) (until \(clock(until)))"
+        case .datumMutated(let proposal, let datum, let commit, let note):
+            return "\(from) applied \(proposal) to \(datum): " + (commit.map { "commit \($0.prefix(12))" } ?? note)
+        case .mutationRejected(let proposal, let datum, let reason): return "\(proposal) not applied to \(datum): \(reason)"
         case .message(let crew, let to, let text):
             let target = to.map { " → \($0)" } ?? crew.map { " @\($0)" } ?? ""
             return "\(from)\(target): \(text)"

@@ -278,6 +278,9 @@ extension BusState {
             }
             let body: BusEventBody = isOnline ? .agentJoined(agent: agent) : .agentLeft(agent: agent, reason: reason ?? "went away")
             return [EventDraft(from: "b00t", body: body, conversationID: "presence-\(agent)")]
+
+        case .proposeMutation, .claimMutation, .completeMutation, .rejectMutation:
+            return try validateMutation(command, now: now)
         }
     }
 

@@ -16,11 +16,14 @@ public struct BusState: Codable, Sendable, Equatable {
     public var learningRequests: [String: LearningRequest] = [:]
     /// Resource requests by id (`neg-N`).
     public var negotiations: [String: Negotiation] = [:]
+    /// Datum mutations by proposal id.
+    public var mutations: [String: MutationRecord] = [:]
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case lastSeq, agents, crews, handshakes, proposals, ahoys, messageCount, online, learningRequests, negotiations
+        case mutations
     }
 
     /// Snapshots written before presence and learning requests existed still load.
@@ -36,6 +39,7 @@ public struct BusState: Codable, Sendable, Equatable {
         online = try c.decodeIfPresent(Set<String>.self, forKey: .online) ?? []
         learningRequests = try c.decodeIfPresent([String: LearningRequest].self, forKey: .learningRequests) ?? [:]
         negotiations = try c.decodeIfPresent([String: Negotiation].self, forKey: .negotiations) ?? [:]
+        mutations = try c.decodeIfPresent([String: MutationRecord].self, forKey: .mutations) ?? [:]
     }
 
     public func isOnline(_ agent: String) -> Bool { online.contains(agent) }
@@ -131,6 +135,8 @@ public struct BusState: Codable, Sendable, Equatable {
                                            reason: reason, seq: event.seq)
         case .statusAnnounced:
             break
+        case .mutationProposed, .mutationClaimed, .datumMutated, .mutationRejected:
+            applyMutation(event)
         }
     }
 

@@ -122,6 +122,28 @@ public enum EventJSON {
             w.key("statusAnnounced"); w.open()
             w.key("role"); w.string(role); w.key("skills"); w.doubles(skills); w.key("note"); w.string(note)
             w.close()
+        case .mutationProposed(let proposal, let m):
+            w.key("mutationProposed"); w.open()
+            w.key("proposal"); w.string(proposal)
+            w.key("mutation"); w.open()
+            w.key("datum"); w.string(m.datum); w.key("baseHash"); w.string(m.baseHash); w.key("newHash"); w.string(m.newHash)
+            w.key("diff"); w.string(m.diff); w.key("summary"); w.string(m.summary); w.key("approval"); w.string(m.approval.description)
+            w.close()
+            w.close()
+        case .mutationClaimed(let proposal, let leaseUntil):
+            w.key("mutationClaimed"); w.open()
+            w.key("proposal"); w.string(proposal); w.key("leaseUntil"); w.number(BusTime.milliseconds(leaseUntil))
+            w.close()
+        case .datumMutated(let proposal, let datum, let commit, let note):
+            w.key("datumMutated"); w.open()
+            w.key("proposal"); w.string(proposal); w.key("datum"); w.string(datum)
+            if let commit { w.key("commit"); w.string(commit) }
+            w.key("note"); w.string(note)
+            w.close()
+        case .mutationRejected(let proposal, let datum, let reason):
+            w.key("mutationRejected"); w.open()
+            w.key("proposal"); w.string(proposal); w.key("datum"); w.string(datum); w.key("reason"); w.string(reason)
+            w.close()
         case .message(let crew, let to, let text):
             w.key("message"); w.open()
             if let crew { w.key("crew"); w.string(crew) }

@@ -31,6 +31,10 @@ public struct Datum: Hashable, Sendable, Codable {
     /// How long `up`, `stop` and `restart` wait for another b00t that holds this datum's lock before giving
     /// up (`lock_timeout_ms`); nil means the health wait budget plus 30 s (see `Orchestrator.lockTimeout`).
     public var lockTimeoutMs: Int?
+    /// `[b00t.self_mutate]`: what the crew may change through mutation proposals (nil: nothing).
+    public var selfMutate: SelfMutateSpec? = nil
+    /// `[b00t.scripts]`: named bash scripts whose changes to this file become mutation proposals.
+    public var scripts: [String: String] = [:]
     /// Where it was read from: diagnostics and `show` name it.
     public var source: String?
 
@@ -74,6 +78,6 @@ public struct Datum: Hashable, Sendable, Codable {
         case name, type, hint, desires, category, install, usage, learn, learnSpec = "learn_spec"
         case dependsOn = "depends_on", members, env, dockerImage = "docker_image", dockerArgs = "docker_args"
         case ports, command, args, workingDir = "working_dir", healthCheck = "health_check", resources, agent
-        case lockTimeoutMs = "lock_timeout_ms", source, mcp
+        case lockTimeoutMs = "lock_timeout_ms", source, mcp, selfMutate = "self_mutate", scripts
     }
 }

@@ -8,6 +8,7 @@ public enum DatumDecoder {
         "name", "type", "hint", "desires", "category", "install", "usage", "learn", "depends_on", "members", "env",
         "docker_image", "image", "docker_args", "ports", "command", "args", "working_dir", "health_check",
         "resources", "role", "skills", "personality", "policy", "model", "agent", "lock_timeout_ms", "mcp",
+        "self_mutate", "scripts",
     ]
     static let healthKeys = [
         "http_url", "tcp", "unix", "exec", "expected_status", "interval_ms", "timeout_ms", "retry_count", "start_period_ms",
@@ -115,6 +116,8 @@ public enum DatumDecoder {
         datum.lockTimeoutMs = integer(t, "lock_timeout_ms", in: Datum.lockTimeoutRange)
         datum.agent = decodeAgent(t, context: context)
         datum.mcp = decodeMCP(t, type: resolvedType, context: context)
+        datum.selfMutate = decodeSelfMutate(t, context: context)
+        datum.scripts = decodeScripts(t, context: context)
         if datum.type == .stack, datum.members.isEmpty, !t.has("members") {
             context.report(.warning, key: "b00t.members", "a stack with no members does nothing",
                            hint: "add members = [\"redis.process\"]")

@@ -30,6 +30,7 @@ public struct MCPToolOutcome: Sendable, Equatable {
         case let error as BusError: return .refused(error.description, code: MCPErrorCodes.code(for: error))
         case let error as BusClientError: return .refused(error.description, code: "bus_unreachable")
         case let error as DatumLookupError: return .refused(error.description, code: "datum_not_found")
+        case let error as MutationError: return .refused(error.message, code: "mutation_\(error.code.rawValue)")
         case let error as GrokError: return .refused(error.description, code: error.code)
         case let error as OrchestratorError: return .refused("\(error)", code: "orchestrator")
         default: return .refused(ErrorText.describe(error), code: "failed")

@@ -12,9 +12,8 @@ public struct MCPTool: Sendable {
     }
 }
 
-/// A group of tools. This is the seam new capabilities plug into: `datum_mutate` (issue 15, datums change only
-/// through a crew vote) will be one more provider appended to `MCPToolbox.standardProviders`, its tools
-/// submitting the mutation proposal through the same bus as every other tool. Nothing stands in for it until then.
+/// A group of tools. This is the seam new capabilities plug into: `datum_mutate` (datums change only through a
+/// crew vote) is one such provider, its tool submitting the mutation proposal through the same bus as every other.
 public protocol MCPToolProvider: Sendable {
     var tools: [MCPTool] { get }
 }
@@ -27,7 +26,7 @@ public struct MCPToolbox: Sendable {
 
     /// The crew (bus), services and datums, and grok with lessons.
     public static let standardProviders: [any MCPToolProvider] = [
-        MCPCrewTools(), MCPServiceTools(), MCPDatumTools(), MCPGrokTools(),
+        MCPCrewTools(), MCPServiceTools(), MCPDatumTools(), MCPGrokTools(), MCPMutationTools(),
     ]
 
     public init(providers: [any MCPToolProvider] = MCPToolbox.standardProviders) {

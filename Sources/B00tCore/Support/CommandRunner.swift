@@ -18,7 +18,7 @@ public enum CommandRunner {
     static let maximumOutputBytes = 4 << 20
 
     public static func run(_ argv: [String], environment: [String: String]? = nil,
-                           timeout: Duration = .seconds(60)) throws -> Output {
+                           timeout: Duration = .seconds(60), workingDirectory: String? = nil) throws -> Output {
         var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
         guard pipe(&out) == 0 else { throw SystemError.call("pipe", errno) }
         guard pipe(&err) == 0 else {
@@ -29,7 +29,7 @@ public enum CommandRunner {
         let pid: pid_t
         do {
             pid = try Spawn.start(argv, options: .init(newSession: true, outputDescriptor: out[1], errorDescriptor: err[1],
-                                                       environment: environment))
+                                                       workingDirectory: workingDirectory, environment: environment))
         } catch {
             for fd in out + err { close(fd) }
             throw error

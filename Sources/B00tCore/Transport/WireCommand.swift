@@ -135,6 +135,22 @@ extension WireProtocol {
             return .negotiate(from: from, crew: try f.optionalString("crew"), resource: try f.string("resource"), amount: amount,
                               reason: try f.string("reason"))
         case "status": return .announceStatus(from: from, note: try f.optionalString("note") ?? "")
+        case "propose_mutation":
+            let approvalText = try f.string("approval")
+            guard let approval = MutationApproval(parsing: approvalText) else {
+                throw .invalid("propose_mutation: approval must be crew:NAME, everyone or none (got '\(TerminalText.line(approvalText))')")
+            }
+            let mutation = DatumMutation(datum: try f.string("datum"), baseHash: try f.string("base_hash"), newHash: try f.string("new_hash"),
+                                         diff: try f.string("diff"), summary: try f.string("summary"), approval: approval)
+            return .proposeMutation(from: from, crew: try f.optionalString("crew"), mutation: mutation)
+        case "claim_mutation":
+            guard let until = try f.integer("lease_until") else { throw .invalid("claim_mutation: missing field 'lease_until' (ms since 1970)") }
+            return .claimMutation(from: from, proposal: try f.string("proposal"), leaseUntil: BusTime.date(milliseconds: Int64(until)))
+        case "complete_mutation":
+            return .completeMutation(from: from, proposal: try f.string("proposal"), commit: try f.optionalString("commit"),
+                                     note: try f.optionalString("note") ?? "")
+        case "reject_mutation":
+            return .rejectMutation(from: from, proposal: try f.string("proposal"), reason: try f.string("reason"))
         default:
             throw .invalid("unknown op '\(name)'")
         }
@@ -209,6 +225,19 @@ extension WireProtocol {
             if let crew { fields["crew"] = crew }
             return ("negotiate", fields)
         case .announceStatus(_, let note): return ("status", ["note": note])
+        case .proposeMutation(_, let crew, let m):
+            var fields: [String: Any] = ["datum": m.datum, "base_hash": m.baseHash, "new_hash": m.newHash, "diff": m.diff,
+                                         "summary": m.summary, "approval": m.approval.description]
+            if let crew { fields["crew"] = crew }
+            return ("propose_mutation", fields)
+        case .claimMutation(_, let proposal, let leaseUntil):
+            return ("claim_mutation", ["proposal": proposal, "lease_until": ms(leaseUntil)])
+        case .completeMutation(_, let proposal, let commit, let note):
+            var fields: [String: Any] = ["proposal": proposal, "note": note]
+            if let commit { fields["commit"] = commit }
+            return ("complete_mutation", fields)
+        case .rejectMutation(_, let proposal, let reason):
+            return ("reject_mutation", ["proposal": proposal, "reason": reason])
         case .presence:
             throw .invalid("presence is written by whoever hosts the connection (the daemon); a client cannot send it")
         }

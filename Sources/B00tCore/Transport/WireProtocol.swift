@@ -82,6 +82,8 @@ public enum WireProtocol {
         "share": "share", "share_knowledge": "share", "say": "say", "message": "say",
         "join_crew": "join_crew", "crew_join": "join_crew", "delegate": "delegate", "negotiate": "negotiate",
         "status": "status", "announce_status": "status",
+        "propose_mutation": "propose_mutation", "claim_mutation": "claim_mutation",
+        "complete_mutation": "complete_mutation", "reject_mutation": "reject_mutation",
     ]
 
     public static var commandNames: [String] { Array(Set(commandOps.keys)).sorted() }

@@ -78,7 +78,7 @@ import Testing
                                            "accept_handshakes": .string("all"), "teach_method": .string("doc")]
         let policy = try AgentPolicy(table: table, source: "p.toml")
         #expect(policy.vote == .follow("alpha") && policy.applyThreshold == 0.7 && policy.handshakes == .all && policy.teachMethod == .documentation)
-        #expect(throws: BusError.invalid("p.toml: unknown policy key 'vot'; did you mean 'vote'? (keys: vote, apply_threshold, accept_handshakes, teach_method)")) {
+        #expect(throws: BusError.invalid("p.toml: unknown policy key 'vot'; did you mean 'vote'? (keys: vote, apply_threshold, accept_handshakes, teach_method, mutations)")) {
             try AgentPolicy(table: ["vot": .string("yes")], source: "p.toml")
         }
         #expect(throws: BusError.self) { try AgentPolicy(table: ["apply_threshold": .double(1.5)], source: "p.toml") }

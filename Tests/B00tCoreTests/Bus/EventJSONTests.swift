@@ -32,6 +32,12 @@ import Testing
         try await bus.negotiate("cake", amount: 1, reason: "no crew", from: "beta")
         try await bus.announceStatus(of: "beta", note: "on it 🚀")
         try await bus.deregister("shy")
+        let passed = try await bus.submit(.proposeMutation(from: "alpha", crew: nil, mutation: MutationFixture.mutation(approval: .none)))[0].conversationID
+        try await bus.submit(.claimMutation(from: "alpha", proposal: passed, leaseUntil: Date().addingTimeInterval(30)))
+        try await bus.submit(.completeMutation(from: "alpha", proposal: passed, commit: "abc1234", note: "committed \"quoted\"\n"))
+        let other = try await bus.submit(.proposeMutation(from: "alpha", crew: nil, mutation: MutationFixture.mutation(approval: .none, value: "ü\\")))[0].conversationID
+        try await bus.submit(.claimMutation(from: "alpha", proposal: other, leaseUntil: Date().addingTimeInterval(30)))
+        try await bus.submit(.rejectMutation(from: "alpha", proposal: other, reason: "stale"))
         let events = try await bus.events()
         var kinds = Set<String>()
         for event in events {

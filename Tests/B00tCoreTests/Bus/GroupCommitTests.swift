@@ -115,8 +115,8 @@ final class SlowBackend: BusBackend, @unchecked Sendable {
         let log = try await bus.events()
         for i in 0..<8 {
             let texts = log.compactMap { event -> String? in
-                guard event.from == "a\(i)", case .message(let message) = event.body else { return nil }
-                return message.text
+                guard event.from == "a\(i)", case .message(_, _, let text) = event.body else { return nil }
+                return text
             }
             #expect(texts == (0..<10).map { "m\($0)" })
         }

@@ -133,7 +133,7 @@ import Testing
         let before = try await rig.bus.events().count
         _ = try await call(rig.client, "say", ["text": .string(String(repeating: "y", count: 1 << 20))])
         #expect(try await rig.bus.events().count == before, "a refused call writes nothing")
-        await #expect(throws: MCPError.self) { _ = try await call(rig.client, "datum_mutate", [:]) }
+        await #expect(throws: MCPError.self) { _ = try await call(rig.client, "no_such_tool", [:]) }
         await rig.server.stop()
     }
 

@@ -24,9 +24,8 @@ import Testing
         #expect(toolbox.names == [
             "crew_status", "say", "handshake", "crew_form", "propose", "vote", "ahoy_post", "ahoy_list", "ahoy_apply",
             "ahoy_award", "teach", "learn_request", "share", "skills", "events_since", "service_up", "service_ps",
-            "datum_show", "datum_query", "grok_ask", "grok_learn", "lfmf", "advice",
+            "datum_show", "datum_query", "grok_ask", "grok_learn", "lfmf", "advice", "datum_mutate",
         ])
-        #expect(!toolbox.names.contains("datum_mutate"), "no stand-in until issue 15 exists")
     }
 
     @Test func schemasAreObjectsWithRequiredListsAndLimits() throws {

@@ -42,6 +42,12 @@ import Testing
         .negotiate(from: "alpha", crew: nil, resource: "cake", amount: 1, reason: "hungry"),
         .announceStatus(from: "alpha", note: "on the parser"),
         .announceStatus(from: "alpha", note: ""),
+        .proposeMutation(from: "alpha", crew: "api", mutation: MutationFixture.mutation(approval: .crew("api"))),
+        .proposeMutation(from: "alpha", crew: nil, mutation: MutationFixture.mutation(approval: .none)),
+        .claimMutation(from: "alpha", proposal: "prop-4", leaseUntil: date),
+        .completeMutation(from: "alpha", proposal: "prop-4", commit: "abc1234", note: "committed"),
+        .completeMutation(from: "alpha", proposal: "prop-4", commit: nil, note: "not committed: version_control is off"),
+        .rejectMutation(from: "alpha", proposal: "prop-4", reason: "stale"),
     ]
 
     @Test(arguments: commands) func everyCommandRoundTrips(command: BusCommand) throws {
