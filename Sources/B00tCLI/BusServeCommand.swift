@@ -31,9 +31,14 @@ struct BusServe: AsyncParsableCommand {
         let server = BusServer(bus: bus, endpoint: endpoint, limits: .init(rate: rate, burst: burst))
         do { try await server.start() } catch let error as BusServerError { throw CLIError(error.description) }
         FileHandle.standardError.write(Data("b00t bus: serving \(backend.label) on \(endpoint.socketPath)\(endpoint.token == nil ? "" : " (token required)")\n".utf8))
+        FileHandle.standardError.write(Data("b00t bus: \(await bus.recovery)\n".utf8))
         let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
         await stop.wait()
         await server.shutdown()
+        // The next start folds nothing (a clean stop's snapshot is the whole state).
+        do { try await bus.saveSnapshot() } catch {
+            FileHandle.standardError.write(Data("b00t bus: \(error)\n".utf8))
+        }
         FileHandle.standardError.write(Data("b00t bus: stopped\n".utf8))
     }
 }

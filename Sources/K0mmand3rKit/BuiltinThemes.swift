@@ -130,6 +130,8 @@ nick = "default bold"
 "nick.6" = "default bold"
 "nick.7" = "default bold"
 "event.mutation" = "default bold"
+"event.datum_mutated" = "default bold"
+"event.mutation_rejected" = "default"
 "diff.add" = "default bold"
 "diff.remove" = "default dim"
 """#,

@@ -21,7 +21,7 @@ struct McpPythonClientTests {
         #expect(result.status == 0, "the Python client failed:\n\(result.stdout)\n\(result.stderr)")
         guard result.status == 0, let last = result.stdout.split(separator: "\n").last,
               let seen = try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any] else { return }
-        #expect(seen["tools"] as? Int == 23)
+        #expect(seen["tools"] as? Int == 24)
         #expect(seen["award_by_non_poster"] as? String == "not allowed: only alice, who posted \(seen["ahoy"] as? String ?? "?"), can award it")
         #expect((seen["award_notice"] as? String)?.contains("budget 100") == true)
         #expect(seen["bad_budget"] as? String == "argument 'budget' must be 0–1000000000000, got -1")

@@ -22,7 +22,7 @@ B00T, WORK = sys.argv[1], sys.argv[2]
 CREW_TOOLS = [
     "crew_status", "say", "handshake", "crew_form", "propose", "vote", "ahoy_post", "ahoy_list", "ahoy_apply",
     "ahoy_award", "teach", "learn_request", "share", "skills", "events_since", "service_up", "service_ps",
-    "datum_show", "datum_query", "grok_ask", "grok_learn", "lfmf", "advice",
+    "datum_show", "datum_query", "grok_ask", "grok_learn", "lfmf", "advice", "datum_mutate",
 ]
 
 

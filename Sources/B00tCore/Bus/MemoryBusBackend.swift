@@ -2,9 +2,11 @@ import Foundation
 
 /// The log in an array: for tests, benchmarks and throwaway buses. `startingAfter` lets a bus restored from a
 /// snapshot continue numbering where the snapshot ended.
-public final class MemoryBusBackend: InlineAppendingBackend, @unchecked Sendable {
+public final class MemoryBusBackend: InlineAppendingBackend, SnapshotStoringBackend, @unchecked Sendable {
     private let lock = NSLock()
     private var events: [BusEvent] = []
+    /// Newest first.
+    private var snapshots: [StoredSnapshot] = []
     private let base: UInt64
     private let signal = ChangeSignal()
     let leases = LeaseTable()
@@ -46,6 +48,19 @@ public final class MemoryBusBackend: InlineAppendingBackend, @unchecked Sendable
     }
 
     public func lastSequence() async throws -> UInt64 { lock.withLock { base + UInt64(events.count) } }
+
+    public func storedSnapshots(limit: Int) async throws -> [StoredSnapshot] {
+        lock.withLock { Array(snapshots.prefix(max(0, limit))) }
+    }
+
+    public func storeSnapshot(_ snapshot: StoredSnapshot, keep: Int) async throws {
+        lock.withLock {
+            snapshots.removeAll { $0.seq == snapshot.seq }
+            snapshots.append(snapshot)
+            snapshots.sort { $0.seq > $1.seq }
+            snapshots = Array(snapshots.prefix(max(1, keep)))
+        }
+    }
 
     public func waitForEvents(after seq: UInt64, timeout: Duration) async {
         await signal.wait(timeout: timeout) { [self] in lock.withLock { base + UInt64(events.count) } > seq }

@@ -5,7 +5,7 @@ import Foundation
 /// set of rules.
 public actor MessageBus: CrewBus {
     public let backend: any BusBackend
-    public private(set) var state: BusState
+    public internal(set) var state: BusState
     private let now: @Sendable () -> Date
     /// Set once the store is found to end before what we folded: every later write is refused with it.
     public private(set) var rewound: BusError?
@@ -16,18 +16,41 @@ public actor MessageBus: CrewBus {
     public private(set) var waitedTransactions = 0
     /// Submissions queued for the next group transaction (tests watch it fill).
     var queuedSubmissions: Int { queue.count }
+    /// When to store snapshots in the backend (see `MessageBus+Snapshots.swift`).
+    let snapshotPolicy: SnapshotPolicy
+    /// The newest snapshot this bus stored or started from, and the one being written.
+    var lastSnapshotSeq: UInt64 = 0
+    var snapshotTask: Task<Void, Never>?
+    /// The last snapshot that could not be stored, for diagnostics (`nil` once one is stored again).
+    public internal(set) var snapshotError: String?
+    /// How this bus reached its state when it opened.
+    public internal(set) var recovery = BusRecovery()
 
-    /// Opens a bus over `backend`, folding its log (after `snapshot`, when given).
+    /// Opens a bus over `backend`, folding its log: after `snapshot` when given, else after the newest usable
+    /// snapshot the backend stores (a damaged one is skipped and reported in `recovery`).
     public init(backend: any BusBackend = MemoryBusBackend(), snapshot: BusState? = nil,
-                clock: @escaping @Sendable () -> Date = { Date() }) async throws {
+                snapshots: SnapshotPolicy = .standard, clock: @escaping @Sendable () -> Date = { Date() }) async throws {
         self.backend = backend
         self.state = snapshot ?? BusState()
         self.now = clock
+        self.snapshotPolicy = snapshots
+        let started = ContinuousClock.now
         let last = try await backend.lastSequence()
         if last < state.lastSeq {
             throw BusError.storage("the snapshot ends at event \(state.lastSeq) but \(backend.label) holds only \(last)")
         }
+        if snapshot == nil, snapshots.load, let store = backend as? any SnapshotStoringBackend {
+            await startFromStoredSnapshot(store, logEnd: last)
+        } else if snapshot != nil {
+            recovery.snapshotSeq = state.lastSeq
+        }
+        let base = state.lastSeq
+        lastSnapshotSeq = base
         try await catchUp()
+        recovery.tailEvents = state.lastSeq - base
+        recovery.milliseconds = (ContinuousClock.now - started).milliseconds
+        // A long fold (or a damaged snapshot) is paid once: the next open starts from here.
+        if recovery.tailEvents >= snapshots.every || !recovery.rejected.isEmpty { snapshotIfDue(force: true) }
     }
 
     /// Folds events other writers appended since we last looked.
@@ -96,6 +119,7 @@ public actor MessageBus: CrewBus {
                 switch outcome {
                 case .done:
                     state = after  // only once the events are in the store
+                    snapshotIfDue()
                     return events
                 case .behind: try await catchUp()
                 case .busy: break
@@ -207,6 +231,7 @@ public actor MessageBus: CrewBus {
         }
         if outcome == .done {
             state = after
+            snapshotIfDue()
             waitedTransactions += 1
             for (submission, answer) in zip(group, answers) { submission.continuation.resume(with: answer) }
         }
@@ -236,6 +261,7 @@ public actor MessageBus: CrewBus {
                         continue
                     }
                     if state.lastSeq == expected { state = scratch } else { try await catchUp() }
+                    snapshotIfDue()
                 }
                 for (submission, answer) in zip(group, answers) { submission.continuation.resume(with: answer) }
             } catch {
@@ -319,6 +345,7 @@ public actor MessageBus: CrewBus {
         let results = try await backend.appendPipelined(prepared)
         if results.allSatisfy({ $0 }) {
             if state.lastSeq == expected { state = scratch } else { try await catchUp() }
+            snapshotIfDue()
             return prepared.flatMap(\.events)
         }
         try await checkNotRewound(seen: state.lastSeq)

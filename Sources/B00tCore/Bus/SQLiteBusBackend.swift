@@ -8,7 +8,7 @@ import GRDB
 /// are serialized by SQLite (`BEGIN IMMEDIATE` + a check that the log still ends where the writer thinks),
 /// and readers notice other processes' commits by polling `PRAGMA data_version` (a sleep between polls,
 /// never a busy loop).
-public final class SQLiteBusBackend: InlineAppendingBackend, @unchecked Sendable {
+public final class SQLiteBusBackend: InlineAppendingBackend, SnapshotStoringBackend, @unchecked Sendable {
     public enum Synchronous: String, Sendable {
         /// WAL + NORMAL: a committed event survives any process crash (SIGKILL); a power cut may lose the
         /// last commits. The default.
@@ -56,6 +56,8 @@ public final class SQLiteBusBackend: InlineAppendingBackend, @unchecked Sendable
                     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                     -- Presence leases of processes writing this file directly (see PresenceLeases); not the log.
                     CREATE TABLE IF NOT EXISTS leases (agent TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_ms INTEGER NOT NULL);
+                    -- Folded states (see StoredSnapshot): opening the bus folds the newest usable one plus the tail.
+                    CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, data BLOB NOT NULL);
                     INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1');
                     """)
             }
@@ -127,6 +129,33 @@ public final class SQLiteBusBackend: InlineAppendingBackend, @unchecked Sendable
                 version = now
                 if (try? await lastSequence()).map({ $0 > seq }) == true { return }
             }
+        }
+    }
+
+    public func storedSnapshots(limit: Int) async throws -> [StoredSnapshot] {
+        do {
+            return try await pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT seq, data FROM snapshots ORDER BY seq DESC LIMIT ?", arguments: [max(0, limit)])
+                    .compactMap { row in
+                        guard let seq = UInt64(exactly: row["seq"] as Int64) else { return nil }
+                        return StoredSnapshot(seq: seq, bytes: row["data"] ?? Data())
+                    }
+            }
+        } catch {
+            throw BusError.storage("reading snapshots from \(path) failed: \(Self.describe(error))")
+        }
+    }
+
+    public func storeSnapshot(_ snapshot: StoredSnapshot, keep: Int) async throws {
+        guard let seq = Int64(exactly: snapshot.seq) else { return }
+        do {
+            try await pool.write { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO snapshots (seq, data) VALUES (?, ?)", arguments: [seq, snapshot.bytes])
+                try db.execute(sql: "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)",
+                               arguments: [max(1, keep)])
+            }
+        } catch {
+            throw BusError.storage("storing a snapshot in \(path) failed: \(Self.describe(error))")
         }
     }
 

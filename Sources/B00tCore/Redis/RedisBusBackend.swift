@@ -17,7 +17,7 @@ import Foundation
 /// Each use of a connection is serialized on a private queue (hiredis is blocking); subscribers park in
 /// `XREAD BLOCK` on their own connection and thread. After a Redis restart, commands reconnect with backoff; an
 /// append whose reply was lost is checked against the log before it is retried, so nothing is written twice.
-public final class RedisBusBackend: BusBackend, @unchecked Sendable {
+public final class RedisBusBackend: BusBackend, SnapshotStoringBackend, @unchecked Sendable {
     public let url: RedisURL
     let logKey: String
     let seqKey: String
@@ -148,6 +148,57 @@ public final class RedisBusBackend: BusBackend, @unchecked Sendable {
     }
 
     private var replaced: BusError { .logReplaced(store: url.description) }
+
+    // MARK: Snapshots — `b00t:{BUS}:snapshot:SEQ` each, indexed by the sorted set `b00t:{BUS}:snapshots`.
+
+    var snapshotIndexKey: String { "b00t:{\(url.bus)}:snapshots" }
+    var snapshotKeyPrefix: String { "b00t:{\(url.bus)}:snapshot:" }
+
+    /// Stores one snapshot and drops all but the newest ARGV[3], atomically (two writers cannot leave orphans).
+    /// The keys it derives share the bus's hash tag, so they live in one slot.
+    static let storeSnapshotScript = """
+    redis.call('SET', ARGV[4] .. ARGV[1], ARGV[2])
+    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1])
+    local old = redis.call('ZREVRANGE', KEYS[1], tonumber(ARGV[3]), -1)
+    for _, s in ipairs(old) do redis.call('DEL', ARGV[4] .. s); redis.call('ZREM', KEYS[1], s) end
+    return #old
+    """
+    private var storeSnapshotSHA: String?
+    /// The newest ARGV[1] snapshots as {seq, bytes, seq, bytes…}.
+    static let readSnapshotsScript = """
+    local out = {}
+    for _, s in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)) do
+      table.insert(out, s); table.insert(out, redis.call('GET', ARGV[2] .. s) or '')
+    end
+    return out
+    """
+    private var readSnapshotsSHA: String?
+
+    public func storedSnapshots(limit: Int) async throws -> [StoredSnapshot] {
+        guard limit > 0 else { return [] }
+        let args = ["1", snapshotIndexKey, String(limit), snapshotKeyPrefix].map { Array($0.utf8) }
+        return try await withConnection { connection in
+            switch try self.evaluate(Self.readSnapshotsScript, sha: &self.readSnapshotsSHA, args, on: connection) {
+            case .array(let parts):
+                return stride(from: 0, to: parts.count - 1, by: 2).compactMap { i -> StoredSnapshot? in
+                    guard let seq = parts[i].text.flatMap({ UInt64($0) }), case .string(let bytes) = parts[i + 1] else { return nil }
+                    return StoredSnapshot(seq: seq, bytes: Data(bytes))
+                }
+            case .error(let e): throw self.explain(e, doing: "reading snapshots")
+            default: return []
+            }
+        }
+    }
+
+    public func storeSnapshot(_ snapshot: StoredSnapshot, keep: Int) async throws {
+        let args = [Array("1".utf8), Array(snapshotIndexKey.utf8), Array(String(snapshot.seq).utf8), Array(snapshot.bytes),
+                    Array(String(max(1, keep)).utf8), Array(snapshotKeyPrefix.utf8)]
+        try await withConnection { connection in
+            if case .error(let e) = try self.evaluate(Self.storeSnapshotScript, sha: &self.storeSnapshotSHA, args, on: connection) {
+                throw self.explain(e, doing: "storing a snapshot")
+            }
+        }
+    }
 
     private var scriptSHA: String?
 

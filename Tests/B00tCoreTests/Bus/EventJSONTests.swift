@@ -46,6 +46,6 @@ import Testing
             #expect(decoded == event, "\(event.body.kind)")
             #expect(try JSONSerialization.jsonObject(with: Data(EventJSON.encode(event))) is [String: Any])
         }
-        #expect(kinds.count == 29)
+        #expect(kinds.count == 33)
     }
 }
