@@ -47,17 +47,60 @@ enum BusBenchmark {
         return Double(total) / seconds
     }
 
-    /// Opening a bus over an existing 100k-event SQLite log and folding it, in ms.
+    /// Opening a bus over an existing 100k-event SQLite log and folding all of it (no snapshot), in ms.
     static func recoverMs(path: String) async throws -> Double {
         var samples: [Double] = []
         for _ in 0..<3 {
             let start = DispatchTime.now().uptimeNanoseconds
-            let bus = try await MessageBus(backend: try SQLiteBusBackend(path: path))
+            let bus = try await MessageBus(backend: try SQLiteBusBackend(path: path), snapshots: .never)
             let seq = await bus.state.lastSeq
             precondition(seq >= 100_000)
             samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
         return median(samples)
+    }
+
+    /// Opening a 1,000,000-event SQLite bus (a crew's history: chat, 100 agents, an ahoy and a proposal every
+    /// 1,000 events): as a process finds it after a crash (the last background snapshot and a tail just short of
+    /// the next one), after a clean stop (snapshot, no tail), and by folding the whole log (the old way), in ms.
+    static func openFigures(dir: String) async throws -> [String: Double] {
+        let path = dir + "/million.sqlite"
+        let writer = try await MessageBus(backend: try SQLiteBusBackend(path: path))
+        try await writer.submit((0..<100).map { .register(agent: BusAgent(id: "agent-\($0)", skills: ["rust": 0.6])) })
+        var written = 100
+        while written < 1_000_000 {
+            var batch = commands(999, from: "agent-\(written % 100)")
+            batch.append(written % 2_000 < 1_000
+                ? .postAhoy(from: "agent-1", role: "dev", description: "job \(written)", requiredSkills: ["rust"], budget: 10, replyBy: nil)
+                : .propose(from: "agent-2", text: "plan \(written)", crew: nil, threshold: nil, quorum: nil))
+            written += try await writer.submit(batch).count
+        }
+        await writer.waitForSnapshot()
+        // The worst case short of the next snapshot: a tail just under the interval, as a crash would leave it.
+        try await writer.submit(commands(Int(SnapshotPolicy.standard.every) - 1, from: "agent-7"))
+        func openMs(_ policy: SnapshotPolicy) async throws -> (ms: Double, tail: UInt64) {
+            var samples: [Double] = [], tail: UInt64 = 0
+            for _ in 0..<(policy.load ? 5 : 1) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let bus = try await MessageBus(backend: try SQLiteBusBackend(path: path), snapshots: SnapshotPolicy(every: 0, load: policy.load))
+                samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                let recovery = await bus.recovery
+                let last = await bus.state.lastSeq
+                precondition(last >= 1_000_000 && recovery.rejected.isEmpty, "\(recovery)")
+                tail = recovery.tailEvents
+            }
+            return (median(samples), tail)
+        }
+        var figures: [String: Double] = [:]
+        let afterCrash = try await openMs(.standard)
+        figures["bus_open_ms_1m"] = afterCrash.ms
+        figures["bus_open_1m_tail_events"] = Double(afterCrash.tail)
+        try await writer.saveSnapshot()
+        figures["bus_open_ms_1m_clean"] = try await openMs(.standard).ms
+        let fullFold = try await openMs(.never).ms
+        figures["bus_open_ms_1m_full_fold"] = fullFold
+        figures["bus_open_1m_vs_full_fold"] = afterCrash.ms / fullFold
+        return figures
     }
 
     static func run() async throws -> [String: Double] {
@@ -85,6 +128,7 @@ enum BusBenchmark {
         figures["bus_append_per_s_sqlite_8_submitters"] = try await concurrentRate(
             backend: try SQLiteBusBackend(path: dir + "/eight.sqlite", synchronous: .normal), submitters: 8, total: 40_000)
         figures["bus_recover_ms_per_100k"] = try await recoverMs(path: dir + "/normal.sqlite")
+        figures.merge(try await openFigures(dir: dir)) { $1 }
         return figures
     }
 }

@@ -3,14 +3,16 @@ import Foundation
 /// When a bus stores snapshots of its folded state in the backend. Opening a bus then costs the snapshot plus
 /// the events after it, however long the history is.
 public struct SnapshotPolicy: Sendable, Equatable {
-    /// Store one after this many new events (0: never store, e.g. a read-only tool).
+    /// Store one after at least this many new events (0: never store, e.g. a read-only tool). A large state
+    /// stretches the interval (one event per 100 bytes of the last snapshot), so storing snapshots costs at
+    /// most ~100 bytes of encoding per event however big the crew's state grows.
     public var every: UInt64
     /// Snapshots kept in the store (the newest first; an older one is the fallback for a damaged newest).
     public var keep: Int
     /// Start from the newest usable stored snapshot when opening.
     public var load: Bool
 
-    public init(every: UInt64 = 10_000, keep: Int = 2, load: Bool = true) {
+    public init(every: UInt64 = 2_000, keep: Int = 2, load: Bool = true) {
         self.every = every
         self.keep = max(1, keep)
         self.load = load
@@ -57,35 +59,39 @@ extension MessageBus {
     /// (or at once with `force`). Encoding and storing happen off the actor: appends go on meanwhile.
     func snapshotIfDue(force: Bool = false) {
         guard snapshotPolicy.every > 0, snapshotTask == nil, let store = backend as? any SnapshotStoringBackend else { return }
-        guard force ? state.lastSeq > 0 : state.lastSeq >= lastSnapshotSeq &+ snapshotPolicy.every else { return }
+        let interval = max(snapshotPolicy.every, lastSnapshotBytes / 100)
+        guard force ? state.lastSeq > 0 : state.lastSeq >= lastSnapshotSeq &+ interval else { return }
         let folded = state
         let keep = snapshotPolicy.keep
         snapshotTask = Task.detached(priority: .utility) { [weak self] in
-            let error = await Self.store(folded, in: store, keep: keep)
-            await self?.snapshotFinished(at: folded.lastSeq, error: error)
+            let (bytes, error) = await Self.store(folded, in: store, keep: keep)
+            await self?.snapshotFinished(at: folded.lastSeq, bytes: bytes, error: error)
         }
     }
 
-    private func snapshotFinished(at seq: UInt64, error: String?) {
+    private func snapshotFinished(at seq: UInt64, bytes: UInt64, error: String?) {
         snapshotTask = nil
         snapshotError = error
+        if error == nil { lastSnapshotBytes = bytes }
         // Even after a failure: try again after another `every` events, not on every append.
         lastSnapshotSeq = max(lastSnapshotSeq, seq)
         // Appends that came while it was written may already be due for the next one.
         if error == nil { snapshotIfDue() }
     }
 
-    /// Encodes `state` (anchored to its last event, read back from the store) and stores it. Returns why it failed.
-    private static func store(_ state: BusState, in store: any SnapshotStoringBackend, keep: Int) async -> String? {
+    /// Encodes `state` (anchored to its last event, read back from the store) and stores it. Returns its size,
+    /// or why it failed.
+    private static func store(_ state: BusState, in store: any SnapshotStoringBackend, keep: Int) async -> (UInt64, String?) {
         do {
             let anchor = state.lastSeq == 0 ? nil : try await store.read(after: state.lastSeq - 1, limit: 1).first
             guard state.lastSeq == 0 || anchor?.seq == state.lastSeq else {
-                return "event \(state.lastSeq) is not in \(store.label)"
+                return (0, "event \(state.lastSeq) is not in \(store.label)")
             }
-            try await store.storeSnapshot(try StoredSnapshot.encode(state, anchorEvent: anchor), keep: keep)
-            return nil
+            let snapshot = try StoredSnapshot.encode(state, anchorEvent: anchor)
+            try await store.storeSnapshot(snapshot, keep: keep)
+            return (UInt64(snapshot.bytes.count), nil)
         } catch {
-            return "snapshot at event \(state.lastSeq) not stored: \(error)"
+            return (0, "snapshot at event \(state.lastSeq) not stored: \(error)")
         }
     }
 
@@ -97,7 +103,7 @@ extension MessageBus {
         try await catchUp()
         guard state.lastSeq > lastSnapshotSeq || snapshotError != nil else { return }
         let folded = state
-        if let error = await Self.store(folded, in: store, keep: snapshotPolicy.keep) {
+        if case (_, let error?) = await Self.store(folded, in: store, keep: snapshotPolicy.keep) {
             snapshotError = error
             throw BusError.storage(error)
         }

@@ -20,6 +20,7 @@ public actor MessageBus: CrewBus {
     let snapshotPolicy: SnapshotPolicy
     /// The newest snapshot this bus stored or started from, and the one being written.
     var lastSnapshotSeq: UInt64 = 0
+    var lastSnapshotBytes: UInt64 = 0
     var snapshotTask: Task<Void, Never>?
     /// The last snapshot that could not be stored, for diagnostics (`nil` once one is stored again).
     public internal(set) var snapshotError: String?
