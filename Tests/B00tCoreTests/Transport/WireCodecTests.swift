@@ -168,3 +168,60 @@ extension BusCommand: CustomTestStringConvertible {
         state.closeAll()
     }
 }
+
+/// The flat-reply scanner must read every line exactly as the full decoder does, or leave it to the decoder.
+@Suite struct FlatReplyScannerTests {
+    static func full(_ line: String) -> WireReply? { try? WireProtocol.decoder.decode(WireReply.self, from: Data(line.utf8)) }
+    static func flat(_ line: String) -> WireReply? { Array(line.utf8).withUnsafeBufferPointer { FlatReplyScanner.scan($0) } }
+
+    static func same(_ a: WireReply, _ b: WireReply) -> Bool {
+        a.id == b.id && a.ok == b.ok && a.op == b.op && a.code == b.code && a.error == b.error && a.count == b.count
+            && a.firstSeq == b.firstSeq && a.lastSeq == b.lastSeq && a.fromSeq == b.fromSeq && a.agent == b.agent
+            && a.events == nil && a.state == nil && a.busError == nil
+    }
+
+    @Test func serverRepliesTakeTheFastPathAndAgree() throws {
+        let lines = [
+            WireProtocol.ok(.number(7), op: "ping"),
+            WireProtocol.ok(.string("req-1"), op: "hello", extra: "\"agent\":\"alpha\",\"last_seq\":42"),
+            WireProtocol.ok(.none, op: "batch", extra: "\"count\":3,\"first_seq\":10,\"last_seq\":12"),
+            WireProtocol.error(.number(9), "no such ahoy", code: "not_found"),
+            "{\"v\":1,\"id\":-3,\"ok\":false,\"op\":null,\"unknown\":true}",
+            " { \"id\" : 1 , \"ok\" : true } \n",
+        ]
+        for line in lines {
+            let fast = try #require(Self.flat(line), "fast path refused \(line)")
+            let slow = try #require(Self.full(line), "decoder refused \(line)")
+            #expect(Self.same(fast, slow), "\(line)")
+        }
+    }
+
+    @Test func anythingElseGoesToTheDecoder() {
+        for line in ["{\"id\":1,\"ok\":true,\"events\":[]}", "{\"id\":1.5,\"ok\":true}", "{\"id\":1,\"error\":\"a\\nb\"}",
+                     "{\"id\":99999999999999999999,\"ok\":true}", "{\"id\":1,\"ok\":1}", "{\"id\":1,\"id\":2}",
+                     "{\"id\":1,\"last_seq\":-1}", "{\"id\":1,\"ok\":true}x", "{\"id\":1,", "", "[1]", "{\"id\":1e3}",
+                     "{\"id\":tru}", "{\"op\":\"\u{1}\"}"] {
+            #expect(Self.flat(line) == nil, "\(line)")
+        }
+    }
+
+    /// Random flat objects: whenever the scanner answers, the decoder answers the same.
+    @Test func randomLinesAgreeWithTheDecoder() {
+        var rng = SplitMix(seed: 42)
+        let keys = ["id", "ok", "op", "code", "error", "count", "first_seq", "last_seq", "from_seq", "agent", "v", "x"]
+        let values = ["1", "-1", "0", "true", "false", "null", "\"a\"", "\"\"", "\"ü ✓\"", "18446744073709551615",
+                      "9223372036854775807", "-9223372036854775808", "2.5", "\"a\\\"b\"", "{}", "[]"]
+        var agreed = 0
+        for _ in 0..<5_000 {
+            let fields = (0..<Int(rng.next() % 6)).map { _ in
+                "\"\(keys[Int(rng.next() % UInt64(keys.count))])\":\(values[Int(rng.next() % UInt64(values.count))])"
+            }
+            let line = "{" + fields.joined(separator: ",") + "}"
+            guard let fast = Self.flat(line) else { continue }
+            guard let slow = Self.full(line) else { Issue.record("the scanner read what the decoder refuses: \(line)"); continue }
+            #expect(Self.same(fast, slow), "\(line)")
+            agreed += 1
+        }
+        #expect(agreed > 500)
+    }
+}
