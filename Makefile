@@ -1,6 +1,6 @@
 # b00t — two commands: `make run` and `make test`. Everything else is a step they call.
 SHELL := /bin/bash
-DEBIAN_PACKAGES := libedit-dev libhiredis-dev libncurses-dev libsqlite3-dev redis-server tmux socat libopenblas-dev
+DEBIAN_PACKAGES := libedit-dev libhiredis-dev libncurses-dev libsqlite3-dev redis-server tmux socat libopenblas-dev prometheus
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 

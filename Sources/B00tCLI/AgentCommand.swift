@@ -1,6 +1,7 @@
 import ArgumentParser
 import B00tCore
 import Foundation
+import Logging
 
 struct AgentGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,8 +19,12 @@ struct AgentRun: AsyncParsableCommand {
     @Option(help: "Policy TOML file (vote, apply_threshold, accept_handshakes, teach_method, mutations).") var policy: String?
     @Option(help: "Role.") var role: String?
     @Option(help: "The bus: socket (the daemon, default), sqlite[:PATH], memory or redis://host:port/db (also $B00T_BUS_URL).") var bus: String?
+    @OptionGroup var metrics: MetricsOptions
 
     func run() async throws {
+        do { try B00tLog.start() } catch { throw ValidationError(error.description) }
+        let listen = try metrics.address()
+        if listen != nil { B00tMetrics.enable() }
         var profile = BusAgent(id: id ?? "")
         var agentPolicy = AgentPolicy()
         do {
@@ -40,16 +45,15 @@ struct AgentRun: AsyncParsableCommand {
         guard !profile.id.isEmpty else { throw ValidationError("give --id or --datum") }
         do { try BusState.checkName(profile.id, what: "--id") } catch { throw ValidationError(error.description) }
 
-        let agentID = profile.id
-        let log: @Sendable (String) -> Void = { line in
-            // Log lines quote what others said on the bus (pitches, reasons): escaped before they reach a terminal.
-            FileHandle.standardOutput.write(Data("[\(BusEventFormatter.clock(Date()))] \(agentID): \(TerminalText.line(line))\n".utf8))
-        }
+        // Records quote what others said on the bus (pitches, reasons): the log format escapes control characters.
+        let logger = { var made = B00tLog.logger("agent"); made[metadataKey: "agent"] = .string(profile.id); return made }()
+        let log: @Sendable (String) -> Void = { [logger] line in logger.info("\(line)") }
         let crewBus = try await connectBus(agent: profile.id, url: bus)
+        let metricsEndpoint = try await metrics.serve(at: listen, logger: logger)
         if let remote = crewBus as? RemoteBus {
             await remote.observeConnection { connection in
                 switch connection {
-                case .reconnecting: log("bus connection lost; reconnecting…")
+                case .reconnecting: logger.warning("bus connection lost; reconnecting…", metadata: ["code": "disconnected"])
                 case .connected: log("reconnected to the bus; resuming from the last event seen")
                 case .closed, .daemonStopped: break
                 }
@@ -57,7 +61,7 @@ struct AgentRun: AsyncParsableCommand {
         }
         // Agents also apply datum mutations whose vote passed (those on this machine's search path).
         let runner = AgentRunner(bus: crewBus, profile: profile, policy: agentPolicy,
-                                 mutationApplier: mutationApplier(bus: crewBus, options: datums), log: log)
+                                 mutationApplier: mutationApplier(bus: crewBus, options: datums), logger: logger)
         let work = Task { try await runner.run() }
         let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
         let waiter = Task {
@@ -72,11 +76,13 @@ struct AgentRun: AsyncParsableCommand {
         } catch let error as BusError {
             waiter.cancel()
             await runner.finish(reason: "stopped: \(error.code)")
+            await metricsEndpoint?.stop()
             throw CLIError(error.description)
         }
         waiter.cancel()
         await runner.finish()
         if let remote = crewBus as? RemoteBus { await remote.close() }
+        await metricsEndpoint?.stop()
         log("stopped")
     }
 

@@ -8,6 +8,9 @@ struct B00t: AsyncParsableCommand {
     /// a readable message (Foundation's file errors with their path, not `NSCocoaErrorDomain Code=…`), escaped
     /// for the terminal, exit 1 — so no command wraps errors itself.
     static func main() async {
+        // Every swift-log logger (libraries' too) goes through b00t's handler: silent until a long-running
+        // command turns logging on, and never onto stdout (the MCP server's stream).
+        B00tLog.bootstrapSwiftLog()
         var command: any ParsableCommand
         do {
             command = try parseAsRoot()
@@ -40,6 +43,6 @@ struct B00t: AsyncParsableCommand {
         commandName: "b00t",
         abstract: "Datums, self-starting services and a crew message bus for developers and AI agents.",
         version: "b00t \(B00tVersion.current)",
-        subcommands: [DatumCommand.self, Up.self, Ps.self, Stop.self, Restart.self, Logs.self, BusGroup.self, AgentGroup.self, Replay.self, GrokGroup.self, Lfmf.self, Advice.self, LearnTopic.self, McpGroup.self]
+        subcommands: [DatumCommand.self, Up.self, Ps.self, Stop.self, Restart.self, Logs.self, BusGroup.self, AgentGroup.self, Replay.self, GrokGroup.self, Lfmf.self, Advice.self, LearnTopic.self, McpGroup.self, ServiceLog.self]
     )
 }

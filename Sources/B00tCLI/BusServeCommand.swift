@@ -14,8 +14,13 @@ struct BusServe: AsyncParsableCommand {
     @Option(help: "SQLite file (default <state dir>/bus.sqlite).") var db: String?
     @Option(help: "Messages per second per connection (0 = unlimited).") var rate = 200.0
     @Option(help: "Burst allowed above the rate.") var burst = 400.0
+    @OptionGroup var metrics: MetricsOptions
 
     func run() async throws {
+        do { try B00tLog.start() } catch { throw ValidationError(error.description) }
+        let logger = B00tLog.logger("bus")
+        let listen = try metrics.address()
+        if listen != nil { B00tMetrics.enable() }  // before the bus and server make their metrics
         let paths = B00tPaths.standard()
         var endpoint: BusEndpoint
         do { endpoint = try BusEndpoint.standard(paths: paths) } catch { throw CLIError(error.description) }
@@ -30,16 +35,21 @@ struct BusServe: AsyncParsableCommand {
         let bus = try await MessageBus(backend: backend)
         let server = BusServer(bus: bus, endpoint: endpoint, limits: .init(rate: rate, burst: burst))
         do { try await server.start() } catch let error as BusServerError { throw CLIError(error.description) }
-        FileHandle.standardError.write(Data("b00t bus: serving \(backend.label) on \(endpoint.socketPath)\(endpoint.token == nil ? "" : " (token required)")\n".utf8))
-        FileHandle.standardError.write(Data("b00t bus: \(await bus.recovery)\n".utf8))
+        let endpointMetrics = try await metrics.serve(at: listen, logger: logger)
+        let (opened, recovery) = (await bus.state.lastSeq, await bus.recovery)
+        logger.info("serving \(backend.label) on \(endpoint.socketPath)\(endpoint.token == nil ? "" : " (token required)")",
+                    metadata: ["seq": .stringConvertible(opened)])
+        logger.info("\(recovery)")
         let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
         await stop.wait()
         await server.shutdown()
+        await endpointMetrics?.stop()
         // The next start folds nothing (a clean stop's snapshot is the whole state).
         do { try await bus.saveSnapshot() } catch {
-            FileHandle.standardError.write(Data("b00t bus: \(error)\n".utf8))
+            logger.error("could not store the shutdown snapshot: \(error)", metadata: ["code": "snapshot"])
         }
-        FileHandle.standardError.write(Data("b00t bus: stopped\n".utf8))
+        let closedAt = await bus.state.lastSeq
+        logger.info("stopped", metadata: ["seq": .stringConvertible(closedAt)])
     }
 }
 

@@ -22,7 +22,13 @@ struct McpServe: AsyncParsableCommand {
     @Option(help: ArgumentHelp("stdio implementation: b00t (blocking reads, the default) or sdk (the SDK's StdioTransport; for the bench).", visibility: .hidden))
     var stdio = "b00t"
 
+    @OptionGroup var metrics: MetricsOptions
+
     func run() async throws {
+        // Logs go to stderr (stdout is the MCP stream).
+        do { try B00tLog.start() } catch { throw ValidationError(error.description) }
+        let listen = try metrics.address()
+        if listen != nil { B00tMetrics.enable() }
         var profile = BusAgent(id: "", role: "assistant")
         do {
             if let datum {
@@ -41,10 +47,10 @@ struct McpServe: AsyncParsableCommand {
         profile.autoAcceptHandshakes = autoAcceptHandshakes
         guard stdio == "b00t" || stdio == "sdk" else { throw ValidationError("--stdio must be b00t or sdk") }
 
-        let note: @Sendable (String) -> Void = { line in
-            FileHandle.standardError.write(Data("b00t mcp: \(TerminalText.line(line))\n".utf8))
-        }
+        let logger = { var made = B00tLog.logger("mcp"); made[metadataKey: "agent"] = .string(profile.id); return made }()
+        let note: @Sendable (String) -> Void = { [logger] line in logger.info("\(line)") }
         let crewBus = try await connectBus(agent: profile.id, url: bus)
+        let metricsEndpoint = try await metrics.serve(at: listen, logger: logger)
         // On a direct backend nobody hosts our connection: a presence lease says we are here (and refuses a second
         // process with our id); on the socket the daemon does it.
         let heartbeat = PresenceHeartbeat(bus: crewBus)
@@ -79,6 +85,7 @@ struct McpServe: AsyncParsableCommand {
         await done.wait()
         await server.stop()
         await heartbeat?.stop(reason: "mcp client closed")
+        await metricsEndpoint?.stop()
         if let remote = crewBus as? RemoteBus { await remote.close() }
     }
 }

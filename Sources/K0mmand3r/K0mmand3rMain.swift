@@ -25,6 +25,9 @@ struct K0mmand3rMain: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Libraries' swift-log loggers go through b00t's handler, which stays silent here: nothing may write
+        // over the screen.
+        B00tLog.bootstrapSwiftLog()
         let me = agent ?? Session.defaultAgent()
         let choice: BusURL
         // Default: the daemon for people (one writer, presence, pushed events), a throwaway bus for replays.

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// The behaviour of `b00t agent run`: registers, then answers what happens on the bus according to its
 /// policy — handshakes, ahoys that match its skills, votes, requests to teach — and logs each decision.
@@ -6,22 +7,33 @@ public actor AgentRunner {
     public let profile: BusAgent
     public let policy: AgentPolicy
     let bus: any CrewBus
-    let log: @Sendable (String) -> Void
+    /// Each decision, one record (component `agent`, field `agent`; `seq` of the event it answers, `code` of
+    /// a refusal).
+    let logger: Logger
     /// Presence for a direct backend (nil on the socket, where the daemon keeps it).
     let heartbeat: PresenceHeartbeat?
     /// Applies datum mutations whose vote passed (and reviews them, with `mutations = "review"`); nil: leaves them
     /// to others.
     let mutationApplier: MutationApplier?
 
+    /// Logs each decision as a message alone (tests, embedding): the closure gets the text.
     public init(bus: any CrewBus, profile: BusAgent, policy: AgentPolicy, mutationApplier: MutationApplier? = nil,
                 log: @escaping @Sendable (String) -> Void) {
+        self.init(bus: bus, profile: profile, policy: policy, mutationApplier: mutationApplier,
+                  logger: Logger(label: "agent") { _ in CallbackLogHandler { _, message, _ in log(message) } })
+    }
+
+    public init(bus: any CrewBus, profile: BusAgent, policy: AgentPolicy, mutationApplier: MutationApplier? = nil,
+                logger: Logger) {
         self.mutationApplier = mutationApplier
         var me = profile
         me.autoAcceptHandshakes = false  // this process answers its own handshakes
         self.profile = me
         self.policy = policy
         self.bus = bus
-        self.log = log
+        var logger = logger
+        logger[metadataKey: "agent"] = .string(profile.id)
+        self.logger = logger
         self.heartbeat = PresenceHeartbeat(bus: bus)
     }
 
@@ -53,19 +65,32 @@ public actor AgentRunner {
         if let mutationApplier {
             for outcome in await mutationApplier.settle(as: id) where !outcome.isSkip { log(outcome.line) }
         }
-        let log = self.log
+        let logger = self.logger
         let events = bus.follow(after: state.lastSeq) { trouble in
             switch trouble {
             case .retrying(let why, let attempt) where attempt == 1 || attempt % 10 == 0:
-                log("bus unreachable (\(why)); retrying, will resume from the last event seen")
-            case .recovered: log("bus reachable again; resuming")
+                logger.warning("bus unreachable (\(why)); retrying, will resume from the last event seen",
+                               metadata: ["code": "unreachable", "attempt": .stringConvertible(attempt)])
+            case .recovered: logger.info("bus reachable again; resuming")
             default: break
             }
         }
         for try await event in events {
             try Task.checkCancellation()
+            currentSeq = event.seq
             await react(to: event)
+            currentSeq = nil
         }
+    }
+
+    /// The event being answered, for the `seq` field of what that leads to.
+    private var currentSeq: UInt64?
+
+    /// One record; `seq` is the event this answers (when answering one).
+    func log(_ message: String, _ level: Logger.Level = .info, _ metadata: Logger.Metadata = [:]) {
+        var fields = metadata
+        if let currentSeq, fields["seq"] == nil { fields["seq"] = .stringConvertible(currentSeq) }
+        logger.log(level: level, "\(message)", metadata: fields)
     }
 
     func react(to event: BusEvent) async {
@@ -188,7 +213,8 @@ public actor AgentRunner {
             try await action()
             log(what)
         } catch {
-            log("could not: \(what): \(error)")
+            let code = (error as? BusError)?.code ?? "internal"
+            log("could not: \(what): \(error)", .warning, ["code": .string(code)])
         }
     }
 }

@@ -58,6 +58,7 @@ extension MessageBus {
     /// Starts storing a snapshot in the background when `every` new events have been folded since the last one
     /// (or at once with `force`). Encoding and storing happen off the actor: appends go on meanwhile.
     func snapshotIfDue(force: Bool = false) {
+        metrics.snapshot(lastSeq: state.lastSeq, snapshotSeq: lastSnapshotSeq)
         guard snapshotPolicy.every > 0, snapshotTask == nil, let store = backend as? any SnapshotStoringBackend else { return }
         let interval = max(snapshotPolicy.every, lastSnapshotBytes / 100)
         guard force ? state.lastSeq > 0 : state.lastSeq >= lastSnapshotSeq &+ interval else { return }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 
 /// The crew bus: validates commands against the folded state and appends the resulting events to a
@@ -26,12 +27,17 @@ public actor MessageBus: CrewBus {
     public internal(set) var snapshotError: String?
     /// How this bus reached its state when it opened.
     public internal(set) var recovery = BusRecovery()
+    /// Appends by kind, append latency, refusals by code, snapshot age (no-ops unless the process enabled a
+    /// metrics backend before opening the bus).
+    var metrics: BusMetrics
 
     /// Opens a bus over `backend`, folding its log: after `snapshot` when given, else after the newest usable
     /// snapshot the backend stores (a damaged one is skipped and reported in `recovery`).
     public init(backend: any BusBackend = MemoryBusBackend(), snapshot: BusState? = nil,
-                snapshots: SnapshotPolicy = .standard, clock: @escaping @Sendable () -> Date = { Date() }) async throws {
+                snapshots: SnapshotPolicy = .standard, clock: @escaping @Sendable () -> Date = { Date() },
+                metrics factory: (any MetricsFactory)? = nil) async throws {
         self.backend = backend
+        self.metrics = BusMetrics(backendLabel: backend.label, factory: factory ?? MetricsSystem.factory)
         self.state = snapshot ?? BusState()
         self.now = clock
         self.snapshotPolicy = snapshots
@@ -104,11 +110,22 @@ public actor MessageBus: CrewBus {
     /// commit): each caller still gets its own events or its own refusal, validated in arrival order.
     @discardableResult
     public func submit(_ commands: [BusCommand]) async throws -> [BusEvent] {
+        do {
+            return try await submitCounted(commands)
+        } catch {
+            metrics.refused(error)
+            throw error
+        }
+    }
+
+    /// `submit` itself; appends are counted where they land, refusals by the caller above.
+    private func submitCounted(_ commands: [BusCommand]) async throws -> [BusEvent] {
         if let rewound { throw rewound }
         if !committing, queue.isEmpty, let inline = backend as? any InlineAppendingBackend {
             while true {
                 var events: [BusEvent] = []
                 var after = state
+                let began = ContinuousClock.now
                 let outcome = try noting {
                     try inline.appendLocked(after: state.lastSeq, maxTail: Self.tailUnderLock) { tail in
                         try foldTail(tail)
@@ -120,6 +137,7 @@ public actor MessageBus: CrewBus {
                 switch outcome {
                 case .done:
                     state = after  // only once the events are in the store
+                    metrics.appended(events, took: ContinuousClock.now - began)
                     snapshotIfDue()
                     return events
                 case .behind: try await catchUp()
@@ -220,18 +238,22 @@ public actor MessageBus: CrewBus {
     private func commitLocked(_ group: [Submission], on inline: any InlineAppendingBackend) throws -> LockedAppendOutcome {
         if let rewound { throw rewound }
         var answers: [Result<[BusEvent], Error>] = []
+        var appended: [BusEvent] = []
         var after = state
+        let began = ContinuousClock.now
         let outcome = try noting {
             try inline.appendLocked(after: state.lastSeq, maxTail: Self.tailUnderLock) { tail in
                 try foldTail(tail)
                 after = state
                 let validated = Self.validate(group, on: &after, at: BusTime.quantize(now()))
                 answers = validated.answers
+                appended = validated.events
                 return validated.events
             }
         }
         if outcome == .done {
             state = after
+            metrics.appended(appended, took: ContinuousClock.now - began)
             snapshotIfDue()
             waitedTransactions += 1
             for (submission, answer) in zip(group, answers) { submission.continuation.resume(with: answer) }
@@ -256,11 +278,13 @@ public actor MessageBus: CrewBus {
             do {
                 if refused, try await isBehind(expected) { continue }
                 if !all.isEmpty {
+                    let began = ContinuousClock.now
                     guard try await backend.append(all, expectedLastSeq: expected) else {
                         try await checkNotRewound(seen: state.lastSeq)
                         try await catchUp()
                         continue
                     }
+                    metrics.appended(all, took: ContinuousClock.now - began)
                     if state.lastSeq == expected { state = scratch } else { try await catchUp() }
                     snapshotIfDue()
                 }
@@ -343,7 +367,12 @@ public actor MessageBus: CrewBus {
             if try await isBehind(expected) { return try await submitPipelined(batches) }
             throw error
         }
+        let began = ContinuousClock.now
         let results = try await backend.appendPipelined(prepared)
+        let took = ContinuousClock.now - began
+        for (index, ok) in results.enumerated() where ok && index < prepared.count {
+            metrics.appended(prepared[index].events, took: index == 0 ? took : nil)
+        }
         if results.allSatisfy({ $0 }) {
             if state.lastSeq == expected { state = scratch } else { try await catchUp() }
             snapshotIfDue()

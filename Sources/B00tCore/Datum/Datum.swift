@@ -31,6 +31,9 @@ public struct Datum: Hashable, Sendable, Codable {
     /// How long `up`, `stop` and `restart` wait for another b00t that holds this datum's lock before giving
     /// up (`lock_timeout_ms`); nil means the health wait budget plus 30 s (see `Orchestrator.lockTimeout`).
     public var lockTimeoutMs: Int?
+    /// Where the service serves Prometheus metrics (`metrics = "127.0.0.1:9464"`): handed to it as
+    /// `B00T_METRICS_LISTEN` (b00t's own daemons read it as `--metrics`).
+    public var metrics: String?
     /// `[b00t.self_mutate]`: what the crew may change through mutation proposals (nil: nothing).
     public var selfMutate: SelfMutateSpec? = nil
     /// `[b00t.scripts]`: named bash scripts whose changes to this file become mutation proposals.
@@ -78,6 +81,6 @@ public struct Datum: Hashable, Sendable, Codable {
         case name, type, hint, desires, category, install, usage, learn, learnSpec = "learn_spec"
         case dependsOn = "depends_on", members, env, dockerImage = "docker_image", dockerArgs = "docker_args"
         case ports, command, args, workingDir = "working_dir", healthCheck = "health_check", resources, agent
-        case lockTimeoutMs = "lock_timeout_ms", source, mcp, selfMutate = "self_mutate", scripts
+        case lockTimeoutMs = "lock_timeout_ms", metrics, source, mcp, selfMutate = "self_mutate", scripts
     }
 }

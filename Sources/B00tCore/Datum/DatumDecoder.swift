@@ -8,12 +8,12 @@ public enum DatumDecoder {
         "name", "type", "hint", "desires", "category", "install", "usage", "learn", "depends_on", "members", "env",
         "docker_image", "image", "docker_args", "ports", "command", "args", "working_dir", "health_check",
         "resources", "role", "skills", "personality", "policy", "model", "agent", "lock_timeout_ms", "mcp",
-        "self_mutate", "scripts",
+        "self_mutate", "scripts", "metrics",
     ]
     static let healthKeys = [
         "http_url", "tcp", "unix", "exec", "expected_status", "interval_ms", "timeout_ms", "retry_count", "start_period_ms",
     ]
-    static let resourceKeys = ["memory_limit", "cpu_limit", "restart_policy"]
+    static let resourceKeys = ["memory_limit", "cpu_limit", "restart_policy", "log_max_bytes", "log_keep"]
     static let agentKeys = [
         "skills", "role", "personality", "model", "ipc", "crew", "inherits", "policy", "bouncer",
     ]
@@ -114,6 +114,13 @@ public enum DatumDecoder {
         if let health = t.subtable("health_check") { datum.healthCheck = decodeHealth(health, context: context) }
         if let resources = t.subtable("resources") { datum.resources = decodeResources(resources, context: context) }
         datum.lockTimeoutMs = integer(t, "lock_timeout_ms", in: Datum.lockTimeoutRange)
+        if let listen = t.string("metrics") {
+            do {
+                datum.metrics = try MetricsAddress.parse(listen).description
+            } catch {
+                t.report("metrics", error.description, hint: "the service serves GET /metrics there; write it like \"127.0.0.1:9464\"")
+            }
+        }
         datum.agent = decodeAgent(t, context: context)
         datum.mcp = decodeMCP(t, type: resolvedType, context: context)
         datum.selfMutate = decodeSelfMutate(t, context: context)
@@ -295,6 +302,22 @@ public enum DatumDecoder {
                                hint: "one of: " + RestartPolicy.allCases.map(\.rawValue).joined(separator: ", "))
             }
         }
+        if let value = t.raw("log_max_bytes") {
+            let range = Resources.logMaxBytesRange
+            let bytes: Int? = switch value {
+            case .int(let i): i
+            case .string(let text): Resources.byteSize(text)
+            default: nil
+            }
+            if let bytes, range.contains(bytes) {
+                resources.logMaxBytes = bytes
+            } else if bytes == nil {
+                t.typeError("log_max_bytes", expected: "a size in bytes (10485760) or with a unit (\"10MB\", \"512K\")", found: value)
+            } else {
+                t.report("log_max_bytes", "\(value) is out of range", hint: "use 64K to 1T (\(range.lowerBound)–\(range.upperBound) bytes)")
+            }
+        }
+        resources.logKeep = integer(t, "log_keep", in: Resources.logKeepRange)
         t.finish(known: resourceKeys)
         return resources
     }

@@ -14,6 +14,7 @@ public final class Orchestrator: Sendable {
     let observer: (@Sendable (OrchestratorEvent) -> Void)?
     /// How long `stop` waits after SIGTERM before SIGKILL.
     public let grace: Duration
+    let metrics: OrchestratorMetrics
 
     public init(
         catalog: DatumCatalog, paths: B00tPaths = .standard(),
@@ -34,6 +35,7 @@ public final class Orchestrator: Sendable {
         ]
         self.grace = grace
         self.observer = observer
+        self.metrics = OrchestratorMetrics()
     }
 
     var graph: DependencyGraph { DependencyGraph(catalog: catalog) }
@@ -64,7 +66,15 @@ public final class Orchestrator: Sendable {
         var report = EnsureReport()
         defer { if debug, !report.steps.isEmpty { FileHandle.standardError.write(Data((report.debugText + "\n").utf8)) } }
         for datum in try graph.order(references) where datum.type != .stack {
-            report.steps.append(try ensureOne(datum))
+            let began = ContinuousClock.now
+            do {
+                let step = try ensureOne(datum)
+                metrics.ensured(datum.id, outcome: step.outcome.rawValue, took: ContinuousClock.now - began)
+                report.steps.append(step)
+            } catch {
+                metrics.failed(datum.id, error: error, took: ContinuousClock.now - began)
+                throw error
+            }
         }
         return report
     }
@@ -82,8 +92,10 @@ public final class Orchestrator: Sendable {
         let clock = ContinuousClock()
         let t0 = clock.now
         var status = runtime.status(of: service)
-        if status.state == .running, let check = service.health, health.check(check).healthy {
-            return step(datum.id, .warm, probe: clock.now - t0)
+        if status.state == .running, let check = service.health {
+            let probe = health.check(check)
+            if probe.healthy { return step(datum.id, .warm, probe: clock.now - t0) }
+            metrics.probeFailed(datum.id, detail: probe.detail)
         } else if status.state == .running, service.health == nil {
             return step(datum.id, .warm, probe: clock.now - t0)
         }
@@ -192,6 +204,7 @@ public final class Orchestrator: Sendable {
                 }
             }
             if clock.now >= deadline {
+                metrics.probeFailed(service.id, detail: last.detail)
                 throw OrchestratorError.unhealthy(service.id, lastProbe: last.detail, waitedMs: budgetMs,
                                                   logTail: runtime.logTail(service, lines: 20))
             }

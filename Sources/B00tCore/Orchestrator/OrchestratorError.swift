@@ -59,3 +59,25 @@ public enum OrchestratorError: Error, Equatable, Sendable, CustomStringConvertib
         text.isEmpty ? "" : "\n--- last log lines ---\n\(text)"
     }
 }
+
+extension OrchestratorError {
+    /// A stable machine code (logs, metrics, `--json`), one per case.
+    public var code: String {
+        switch self {
+        case .missingDatum: return "missing_datum"
+        case .ambiguous: return "ambiguous"
+        case .cycle: return "cycle"
+        case .notRunnable: return "not_runnable"
+        case .invalidDatum: return "invalid_datum"
+        case .startFailed: return "start_failed"
+        case .unhealthy: return "unhealthy"
+        case .crashed: return "crashed"
+        case .engineUnavailable: return "engine_unavailable"
+        case .stillNeeded: return "still_needed"
+        case .untrustedRecord: return "untrusted_record"
+        case .daemonized: return "daemonized"
+        case .lockTimeout: return "lock_timeout"
+        case .system: return "system"
+        }
+    }
+}

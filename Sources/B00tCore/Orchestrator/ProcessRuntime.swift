@@ -96,15 +96,14 @@ public struct ProcessRuntime: ServiceRuntime {
         _ = try paths.stateSubdirectory("services")
         _ = try paths.stateSubdirectory("logs")
         let log = logPath(service.id)
+        LogRotation.rotateIfOver(log, limit: service.logLimit)
         let banner = "---- b00t: starting \(service.id) at \(ISO8601DateFormatter().string(from: Date())): \(service.argv.joined(separator: " "))\n"
         if let problem = appendLine(banner, to: log) {
             throw OrchestratorError.startFailed(service.id, "cannot write its log \(log): \(problem)", logTail: "")
         }
         let pid: pid_t
         do {
-            pid = try Spawn.start(service.argv, options: .init(
-                newSession: true, outputPath: log, workingDirectory: service.workingDirectory,
-                environment: service.environment))
+            pid = try spawnLogged(service, log: log)
         } catch {
             throw OrchestratorError.startFailed(service.id, "\(error)", logTail: "")
         }
@@ -183,6 +182,38 @@ public struct ProcessRuntime: ServiceRuntime {
             }
             usleep(5_000)
         }
+    }
+
+    /// Starts the service with its output through `b00t service-log` (rotation at the datum's size bound) when
+    /// the b00t binary is at hand (`B00T_BIN`, an absolute path), else straight into the log file.
+    private func spawnLogged(_ service: ResolvedService, log: String) throws -> pid_t {
+        let options = Spawn.Options(newSession: true, outputPath: log, workingDirectory: service.workingDirectory,
+                                    environment: service.environment)
+        guard let writer = Self.logWriterCommand(service, log: log) else { return try Spawn.start(service.argv, options: options) }
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { return try Spawn.start(service.argv, options: options) }
+        // Not inherited by anything else this process spawns (Spawn closes descriptors ≥ 3 in its children too).
+        _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+        defer {
+            close(ends[0])
+            close(ends[1])
+        }
+        // Its own session: a terminal closing (SIGHUP to the caller's group) must not take the log down.
+        guard (try? Spawn.start(writer, options: .init(newSession: true, inputDescriptor: ends[0]))) != nil else {
+            return try Spawn.start(service.argv, options: options)
+        }
+        var piped = options
+        piped.outputPath = nil
+        piped.outputDescriptor = ends[1]
+        return try Spawn.start(service.argv, options: piped)
+    }
+
+    static func logWriterCommand(_ service: ResolvedService, log: String) -> [String]? {
+        guard let binary = service.environment["B00T_BIN"], binary.hasPrefix("/"),
+              FileManager.default.isExecutableFile(atPath: binary) else { return nil }
+        let limit = service.logLimit
+        return [binary, "service-log", "--max-bytes", String(limit.maxBytes), "--keep", String(limit.keep), "--", log]
     }
 
     public func logTail(_ service: ResolvedService, lines: Int) -> String {

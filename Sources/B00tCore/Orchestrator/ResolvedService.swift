@@ -10,11 +10,17 @@ public struct ResolvedService: Sendable, Hashable {
 
     public var id: String { datum.id }
     public var restartPolicy: RestartPolicy { datum.resources?.restartPolicy ?? .onFailure }
+    public var logLimit: LogLimit {
+        LogLimit(maxBytes: datum.resources?.logMaxBytes ?? Resources.defaultLogMaxBytes,
+                 keep: datum.resources?.logKeep ?? Resources.defaultLogKeep)
+    }
 
     public init(_ datum: Datum, environment base: [String: String]) {
         self.datum = datum
         var env = base
         for (key, value) in datum.env { env[key] = EnvExpansion.expand(value, environment: base) }
+        // Only the datum that asks for it gets a listen address: inherited, every service would race for the port.
+        env["B00T_METRICS_LISTEN"] = datum.metrics
         self.environment = env
         let expand = { (text: String) in EnvExpansion.expand(text, environment: env) }
         argv = datum.command.map { [expand($0)] + datum.args.map(expand) } ?? []

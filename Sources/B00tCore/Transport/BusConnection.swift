@@ -19,6 +19,7 @@ struct ConnectionContext: Sendable {
     var lines: EventLineCache
     var limits: BusServer.Limits
     var token: String?
+    var metrics = ServerMetrics()
 }
 
 /// One client of `b00t bus serve`, from its first request to its last: hello (token, identity), rate limit,
@@ -36,12 +37,16 @@ struct BusConnection: Sendable {
     func run<Inbound: AsyncSequence>(_ inbound: Inbound, _ output: some ConnectionOutput) async
     where Inbound.Element == WireInbound {
         let holder = Holder()
-        let writer = WatchedWriter(output: output, timeout: context.limits.slowConsumerTimeout)
+        let metrics = context.metrics
+        let writer = WatchedWriter(output: output, timeout: context.limits.slowConsumerTimeout,
+                                   onCutOff: { metrics.slowConsumerDisconnects.increment() })
         let watchdog = Task { await writer.watch() }
         var session = Conversation(context: context, holder: ObjectIdentifier(holder), writer: writer)
+        metrics.connections.increment()
         defer {
             watchdog.cancel()
             session.end()
+            metrics.connections.decrement()
         }
         do {
             for try await item in inbound {
@@ -67,10 +72,13 @@ final class WatchedWriter: @unchecked Sendable {
     private var inFlight = 0
     private var waitingSince: ContinuousClock.Instant?
     private var closed = false
+    /// Told once when the watchdog cuts the reader off (a metric).
+    private let onCutOff: @Sendable () -> Void
 
-    init(output: any ConnectionOutput, timeout: Duration) {
+    init(output: any ConnectionOutput, timeout: Duration, onCutOff: @escaping @Sendable () -> Void = {}) {
         self.output = output
         self.timeout = timeout
+        self.onCutOff = onCutOff
     }
 
     func write(_ buffer: ByteBuffer) async throws {
@@ -96,7 +104,10 @@ final class WatchedWriter: @unchecked Sendable {
             try? await Task.sleep(for: tick)
             let now = ContinuousClock.now
             let stuck = lock.withLock { !closed && waitingSince.map { now - $0 > timeout } == true }
-            if stuck { close() }
+            if stuck {
+                onCutOff()
+                close()
+            }
         }
     }
 
@@ -163,10 +174,13 @@ struct Conversation {
             }
             // The ack first: no event line ever precedes it.
             try await writer.write(WireProtocol.ok(request.id, op: "subscribe", extra: "\"from_seq\":\(from)"))
-            stream?.cancel()
+            if let old = stream { old.cancel() } else { context.metrics.subscribers.increment() }
             stream = Self.stream(after: from, lines: context.lines, backend: context.bus.backend, writer: writer)
         case "unsubscribe":
-            stream?.cancel()
+            if let old = stream {
+                old.cancel()
+                context.metrics.subscribers.decrement()
+            }
             stream = nil
             try await writer.write(WireProtocol.ok(request.id, op: "unsubscribe"))
         case "state":
@@ -261,6 +275,7 @@ struct Conversation {
     }
 
     private func rateLimited(_ id: WireID) async throws {
+        context.metrics.rateLimited.increment()
         try await writer.write(WireProtocol.error(id, "rate limit: \(Int(context.limits.rate)) messages/s (burst \(Int(context.limits.burst))); slow down", code: "rate_limited"))
     }
 
@@ -277,7 +292,10 @@ struct Conversation {
 
     /// The connection is over: its identity is released (and goes offline), its stream stops.
     mutating func end() {
-        stream?.cancel()
+        if let old = stream {
+            old.cancel()
+            context.metrics.subscribers.decrement()
+        }
         stream = nil
         if let agent {
             context.registry.release(agent, by: holder)

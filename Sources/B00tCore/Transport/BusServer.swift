@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CoreMetrics
 import Foundation
 import NIOCore
 import NIOPosix
@@ -30,6 +31,7 @@ public final class BusServer: Sendable {
     let registry = AgentRegistry()
     let lines: EventLineCache
     let presence: PresenceKeeper
+    let metrics: ServerMetrics
     private let channelBox = ChannelBox()
     private let acceptor = TaskBox()
     /// Connections being served, so a shutdown can close them before it stops the event loops.
@@ -37,7 +39,9 @@ public final class BusServer: Sendable {
     /// The flock on `<socket>.lock`, held while this server runs.
     private let ownership = LockBox()
 
-    public init(bus: MessageBus, endpoint: BusEndpoint, limits: Limits = Limits(), threads: Int = 1) {
+    public init(bus: MessageBus, endpoint: BusEndpoint, limits: Limits = Limits(), threads: Int = 1,
+                metrics factory: (any MetricsFactory)? = nil) {
+        self.metrics = ServerMetrics(factory: factory ?? MetricsSystem.factory)
         self.bus = bus
         self.endpoint = endpoint
         self.limits = limits
@@ -78,7 +82,7 @@ public final class BusServer: Sendable {
         chmod(endpoint.socketPath, 0o600)
         channelBox.set(serverChannel.channel)
         let context = ConnectionContext(bus: bus, registry: registry, presence: presence, lines: lines, limits: limits,
-                                        token: endpoint.token)
+                                        token: endpoint.token, metrics: metrics)
         let accepting = Task {
             _ = try? await serverChannel.executeThenClose { connections in
                 try await withThrowingDiscardingTaskGroup { group in

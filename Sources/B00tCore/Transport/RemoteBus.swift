@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 
 /// A crew bus reached over `b00t bus serve`'s socket. It speaks as one agent (bound by `hello`), folds the
@@ -25,6 +26,8 @@ public actor RemoteBus: CrewBus {
     public private(set) var connection: Connection = .connected
     /// How many times the connection was re-established.
     public private(set) var reconnects = 0
+    /// Reconnects in this process (a metric; made on first use, so after the process enabled its backend).
+    static let reconnectCounter = Counter(label: "b00t_bus_client_reconnects_total")
     private var client: BusClient?
     private let connector: @Sendable () async throws -> BusClient
     private var recent: [BusEvent] = []
@@ -181,6 +184,7 @@ public actor RemoteBus: CrewBus {
         try await fresh.request("subscribe", ["from_seq": state.lastSeq])
         client = fresh
         reconnects += 1
+        Self.reconnectCounter.increment()
         setConnection(.connected)
         startPump(fresh)
         for (_, waiter) in connectionWaiters { waiter.resume() }
