@@ -14,6 +14,7 @@ public enum HTTPGet {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     public static func get(host: String = "127.0.0.1", port: Int, path: String, method: String = "GET") throws -> Response {
