@@ -56,10 +56,20 @@ public struct BusDatabaseProbe: DoctorProbe {
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             defer { try? queue.close() }
-            let (problems, lastSeq) = try queue.read { db -> ([String], Int64?) in
-                let rows = try String.fetchAll(db, sql: "PRAGMA quick_check(20)")
+            // Not `read`: its transaction turns a failed step into an error of its own and the rows are lost.
+            let (problems, lastSeq) = try queue.inDatabase { db -> ([String], Int64?) in
+                // Read row by row: on a damaged file SQLite reports what it found, then fails the step
+                // itself (SQLITE_CORRUPT), and both are the news.
+                var rows: [String] = []
+                let cursor = try String.fetchCursor(db, sql: "PRAGMA quick_check(20)")
+                do {
+                    while let row = try cursor.next() { rows.append(row) }
+                } catch let error as DatabaseError where !rows.isEmpty {
+                    rows.append(error.message ?? "\(error.resultCode)")
+                }
                 let seq = try? Int64.fetchOne(db, sql: "SELECT max(seq) FROM events")
-                return (rows.filter { $0 != "ok" }, seq ?? nil)
+                // "*** in database main ***" heads the list; the page lines are the news.
+                return (rows.filter { $0 != "ok" && !$0.hasPrefix("***") }, seq ?? nil)
             }
             guard problems.isEmpty else {
                 return DoctorCheck(id, .fail, "\(path) is damaged: quick_check says \(problems.prefix(3).joined(separator: "; "))"
@@ -67,6 +77,8 @@ public struct BusDatabaseProbe: DoctorProbe {
             }
             let events = lastSeq.map { "events up to #\($0)" } ?? "no events yet"
             return DoctorCheck(id, .ok, "\(path): quick_check ok, \(Self.megabytes(size)), \(events)")
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT {
+            return DoctorCheck(id, .fail, "\(path) is damaged: \(error.message ?? "\(error.resultCode)")", fix: moveAside)
         } catch let error as DatabaseError {
             return DoctorCheck(id, .fail, "\(path) cannot be read as SQLite: \(error.message ?? "\(error.resultCode)")",
                                fix: error.resultCode == .SQLITE_BUSY ? "another process holds it locked; try again" : moveAside)

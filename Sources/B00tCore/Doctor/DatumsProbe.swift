@@ -16,7 +16,7 @@ public struct DatumsProbe: DoctorProbe {
     static func check(_ result: DatumCheck, searchPath: DatumSearchPath) -> DoctorCheck {
         let id = "datums"
         let folders = searchPath.folders.filter { FileManager.default.fileExists(atPath: $0) }
-        let from = folders.isEmpty ? "no datum folder on the search path" : "from \(folders.joined(separator: ":"))"
+        let from = folders.isEmpty ? "(no datum folder on the search path)" : "from \(folders.joined(separator: ":"))"
         guard let first = result.diagnostics.first(where: \.isError) ?? result.diagnostics.first else {
             return DoctorCheck(id, .ok, "\(result.datums) datums \(from), no problems")
         }

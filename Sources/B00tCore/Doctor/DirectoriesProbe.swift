@@ -99,16 +99,16 @@ public struct DirectoriesProbe: DoctorProbe {
         }
         if !foreign.isEmpty {
             let shown = foreign.prefix(3).map { "\($0.path) (uid \($0.uid))" }.joined(separator: ", ")
-            return DoctorCheck(id, .fail, "\(foreign.count) entries belong to another user: \(shown)\(foreign.count > 3 ? ", …" : "")",
+            return DoctorCheck(id, .fail, "\(Doctor.count(foreign.count, "entry", "entries")) owned by another user: \(shown)\(foreign.count > 3 ? ", …" : "")",
                                fix: "remove them (b00t never creates files for another user there)")
         }
         if !loose.isEmpty {
             let shown = loose.prefix(3).map { "\($0.path) (\(Self.octal($0.mode)))" }.joined(separator: ", ")
-            return DoctorCheck(id, .fail, "\(loose.count) entries are not private: \(shown)\(loose.count > 3 ? ", …" : "")",
+            return DoctorCheck(id, .fail, "\(Doctor.count(loose.count, "entry", "entries")) not private: \(shown)\(loose.count > 3 ? ", …" : "")",
                                fix: "chmod -R go-rwx \(root)")
         }
         let truncated = seen >= maximumEntries ? " (first \(maximumEntries) looked at)" : ""
-        return DoctorCheck(id, .ok, "\(seen) entries inside, all yours and private (files 600, folders 700)\(truncated)")
+        return DoctorCheck(id, .ok, "\(Doctor.count(seen, "entry", "entries")) inside, all yours and private (files 600, folders 700)\(truncated)")
     }
 
     static func octal(_ mode: mode_t) -> String { String(mode, radix: 8) }

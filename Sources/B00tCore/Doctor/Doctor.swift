@@ -70,6 +70,9 @@ public enum Doctor {
         }
     }
 
+    /// `1 entry`, `3 entries`.
+    static func count(_ n: Int, _ one: String, _ many: String) -> String { "\(n) \(n == 1 ? one : many)" }
+
     /// `3 s`, `250 ms`.
     static func seconds(_ duration: Duration) -> String {
         let ms = duration.wholeMilliseconds
@@ -133,7 +136,8 @@ public struct DoctorReport: Sendable, Equatable {
         }
         let fails = checks.filter { $0.status == .fail }.count
         let warns = checks.filter { $0.status == .warn }.count
-        out += "\(checks.count) checks: \(checks.count - fails - warns) ok, \(warns) warnings, \(fails) failures\n"
+        out += "\(Doctor.count(checks.count, "check", "checks")): \(checks.count - fails - warns) ok, "
+            + "\(Doctor.count(warns, "warning", "warnings")), \(Doctor.count(fails, "failure", "failures"))\n"
         return out
     }
 

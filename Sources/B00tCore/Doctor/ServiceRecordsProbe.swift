@@ -33,7 +33,8 @@ public struct ServiceRecordsProbe: DoctorProbe {
             let service = String(name.dropLast(5))
             guard service != BusDaemonProbe.datumID else { continue }
             let path = runtime.recordPath(service)
-            let clear = known.contains(service) ? "b00t stop \(service)" : "rm \(path) (no datum \(service) exists any more)"
+            let clear = known.contains(service) ? "`b00t stop \(service)` clears it; `b00t up \(service)` starts it again"
+                : "rm \(path) (there is no datum \(service) any more)"
             switch runtime.observe(service) {
             case .none:
                 continue
@@ -42,7 +43,7 @@ public struct ServiceRecordsProbe: DoctorProbe {
             case .gone(let record):
                 problems.append(DoctorCheck("services.\(service)", .warn,
                                             "leftover record: \(service) (pid \(record.pid)) died without being stopped",
-                                            fix: "\(clear) clears it" + (known.contains(service) ? "; `b00t up \(service)` starts it again" : "")))
+                                            fix: clear))
             case .leaderExited(let record, let members):
                 problems.append(DoctorCheck("services.\(service)", .warn,
                                             "\(service): " + ProcessRuntime.leaderExitedDetail(record, members: members),
