@@ -43,6 +43,6 @@ struct B00t: AsyncParsableCommand {
         commandName: "b00t",
         abstract: "Datums, self-starting services and a crew message bus for developers and AI agents.",
         version: "b00t \(B00tVersion.current)",
-        subcommands: [DatumCommand.self, Up.self, Ps.self, Stop.self, Restart.self, Logs.self, BusGroup.self, AgentGroup.self, Replay.self, GrokGroup.self, Lfmf.self, Advice.self, LearnTopic.self, McpGroup.self, ServiceLog.self]
+        subcommands: [DatumCommand.self, Up.self, Ps.self, Stop.self, Restart.self, Logs.self, BusGroup.self, AgentGroup.self, Replay.self, GrokGroup.self, Lfmf.self, Advice.self, LearnTopic.self, McpGroup.self, DoctorCommand.self, ServiceLog.self]
     )
 }

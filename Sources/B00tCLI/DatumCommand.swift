@@ -70,12 +70,10 @@ struct DatumCommand: ParsableCommand {
 
         func run() throws {
             let catalog = options.loadCatalog()
-            // What `up` would refuse (missing dependencies, cycles) is an error here too; built-in datums
-            // resolve references as they do for `up`.
-            let graph = DependencyGraph(catalog: BuiltinDatums.adding(to: catalog)).problems()
-                .filter { problem in catalog.datums.values.contains { $0.source == problem.file } }
-            let diagnostics = catalog.diagnostics + graph
-            let errors = diagnostics.filter(\.isError).count
+            // What `up` would refuse (missing dependencies, cycles) is an error here too.
+            let check = DatumCheck(catalog)
+            let diagnostics = check.diagnostics
+            let errors = check.errors
             let failing = diagnostics.filter { $0.isError || strict }
             if json {
                 print(try jsonText(CheckReport(datums: catalog.datums.count, diagnostics: diagnostics)))

@@ -53,7 +53,7 @@ public struct ModelManifest: Sendable {
             guard Int(info.st_size) == entry.size else {
                 throw EmbeddingError.wrongSize(path: path, expected: entry.size, found: Int(info.st_size))
             }
-            let key = "\(entry.name) \(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec) \(info.st_ino) \(entry.sha256)"
+            let key = Self.stampKey(entry, info)
             if stamp.contains(key) { continue }
             let found = try Self.hashFile(path)
             guard found == entry.sha256 else {
@@ -70,7 +70,12 @@ public struct ModelManifest: Sendable {
         }
     }
 
-    private static func readStamp(_ directory: String) -> Set<String> {
+    /// A stamp line: the file as it was when it hashed to the pinned value (size, mtime, inode) and that value.
+    static func stampKey(_ entry: Entry, _ info: stat) -> String {
+        "\(entry.name) \(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec) \(info.st_ino) \(entry.sha256)"
+    }
+
+    static func readStamp(_ directory: String) -> Set<String> {
         guard let text = try? String(contentsOfFile: directory + "/" + stampName, encoding: .utf8) else { return [] }
         return Set(text.split(separator: "\n").map(String.init))
     }
