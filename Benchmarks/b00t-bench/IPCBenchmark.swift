@@ -140,15 +140,16 @@ enum IPCBenchmark {
 /// `b00t bus serve` in a process of its own on a private socket, stopped with the benchmark.
 final class Daemon {
     let endpoint: BusEndpoint
-    private let pid: pid_t
+    let pid: pid_t
 
-    init(dir: String, store: String) throws {
+    init(dir: String, store: String, extra: [String] = []) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         chmod(dir, 0o700)
         endpoint = BusEndpoint(socketPath: dir + "/bus.sock")
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/b00t"
         var argv = [binary, "bus", "serve", "--socket", endpoint.socketPath, "--store", store, "--rate", "0"]
         if store == "sqlite" { argv += ["--db", dir + "/bus.sqlite"] }
+        argv += extra
         pid = try Spawn.start(["/usr/bin/env", "B00T_STATE_DIR=\(dir)"] + argv, options: .init(newSession: true, outputPath: dir + "/serve.log"))
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {

@@ -2,7 +2,7 @@ import B00tCore
 import Foundation
 
 /// Prints one JSON object of figures; `make bench` runs it from a release build. `B00T_BENCH_ONLY=a,b` runs
-/// only those sections (tui, datum, orchestrator, bus, ipc, redis, crosshost, grok, mcp, mutation).
+/// only those sections (tui, datum, orchestrator, bus, ipc, soak, redis, crosshost, grok, mcp, mutation).
 var figures: [String: Double] = [:]
 let only = ProcessInfo.processInfo.environment["B00T_BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
 func wanted(_ section: String) -> Bool { only?.contains(section) ?? true }
@@ -30,6 +30,11 @@ if wanted("ipc") { do {
     for (key, value) in try await IPCBenchmark.run() { figures[key] = value }
 } catch {
     FileHandle.standardError.write(Data("ipc bench failed: \(error)\n".utf8))
+} }
+if wanted("soak") { do {
+    for (key, value) in try await SoakBenchmark.run() { figures[key] = value }
+} catch {
+    FileHandle.standardError.write(Data("soak bench failed: \(error)\n".utf8))
 } }
 if wanted("redis") { do {
     for (key, value) in try await RedisBenchmark.run() { figures[key] = value }

@@ -129,11 +129,12 @@ import Testing
             }
             live = await bus.state
         }
-        let reopened = try await MessageBus(backend: try SQLiteBusBackend(path: db))
+        // A full fold (no snapshot): the large read is what this test is about.
+        let reopened = try await MessageBus(backend: try SQLiteBusBackend(path: db), snapshots: .never)
         #expect(await reopened.state == live)
         _ = try run("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"update events set body='{oops' where seq=7000\"); c.commit()", db])
         do {
-            _ = try await MessageBus(backend: try SQLiteBusBackend(path: db))
+            _ = try await MessageBus(backend: try SQLiteBusBackend(path: db), snapshots: .never)
             Issue.record("expected a corrupt-log error")
         } catch let error as BusError {
             guard case .corruptLog(let seq, _) = error else { Issue.record("\(error)"); return }
