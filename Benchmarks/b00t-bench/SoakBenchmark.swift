@@ -20,34 +20,33 @@ enum SoakBenchmark {
         let publisher = try await BusClient.connect(daemon.endpoint)
         try await publisher.request("hello", ["agent": "filler"])
         try await publisher.request("register")
+        let seconds = Double(ProcessInfo.processInfo.environment["B00T_SOAK_SECONDS"].flatMap(Int.init) ?? 20)
+        let endpoint = daemon.endpoint
+
+        // The same traffic with nobody listening: what appends alone cost.
+        let alone = try await pacedTraffic(endpoint, daemon: daemon, seconds: seconds / 2, round: 0)
+
         let base = try await publisher.request("say", ["text": "soak 0"]).events?.last?.seq ?? 0
         let live = (0..<2).map { LineCounter(path: daemon.endpoint.socketPath, agent: "watch\($0)", after: base) }
         for s in live { s.waitUntilSubscribed() }
-        var delivered = 0  // events after `base` every live subscriber has to see
+        var delivered = 0  // events after `base` every live subscriber has to see (a lower bound: presence too)
 
         // 10,000 events in, everything delivered: the reference size.
-        delivered += try await fill(publisher, events: 10_000 - Int(base))
+        delivered += try await fill(publisher, events: max(0, 10_000 - Int(base)))
         for s in live { _ = s.waitFor(events: delivered) }
         let rss10k = residentBytes(daemon.pid)
 
-        // The realistic shape: one event per request, paced, from four agents.
-        let seconds = Double(ProcessInfo.processInfo.environment["B00T_SOAK_SECONDS"].flatMap(Int.init) ?? 20)
-        let cpuBefore = cpuMicroseconds(daemon.pid)
-        let wallBefore = ContinuousClock.now
-        let acknowledged = try await withThrowingTaskGroup(of: Int.self) { group in
-            for i in 0..<4 {
-                group.addTask { try await paced(daemon.endpoint, agent: "soak\(i)", perSecond: 150, seconds: seconds) }
-            }
-            return try await group.reduce(0, +)
-        }
-        delivered += acknowledged + 4  // each client's register is an event too
+        // The realistic shape with two live subscribers.
+        let watched = try await pacedTraffic(endpoint, daemon: daemon, seconds: seconds, round: 1)
+        delivered += watched.events
         for s in live { _ = s.waitFor(events: delivered) }
-        let wall = (ContinuousClock.now - wallBefore).seconds
-        let cpu = cpuMicroseconds(daemon.pid) - cpuBefore
-        figures["soak_events"] = Double(acknowledged)
-        figures["soak_daemon_cores"] = cpu / 1e6 / wall
-        figures["soak_cpu_us_per_delivered_event"] = cpu / Double(acknowledged * live.count)
-        figures["soak_cpu_us_per_event_incl_append"] = cpu / Double(acknowledged)
+        let deliveries = Double(watched.events * live.count)
+        figures["soak_events"] = Double(watched.events)
+        figures["soak_daemon_cores"] = watched.cores
+        figures["soak_daemon_cores_no_subscribers"] = alone.cores
+        // What delivering costs on top of appending (the same traffic alone, measured in the same run).
+        figures["soak_cpu_us_per_delivered_event"] = max(0, watched.cores - alone.cores) * watched.wall * 1e6 / deliveries
+        figures["soak_cpu_us_per_event_incl_append"] = watched.cpu / Double(watched.events)
 
         // To 1,000,000 with the subscribers connected throughout.
         let total = 1_000_000
@@ -69,6 +68,23 @@ enum SoakBenchmark {
         figures["soak_rss_after_replay_vs_10k"] = Double(residentBytes(daemon.pid)) / Double(max(rss10k, 1))
         await publisher.close()
         return figures
+    }
+
+    /// 4 clients × 150 says a second for `seconds`: events acknowledged, the daemon's CPU (µs), wall time and cores.
+    static func pacedTraffic(_ endpoint: BusEndpoint, daemon: Daemon, seconds: Double, round: Int) async throws
+        -> (events: Int, cpu: Double, wall: Double, cores: Double) {
+        let cpuBefore = cpuMicroseconds(daemon.pid)
+        let wallBefore = ContinuousClock.now
+        let acknowledged = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<4 {
+                group.addTask { try await paced(endpoint, agent: "soak\(round)-\(i)", perSecond: 150, seconds: seconds) }
+            }
+            return try await group.reduce(0, +)
+        }
+        let wall = (ContinuousClock.now - wallBefore).seconds
+        let cpu = cpuMicroseconds(daemon.pid) - cpuBefore
+        // Each client's register is an event too.
+        return (acknowledged + 4, cpu, wall, cpu / 1e6 / wall)
     }
 
     /// Appends `events` says in batches of 1,000, four batches in flight; returns how many.

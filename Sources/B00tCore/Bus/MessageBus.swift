@@ -30,6 +30,8 @@ public actor MessageBus: CrewBus {
     /// Appends by kind, append latency, refusals by code, snapshot age (no-ops unless the process enabled a
     /// metrics backend before opening the bus).
     var metrics: BusMetrics
+    /// Told about every append this bus makes, right after it lands (the socket server's live tail).
+    private var appendObservers: [@Sendable ([BusEvent]) -> Void] = []
 
     /// Opens a bus over `backend`, folding its log: after `snapshot` when given, else after the newest usable
     /// snapshot the backend stores (a damaged one is skipped and reported in `recovery`).
@@ -137,7 +139,7 @@ public actor MessageBus: CrewBus {
                 switch outcome {
                 case .done:
                     state = after  // only once the events are in the store
-                    metrics.appended(events, took: ContinuousClock.now - began)
+                    didAppend(events, took: ContinuousClock.now - began)
                     snapshotIfDue()
                     return events
                 case .behind: try await catchUp()
@@ -153,6 +155,17 @@ public actor MessageBus: CrewBus {
                 Task { await self.drain() }
             }
         }
+    }
+
+    /// Hands events this bus just appended to whoever watches (`observeAppends`), in log order, from inside
+    /// the actor — so observers see appends in the order they landed.
+    public func observeAppends(_ observer: @escaping @Sendable ([BusEvent]) -> Void) {
+        appendObservers.append(observer)
+    }
+
+    private func didAppend(_ events: [BusEvent], took duration: Duration?) {
+        metrics.appended(events, took: duration)
+        for observer in appendObservers { observer(events) }
     }
 
     /// How many of other writers' events a locked append folds itself; more, and it catches up outside the lock.
@@ -253,7 +266,7 @@ public actor MessageBus: CrewBus {
         }
         if outcome == .done {
             state = after
-            metrics.appended(appended, took: ContinuousClock.now - began)
+            didAppend(appended, took: ContinuousClock.now - began)
             snapshotIfDue()
             waitedTransactions += 1
             for (submission, answer) in zip(group, answers) { submission.continuation.resume(with: answer) }
@@ -284,7 +297,7 @@ public actor MessageBus: CrewBus {
                         try await catchUp()
                         continue
                     }
-                    metrics.appended(all, took: ContinuousClock.now - began)
+                    didAppend(all, took: ContinuousClock.now - began)
                     if state.lastSeq == expected { state = scratch } else { try await catchUp() }
                     snapshotIfDue()
                 }
@@ -371,7 +384,7 @@ public actor MessageBus: CrewBus {
         let results = try await backend.appendPipelined(prepared)
         let took = ContinuousClock.now - began
         for (index, ok) in results.enumerated() where ok && index < prepared.count {
-            metrics.appended(prepared[index].events, took: index == 0 ? took : nil)
+            didAppend(prepared[index].events, took: index == 0 ? took : nil)
         }
         if results.allSatisfy({ $0 }) {
             if state.lastSeq == expected { state = scratch } else { try await catchUp() }

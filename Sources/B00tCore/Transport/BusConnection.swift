@@ -313,7 +313,7 @@ struct Conversation {
             do {
                 while !Task.isCancelled {
                     guard let (batch, last) = try await lines.lines(after: cursor, limit: 1_000) else {
-                        await backend.waitForEvents(after: cursor, timeout: .seconds(1))
+                        await lines.waitForNew(after: cursor)
                         continue
                     }
                     var out = ByteBuffer()

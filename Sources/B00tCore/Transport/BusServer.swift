@@ -81,6 +81,8 @@ public final class BusServer: Sendable {
         }
         chmod(endpoint.socketPath, 0o600)
         channelBox.set(serverChannel.channel)
+        // Subscribers follow the bus's appends in memory from here on.
+        try await lines.attach(to: bus)
         let context = ConnectionContext(bus: bus, registry: registry, presence: presence, lines: lines, limits: limits,
                                         token: endpoint.token, metrics: metrics)
         let accepting = Task {
@@ -131,6 +133,7 @@ public final class BusServer: Sendable {
         let connected = registry.agents  // before their connections close and release them
         if let channel = channelBox.get() { try? await channel.close() }
         for channel in open.all { try? await channel.close() }
+        lines.detach()
         await acceptor.finish()
         unlink(endpoint.socketPath)
         await presence.finish(reason: "bus daemon stopped", connected: connected)

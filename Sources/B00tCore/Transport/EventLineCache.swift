@@ -1,62 +1,200 @@
 import Foundation
 import NIOCore
 
-/// Encoded event lines shared by every subscriber: each event is turned into JSON once, however many
-/// connections stream it. Keeps the most recent lines; older ones are read back from the backend.
+/// The live tail of the log for every subscriber of one server: events the bus just appended (handed over in
+/// memory, not read back from the store), each encoded into its JSON line once — lazily, by the first reader —
+/// however many connections stream it; and the place subscribers wait for the next event.
+///
+/// Why: a subscriber used to find out about a new event by querying the store (the log's end, then the events),
+/// and every live subscriber did so on every append — the daemon spent ~0.6 ms of CPU per delivered event and
+/// kept up to 200,000 encoded lines. Now a live delivery is a memory read and one socket write; the store is
+/// read only by a subscriber behind the tail (catching up from an old seq, streamed in pages and never kept)
+/// and by one watcher that notices events other processes appended to a shared store.
+///
+/// Bounded: at most `capacity` events and `byteBudget` bytes of encoded lines; older ones are read back.
 final class EventLineCache: @unchecked Sendable {
     private let backend: any BusBackend
     private let lock = NSLock()
-    private var firstSeq: UInt64 = 1
-    private var lines: [ByteBuffer] = []
     private let capacity: Int
+    private let byteBudget: Int
     private let allocator = ByteBufferAllocator()
 
-    init(backend: any BusBackend, capacity: Int = 200_000) {
+    private struct Entry {
+        var event: BusEvent
+        var line: ByteBuffer?
+    }
+    /// Contiguous: `entries[i]` is event `firstSeq + i`.
+    private var entries: [Entry] = []
+    private var firstSeq: UInt64 = 1
+    private var encodedBytes = 0
+    /// The newest seq known to be in the log; meaningful once `live`.
+    private var knownEnd: UInt64 = 0
+    /// True once the bus hands over its appends (`attach`): only then may "nothing after `knownEnd`" be answered
+    /// without asking the store.
+    private var live = false
+    private var waiters: [Int: (after: UInt64, continuation: CheckedContinuation<Void, Never>)] = [:]
+    private var nextWaiter = 0
+    private var watcher: Task<Void, Never>?
+
+    init(backend: any BusBackend, capacity: Int = 8_192, byteBudget: Int = 8 << 20) {
         self.backend = backend
-        self.capacity = capacity
+        self.capacity = max(16, capacity)
+        self.byteBudget = max(64 * 1024, byteBudget)
     }
 
-    /// Up to `limit` lines for events after `seq`, with the seq of the last one.
+    /// Goes live on `bus`: its appends arrive here as they land, and a watcher picks up what other processes
+    /// append to the same store (a shared SQLite file, a Redis log).
+    func attach(to bus: MessageBus) async throws {
+        let end = try await backend.lastSequence()
+        lock.withLock {
+            knownEnd = max(knownEnd, end)
+            live = true
+        }
+        await bus.observeAppends { [weak self] events in self?.appended(events) }
+        watcher = Task.detached(priority: .utility) { [weak self, backend] in
+            while !Task.isCancelled {
+                guard let cursor = self?.lock.withLock({ self?.knownEnd }) else { return }
+                await backend.waitForEvents(after: cursor, timeout: .seconds(1))
+                guard !Task.isCancelled, let end = try? await backend.lastSequence(), end > cursor else { continue }
+                // Our own appends reach `appended` microseconds after the store has them: give them that long
+                // before treating the store's new end as someone else's.
+                try? await Task.sleep(for: .milliseconds(2))
+                guard let current = self?.lock.withLock({ self?.knownEnd }), end > current else { continue }
+                // Someone else appended: hand the newcomers over as if ours (in pages).
+                var from = current
+                while from < end, !Task.isCancelled {
+                    guard let page = try? await backend.read(after: from, limit: 1_000), let last = page.last else { break }
+                    self?.appended(page)
+                    from = last.seq
+                }
+            }
+        }
+    }
+
+    /// Stops the watcher and wakes every waiting subscriber (the server is shutting down).
+    func detach() {
+        watcher?.cancel()
+        let woken = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+            live = false
+            defer { waiters.removeAll() }
+            return waiters.values.map(\.continuation)
+        }
+        for continuation in woken { continuation.resume() }
+    }
+
+    /// Events that are now in the log, in order. Ones already known are skipped; a gap (events someone else
+    /// appended that we have not seen) restarts the tail at these, and subscribers read the gap from the store.
+    func appended(_ events: [BusEvent]) {
+        let woken = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+            let fresh = events.drop { $0.seq <= knownEnd }
+            guard let first = fresh.first, let last = fresh.last else { return [] }
+            if first.seq != knownEnd + 1 || entries.isEmpty || firstSeq + UInt64(entries.count) != first.seq {
+                entries.removeAll(keepingCapacity: true)
+                encodedBytes = 0
+                firstSeq = first.seq
+            }
+            entries.append(contentsOf: fresh.map { Entry(event: $0, line: nil) })
+            knownEnd = last.seq
+            trim()
+            var ready: [CheckedContinuation<Void, Never>] = []
+            for (id, waiter) in waiters where waiter.after < knownEnd {
+                ready.append(waiter.continuation)
+                waiters[id] = nil
+            }
+            return ready
+        }
+        for continuation in woken { continuation.resume() }
+    }
+
+    /// Up to `limit` lines for events after `seq`, with the seq of the last one; nil when there is none yet.
     func lines(after seq: UInt64, limit: Int) async throws -> (lines: [ByteBuffer], last: UInt64)? {
-        if let hit = cached(after: seq, limit: limit) { return hit }
+        switch lock.withLock({ tail(after: seq, limit: limit) }) {
+        case .lines(let hit): return hit
+        case .nothingNew: return nil
+        case .ask: break
+        }
+        // Behind the tail (or not live): a page from the store, encoded for this reader and not kept.
         let events = try await backend.read(after: seq, limit: limit)
         guard let last = events.last?.seq else { return nil }
-        var encoded: [ByteBuffer] = []
-        encoded.reserveCapacity(events.count)
-        for event in events {
-            var buffer = allocator.buffer(capacity: 256)
-            buffer.writeStaticString("{\"v\":1,\"event\":")
-            buffer.writeBytes(EventJSON.encode(event))
-            buffer.writeStaticString("}\n")
-            encoded.append(buffer)
-        }
-        store(encoded, from: events[0].seq)
-        return (encoded, last)
+        return (events.map(encode), last)
     }
 
-    private func cached(after seq: UInt64, limit: Int) -> (lines: [ByteBuffer], last: UInt64)? {
-        lock.withLock {
-            let end = firstSeq + UInt64(lines.count)  // one past the last cached seq
-            guard seq + 1 >= firstSeq, seq + 1 < end else { return nil }
-            let start = Int(seq + 1 - firstSeq)
-            let stop = min(lines.count, start + limit)
-            return (Array(lines[start..<stop]), firstSeq + UInt64(stop) - 1)
+    /// Returns once an event after `seq` is known (at once if one is), or when the task is cancelled; not live,
+    /// it waits on the store (at most a second).
+    func waitForNew(after seq: UInt64) async {
+        let id = lock.withLock { () -> Int? in
+            guard live, knownEnd <= seq else { return nil }
+            nextWaiter += 1
+            return nextWaiter
+        }
+        guard let id else {
+            if !lock.withLock({ live }) { await backend.waitForEvents(after: seq, timeout: .seconds(1)) }
+            return
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = lock.withLock { () -> Bool in
+                    if Task.isCancelled || !live || knownEnd > seq { return true }
+                    waiters[id] = (seq, continuation)
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = lock.withLock { waiters.removeValue(forKey: id) }
+            waiter?.continuation.resume()
         }
     }
 
-    private func store(_ encoded: [ByteBuffer], from seq: UInt64) {
-        lock.withLock {
-            if lines.isEmpty {
-                firstSeq = seq
-            } else if seq != firstSeq + UInt64(lines.count) {
-                return  // not contiguous with what we hold (a reader far behind): serve it, don't keep it
-            }
-            lines.append(contentsOf: encoded)
-            if lines.count > capacity {
-                let drop = lines.count - capacity / 2
-                lines.removeFirst(drop)
-                firstSeq += UInt64(drop)
+    /// Subscribers waiting right now (tests).
+    var waiting: Int { lock.withLock { waiters.count } }
+    /// Events and encoded bytes held (tests, diagnostics).
+    var held: (events: Int, bytes: Int) { lock.withLock { (entries.count, encodedBytes) } }
+
+    private enum TailAnswer {
+        case lines((lines: [ByteBuffer], last: UInt64))
+        case nothingNew
+        case ask
+    }
+
+    /// Under the lock.
+    private func tail(after seq: UInt64, limit: Int) -> TailAnswer {
+        if live, seq >= knownEnd { return .nothingNew }
+        let end = firstSeq + UInt64(entries.count)  // one past the last held
+        guard !entries.isEmpty, seq + 1 >= firstSeq, seq + 1 < end else { return .ask }
+        let start = Int(seq + 1 - firstSeq)
+        let stop = min(entries.count, start + max(1, limit))
+        var out: [ByteBuffer] = []
+        out.reserveCapacity(stop - start)
+        for index in start..<stop {
+            if let line = entries[index].line {
+                out.append(line)
+            } else {
+                let line = encode(entries[index].event)
+                entries[index].line = line
+                encodedBytes += line.readableBytes
+                out.append(line)
             }
         }
+        let last = firstSeq + UInt64(stop) - 1
+        trim()
+        return .lines((out, last))
+    }
+
+    /// Under the lock: drops the oldest half when over either bound.
+    private func trim() {
+        guard entries.count > capacity || encodedBytes > byteBudget else { return }
+        let drop = entries.count / 2
+        for entry in entries[..<drop] { encodedBytes -= entry.line?.readableBytes ?? 0 }
+        entries.removeFirst(drop)
+        firstSeq += UInt64(drop)
+    }
+
+    private func encode(_ event: BusEvent) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 256)
+        buffer.writeStaticString("{\"v\":1,\"event\":")
+        buffer.writeBytes(EventJSON.encode(event))
+        buffer.writeStaticString("}\n")
+        return buffer
     }
 }
