@@ -82,8 +82,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "B00tBench",
-            dependencies: ["B00tCore", "K0mmand3rKit", .product(name: "MCP", package: "swift-sdk"), .product(name: "NIOPosix", package: "swift-nio"),
-                           .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            dependencies: ["B00tCore", "K0mmand3rKit", "CB00tSystem", .product(name: "MCP", package: "swift-sdk"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                           .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "Prometheus", package: "swift-prometheus")],
             path: "Benchmarks/b00t-bench"
         ),
         // Helpers every test target shares (one temporary-folder type, not three).

@@ -1,4 +1,6 @@
 import B00tCore
+import CoreMetrics
+import Prometheus
 import Foundation
 
 /// Bus throughput and recovery figures.
@@ -8,8 +10,9 @@ enum BusBenchmark {
     }
 
     /// Commands per second through `MessageBus.submit` (validate + fold + append) in batches of `batch`.
-    static func appendRate(backend: any BusBackend, total: Int, batch: Int) async throws -> Double {
-        let bus = try await MessageBus(backend: backend)
+    static func appendRate(backend: any BusBackend, total: Int, batch: Int,
+                           metrics: (any MetricsFactory)? = nil) async throws -> Double {
+        let bus = try await MessageBus(backend: backend, metrics: metrics ?? NOOPMetricsHandler.instance)
         try await bus.register(BusAgent(id: "bench"))
         let batches = (0..<(total / batch)).map { _ in commands(batch, from: "bench") }
         let start = DispatchTime.now().uptimeNanoseconds
@@ -105,7 +108,17 @@ enum BusBenchmark {
 
     static func run() async throws -> [String: Double] {
         var figures: [String: Double] = [:]
-        figures["bus_append_per_s_memory"] = try await appendRate(backend: MemoryBusBackend(), total: 1_000_000, batch: 1_000)
+        // Metrics off (swift-metrics' no-op) and on (a Prometheus registry), alternating, medians compared.
+        var off: [Double] = [], on: [Double] = []
+        for _ in 0..<3 {
+            off.append(try await appendRate(backend: MemoryBusBackend(), total: 1_000_000, batch: 1_000))
+            let registry = PrometheusCollectorRegistry()
+            on.append(try await appendRate(backend: MemoryBusBackend(), total: 1_000_000, batch: 1_000,
+                                           metrics: B00tMetrics.factory(registry: registry)))
+        }
+        figures["bus_append_per_s_memory"] = median(off)
+        figures["bus_append_per_s_memory_metrics_on"] = median(on)
+        figures["bus_append_memory_metrics_on_vs_off"] = median(on) / median(off)
         figures["bus_append_per_s_memory_unbatched"] = try await appendRate(backend: MemoryBusBackend(), total: 100_000, batch: 1)
         let dir = NSTemporaryDirectory() + "b00t-bench-bus-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

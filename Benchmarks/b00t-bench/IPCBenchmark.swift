@@ -23,12 +23,23 @@ enum IPCBenchmark {
         var ours: [(ping50: Double, ping99: Double, say50: Double, say99: Double)] = []
         var theirs: [(p50: Double, p99: Double)] = []
         var blocking: [Double] = []
+        // The same daemon with --metrics on: a Prometheus registry counting every append.
+        let metered = try Daemon(dir: dir + "/metered", store: "memory", extra: ["--metrics", "127.0.0.1:\(LoopbackPort.free())"])
+        let meteredClient = try await BusClient.connect(metered.endpoint)
+        try await meteredClient.request("hello", ["agent": "bench"])
+        try await meteredClient.request("register")
+        var withMetrics: [Double] = []
         for round in 0..<3 {
             ours.append(try await roundTrips(client, requests: 5_000, round: round))
+            withMetrics.append(try await roundTrips(meteredClient, requests: 5_000, round: round).say50)
             if let redis = peer?.pingLatency() { theirs.append(redis) }
             blocking.append(blockingPingP50(path: memory.endpoint.socketPath, requests: 5_000))
         }
         await client.close()
+        await meteredClient.close()
+        metered.stop()
+        figures["ipc_roundtrip_p50_us_metrics_on"] = median(withMetrics)
+        figures["ipc_roundtrip_metrics_on_vs_off"] = median(withMetrics) / median(ours.map(\.say50))
         figures["ipc_ping_p50_us"] = median(ours.map(\.ping50))
         figures["ipc_ping_p99_us"] = median(ours.map(\.ping99))
         figures["ipc_roundtrip_p50_us"] = median(ours.map(\.say50))

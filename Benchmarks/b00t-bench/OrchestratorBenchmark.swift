@@ -9,6 +9,8 @@ enum OrchestratorBenchmark {
     struct Figures {
         var warmInProcessMs: Double
         var warmWholeProcessMs: Double?
+        var helloMs: Double? { OrchestratorBenchmark.lastFloor.dynamicMs }
+        var helloStaticMs: Double? { OrchestratorBenchmark.lastFloor.staticMs }
         var coldOverheadMs: Double
     }
 
@@ -65,20 +67,27 @@ enum OrchestratorBenchmark {
             warm.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
 
-        var whole: [Double] = []
+        var whole: [Double] = [], floor: [Double] = [], staticFloor: [Double] = []
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/b00t"
         if FileManager.default.isExecutableFile(atPath: binary) {
             var cliEnv = env
             cliEnv["B00T_PATH"] = datums
             cliEnv["B00T_STATE_DIR"] = state
+            // The floor: a Foundation hello-world built here with swiftc -O (dynamic, like b00t, and with the
+            // Swift libraries linked statically), run alternately with `b00t up` so load hits both alike.
+            let hellos = HelloFloor.build(in: root)
             for _ in 0..<30 {
                 let start = DispatchTime.now().uptimeNanoseconds
                 let pid = try Spawn.start([binary, "up", "benchredis.process"],
                                           options: .init(workingDirectory: root, environment: cliEnv))
                 guard Spawn.wait(pid, timeout: .seconds(10)) == 0 else { throw BenchError("b00t up failed") }
                 whole.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                if let dynamic = hellos.dynamic { floor.append(try HelloFloor.time(dynamic)) }
+                if let staticHello = hellos.staticStdlib { staticFloor.append(try HelloFloor.time(staticHello)) }
             }
         }
+        if !floor.isEmpty { lastFloor.dynamicMs = median(floor) }
+        if !staticFloor.isEmpty { lastFloor.staticMs = median(staticFloor) }
         return Figures(warmInProcessMs: median(warm), warmWholeProcessMs: whole.isEmpty ? nil : median(whole),
                        coldOverheadMs: median(cold))
     }
@@ -136,4 +145,32 @@ func blockingWait(_ work: @escaping @Sendable () async -> Void) {
         done.signal()
     }
     done.wait()
+}
+
+extension OrchestratorBenchmark {
+    /// The hello-world floors of the last run (filled by `measure`).
+    nonisolated(unsafe) static var lastFloor: (dynamicMs: Double?, staticMs: Double?) = (nil, nil)
+}
+
+/// A Foundation "hello" compiled with the same toolchain, the floor a whole-process start is compared with.
+enum HelloFloor {
+    static func build(in dir: String) -> (dynamic: String?, staticStdlib: String?) {
+        let source = dir + "/hello.swift"
+        let text = "import Foundation\nprint(\"hello \\(Date().timeIntervalSince1970) \\(ProcessInfo.processInfo.processIdentifier)\")\n"
+        guard (try? text.write(toFile: source, atomically: true, encoding: .utf8)) != nil else { return (nil, nil) }
+        func compile(_ output: String, _ extra: [String]) -> String? {
+            guard let pid = try? Spawn.start(["/usr/bin/env", "swiftc", "-O", source, "-o", output] + extra),
+                  Spawn.wait(pid, timeout: .seconds(180)) == 0,
+                  FileManager.default.isExecutableFile(atPath: output) else { return nil }
+            return output
+        }
+        return (compile(dir + "/hello", []), compile(dir + "/hello-static", ["-static-stdlib"]))
+    }
+
+    static func time(_ binary: String) throws -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let pid = try Spawn.start([binary])
+        guard Spawn.wait(pid, timeout: .seconds(10)) == 0 else { throw BenchError("\(binary) failed") }
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+    }
 }

@@ -2,7 +2,7 @@ import B00tCore
 import Foundation
 
 /// Prints one JSON object of figures; `make bench` runs it from a release build. `B00T_BENCH_ONLY=a,b` runs
-/// only those sections (tui, datum, orchestrator, bus, ipc, soak, redis, crosshost, grok, mcp, mutation).
+/// only those sections (tui, datum, orchestrator, bus, ipc, tuiload, soak, redis, crosshost, grok, mcp, mutation).
 var figures: [String: Double] = [:]
 let only = ProcessInfo.processInfo.environment["B00T_BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
 func wanted(_ section: String) -> Bool { only?.contains(section) ?? true }
@@ -17,6 +17,14 @@ if wanted("orchestrator") { do {
     let orchestration = try await OrchestratorBenchmark.run()
     figures["ensure_warm_overhead_ms"] = orchestration.warmInProcessMs
     figures["ensure_warm_whole_process_ms"] = orchestration.warmWholeProcessMs ?? .nan
+    if let hello = orchestration.helloMs, let whole = orchestration.warmWholeProcessMs {
+        figures["hello_foundation_ms"] = hello
+        figures["ensure_warm_whole_process_vs_floor"] = whole / hello
+    }
+    if let hello = orchestration.helloStaticMs, let whole = orchestration.warmWholeProcessMs {
+        figures["hello_foundation_static_stdlib_ms"] = hello
+        figures["ensure_warm_whole_process_vs_static_floor"] = whole / hello
+    }
     figures["cold_start_overhead_ms"] = orchestration.coldOverheadMs
 } catch {
     FileHandle.standardError.write(Data("orchestrator bench failed: \(error)\n".utf8))
@@ -30,6 +38,11 @@ if wanted("ipc") { do {
     for (key, value) in try await IPCBenchmark.run() { figures[key] = value }
 } catch {
     FileHandle.standardError.write(Data("ipc bench failed: \(error)\n".utf8))
+} }
+if wanted("tuiload") { do {
+    for (key, value) in try await TUILoadBenchmark.run() { figures[key] = value }
+} catch {
+    FileHandle.standardError.write(Data("tui-under-load bench failed: \(error)\n".utf8))
 } }
 if wanted("soak") { do {
     for (key, value) in try await SoakBenchmark.run() { figures[key] = value }

@@ -42,3 +42,19 @@ int b00t_peer_credentials(int fd, uid_t *uid, pid_t *pid) {
     *pid = cred.pid;
     return 0;
 }
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int b00t_open_pty(int *follower) {
+    int leader = posix_openpt(O_RDWR | O_NOCTTY);
+    if (leader < 0) return -1;
+    if (grantpt(leader) != 0 || unlockpt(leader) != 0) { close(leader); return -1; }
+    char *name = ptsname(leader);
+    if (name == NULL) { close(leader); return -1; }
+    int fd = open(name, O_RDWR | O_NOCTTY);
+    if (fd < 0) { close(leader); return -1; }
+    *follower = fd;
+    return leader;
+}

@@ -20,4 +20,8 @@ int b00t_catch_signal(int sig);
 /** 1 if the caught signal arrived since the last call (and clears it), else 0. */
 int b00t_take_caught_signal(void);
 
+/// A pseudo-terminal pair (leader returned, follower through the pointer), both O_NOCTTY; -1 on failure (errno).
+/// For benchmarks and tests that drive k0mmand3r like a terminal would.
+int b00t_open_pty(int *follower);
+
 #endif
