@@ -25,7 +25,7 @@ build: deps
 release: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS)
 
-## run: build and start k0mmand3r on the embedded default bus
+## run: build and start k0mmand3r on the crew bus (the daemon, started on demand: embedded SQLite log)
 run: build
 	"$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/k0mmand3r" $(ARGS)
 

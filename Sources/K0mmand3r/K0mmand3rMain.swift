@@ -39,7 +39,8 @@ struct K0mmand3rMain: AsyncParsableCommand {
         do {
             crewBus = try await choice.open(agent: me)
         } catch {
-            FileHandle.standardError.write(Data("k0mmand3r: cannot open the bus: \(error)\n".utf8))
+            // The reason may quote a path, a URL or a daemon's log line: escaped before it reaches the terminal.
+            FileHandle.standardError.write(Data("k0mmand3r: cannot open the bus: \(TerminalText.block(ErrorText.describe(error)))\n".utf8))
             throw ExitCode(1)
         }
         let interactive = replay == nil && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
@@ -52,7 +53,7 @@ struct K0mmand3rMain: AsyncParsableCommand {
                 print("ok \(replay): \(report.commands) commands, \(report.expectations) expectations"
                       + (report.allowedErrors > 0 ? ", \(report.allowedErrors) allowed errors" : ""))
             } catch let failure as ReplayRunner.Failure {
-                FileHandle.standardError.write(Data("replay failed at \(failure)\n".utf8))
+                FileHandle.standardError.write(Data("replay failed at \(TerminalText.block("\(failure)"))\n".utf8))
                 throw ExitCode(1)
             }
             return

@@ -51,6 +51,14 @@ struct K0mmand3rSteeringTests {
         try crew.tmux.keys("C-u")
         try crew.tmux.type("/agents")
         try crew.tmux.waitFor("○ ghost (member)")
+        // ^C cancels a waiting command too (and does not quit: the screen stays).
+        try crew.tmux.type("/handshake ghost again")
+        try crew.tmux.waitFor("Esc cancels")
+        try crew.tmux.keys("C-c")
+        try crew.tmux.waitFor("cancelled: /handshake ghost again")
+        try crew.tmux.type("/agents")
+        try crew.tmux.waitFor("/agents", seconds: 5)
+        #expect(!(try crew.tmux.capture().contains("EXIT=")), "^C during a command must not end k0mmand3r")
     }
 
     /// 5: errors stay on the record under their command, and an agent's refusal reaches the stream.

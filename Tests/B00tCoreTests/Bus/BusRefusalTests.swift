@@ -120,6 +120,14 @@ import Testing
         try await refuses(bus, .formCrew(from: "alpha", name: "c", members: ["ghost"], purpose: ""), .unknownAgent("ghost"))
         try await refuses(bus, .formCrew(from: "alpha", name: "c", members: [], purpose: ""),
                           .invalid("a crew needs at least one member besides alpha"))
+        for bad in ["", "two words", "über", "a/b", String(repeating: "x", count: 65), "esc\u{1B}[2J"] {
+            await #expect(throws: BusError.self, "crew name \(bad.debugDescription)") {
+                try await bus.submit(.formCrew(from: "alpha", name: bad, members: ["beta"], purpose: ""))
+            }
+        }
+        await #expect(throws: BusError.invalid("crew name 'two words' must be 1–64 ASCII letters, digits, '-', '_' or '.'")) {
+            try await bus.submit(.formCrew(from: "alpha", name: "two words", members: ["beta"], purpose: ""))
+        }
         try await bus.formCrew(initiator: "alpha", members: ["beta"], purpose: "p", name: "c")
         try await refuses(bus, .formCrew(from: "gamma", name: "c", members: ["delta"], purpose: ""),
                           .duplicate("a crew named 'c' already exists"))
