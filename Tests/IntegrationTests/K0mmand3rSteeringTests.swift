@@ -160,20 +160,24 @@ struct K0mmand3rSteeringTests {
     }
 
     /// 3: line mode in a real terminal: no crash, history, Tab completion, ^D exits 0.
-    @Test func lineModeWorksInATerminal() throws {
+    /// On every bus it was reported crashing on: memory, the embedded SQLite log, the daemon's socket.
+    @Test(arguments: ["memory", "sqlite", "socket"])
+    func lineModeWorksInATerminal(_ bus: String) throws {
         let crew = CrewSandbox(label: "line")
         defer { crew.tearDown() }
-        let command = crew.shellLine("\(Binaries.path("k0mmand3r")) --line --bus memory --as liner") + "; echo EXIT=$?; sleep 60"
+        let command = crew.shellLine("\(Binaries.path("k0mmand3r")) --line --bus \(bus) --as liner") + "; echo EXIT=$?; sleep 60"
         try crew.tmux.run(["new-session", "-d", "-s", "k0", "-x", "100", "-y", "30", command])
-        try crew.tmux.waitFor("k0mmand3r on memory as liner")
+        try crew.tmux.waitFor("as liner", seconds: 15)
         // (/agen would stop at the common prefix of /agent and /agents.)
         try crew.tmux.keys("/agents", "Tab")
         try crew.tmux.waitFor("k0mmand3r› /agents")
         try crew.tmux.keys("Enter")
         try crew.tmux.waitFor("* ● liner (human)")
         try crew.tmux.keys("Up")
-        let prompts = try crew.tmux.capture().components(separatedBy: "k0mmand3r› /agents").count - 1
-        #expect(prompts >= 2)  // the recalled line on the new prompt
+        // The recalled line on the new prompt (waited for: libedit redraws when it has read the key).
+        try crew.until("the recalled line", seconds: 5) {
+            try crew.tmux.capture().components(separatedBy: "k0mmand3r› /agents").count - 1 >= 2
+        }
         // ^C discards the line being typed (it once ended the program with 130).
         try crew.tmux.keys("C-u", "-l", "half typed")
         try crew.tmux.keys("C-c")

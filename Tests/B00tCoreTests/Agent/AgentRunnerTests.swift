@@ -73,6 +73,32 @@ import Testing
         #expect(declined?.reason?.contains("below the 0.70 needed to teach") == true)
     }
 
+    /// accept_handshakes: "none" declines everyone, "known"/"all" accept — each answer with its reason on the
+    /// record. (A sender the bus does not know is refused before the agent sees it.)
+    @Test(arguments: [(AgentPolicy.Handshakes.known, "friend", true, "gate accepts friend"),
+                      (.none, "friend", false, "gate accepts no handshakes"),
+                      (.all, "friend", true, "gate accepts friend")])
+    func handshakesAreAnsweredByPolicyWithAReason(_ rule: AgentPolicy.Handshakes, _ from: String, _ accepted: Bool,
+                                                  _ reason: String) async throws {
+        let bus = try await MessageBus(backend: MemoryBusBackend())
+        try await bus.register(BusAgent(id: "friend"))
+        var policy = AgentPolicy()
+        policy.handshakes = rule
+        let (task, log) = start(bus, BusAgent(id: "gate"), policy)
+        defer { task.cancel() }
+        try await until("gate registered") { await bus.state.agents["gate"] != nil }
+        let id = try await bus.submit(.handshake(from: from, to: "gate", proposal: "work together?", expiresAt: nil))
+            .compactMap { if case .handshakeRequested(let id, _, _, _) = $0.body { id } else { nil } }.first
+        let hid = try #require(id)
+        try await until("gate answers") { await bus.state.handshakes[hid]?.isOpen == false }
+        #expect(await bus.state.handshakes[hid]?.accepted == accepted)
+        let replies = try await bus.backend.read(after: 0, limit: 100).compactMap { event -> (Bool, String?)? in
+            if case .handshakeReplied(hid, let accept, let why) = event.body { (accept, why) } else { nil }
+        }
+        #expect(replies.count == 1 && replies.first?.0 == accepted && replies.first?.1 == reason, "\(replies)")
+        #expect(log.all.contains { $0.contains("\(accepted ? "accepted" : "declined") handshake \(hid) from \(from)") })
+    }
+
     @Test func policiesParseStrictlyWithTheKeyInTheMessage() throws {
         let table: [String: DatumValue] = ["vote": .string("follow:alpha"), "apply_threshold": .double(0.7),
                                            "accept_handshakes": .string("all"), "teach_method": .string("doc")]
