@@ -26,6 +26,8 @@ struct MetricsOptions: ParsableArguments {
         guard let address else { return nil }
         do {
             let endpoint = try await MetricsEndpoint.start(at: address, registry: B00tMetrics.enable())
+            // Shown from the first scrape (at 0), not only after the first reconnect.
+            RemoteBus.reconnectCounter.increment(by: 0)
             logger.info("metrics at http://\(endpoint.address)/metrics")
             return endpoint
         } catch { throw CLIError(error.description) }

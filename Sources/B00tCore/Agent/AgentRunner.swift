@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 
@@ -78,6 +79,7 @@ public actor AgentRunner {
         for try await event in events {
             try Task.checkCancellation()
             currentSeq = event.seq
+            eventsSeen.increment()
             await react(to: event)
             currentSeq = nil
         }
@@ -209,12 +211,28 @@ public actor AgentRunner {
 
     /// Runs one action; a refusal (someone was faster, the ahoy closed) is logged, never fatal.
     private func attempt(_ what: String, _ action: @Sendable () async throws -> Void) async {
+        let name = String(what.prefix { $0 != " " })
         do {
             try await action()
             log(what)
+            count(name, outcome: "ok")
         } catch {
             let code = (error as? BusError)?.code ?? "internal"
             log("could not: \(what): \(error)", .warning, ["code": .string(code)])
+            count(name, outcome: "refused")
         }
+    }
+
+    /// `b00t_agent_actions_total{action, outcome}` (applied, accepted, declined, voted, taught × ok, refused);
+    /// no-ops unless the process serves metrics.
+    private var actionCounters: [String: Counter] = [:]
+    private let eventsSeen = Counter(label: "b00t_agent_events_seen_total")
+
+    private func count(_ action: String, outcome: String) {
+        let key = action + "/" + outcome
+        if let known = actionCounters[key] { return known.increment() }
+        let made = Counter(label: "b00t_agent_actions_total", dimensions: [("action", action), ("outcome", outcome)])
+        actionCounters[key] = made
+        made.increment()
     }
 }

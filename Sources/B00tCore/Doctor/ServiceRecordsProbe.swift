@@ -55,7 +55,11 @@ public struct ServiceRecordsProbe: DoctorProbe {
             }
         }
         guard problems.isEmpty else { return problems }
-        if running.isEmpty { return [DoctorCheck(id, .ok, "no service records (nothing started by b00t is running)")] }
+        if running.isEmpty {
+            let busRecord = names.contains(BusDaemonProbe.datumID + ".json")
+            return [DoctorCheck(id, .ok, busRecord ? "no service records besides the bus daemon's (checked above)"
+                                                   : "no service records (nothing started by b00t is running)")]
+        }
         let shown = running.prefix(6).joined(separator: ", ") + (running.count > 6 ? ", …" : "")
         return [DoctorCheck(id, .ok, "\(running.count) service\(running.count == 1 ? "" : "s") running: \(shown)")]
     }

@@ -204,7 +204,7 @@ public final class Orchestrator: Sendable {
                 }
             }
             if clock.now >= deadline {
-                metrics.probeFailed(service.id, detail: last.detail)
+                metrics.probeFailed(service.id, detail: last.detail, final: true)
                 throw OrchestratorError.unhealthy(service.id, lastProbe: last.detail, waitedMs: budgetMs,
                                                   logTail: runtime.logTail(service, lines: 20))
             }

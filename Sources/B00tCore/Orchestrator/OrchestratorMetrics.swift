@@ -37,10 +37,12 @@ struct OrchestratorMetrics: Sendable {
                      metadata: ["datum": .string(datum), "code": .string(code)])
     }
 
-    func probeFailed(_ datum: String, detail: String) {
+    /// `final`: the wait for health ran out (a warning); otherwise a running service stopped answering and is
+    /// about to be looked at under its lock (often someone else is restarting it: a notice).
+    func probeFailed(_ datum: String, detail: String, final: Bool = false) {
         Counter(label: "b00t_orchestrator_health_probe_failures_total", dimensions: [("datum", datum)],
                 factory: factory).increment()
-        logger.warning("health probe failed for \(datum): \(detail)",
-                       metadata: ["datum": .string(datum), "code": "unhealthy"])
+        logger.log(level: final ? .warning : .notice, "health probe failed for \(datum): \(detail)",
+                   metadata: ["datum": .string(datum), "code": "unhealthy"])
     }
 }

@@ -18,6 +18,9 @@ public struct ResolvedService: Sendable, Hashable {
     public init(_ datum: Datum, environment base: [String: String]) {
         self.datum = datum
         var env = base
+        // A service's log format and level are its datum's choice ([b00t.env]), not whoever happened to start it:
+        // otherwise one log file mixes logfmt and JSON depending on which agent restarted the daemon.
+        for key in ["B00T_LOG_FORMAT", "B00T_LOG_LEVEL"] { env[key] = nil }
         for (key, value) in datum.env { env[key] = EnvExpansion.expand(value, environment: base) }
         // Only the datum that asks for it gets a listen address: inherited, every service would race for the port.
         env["B00T_METRICS_LISTEN"] = datum.metrics

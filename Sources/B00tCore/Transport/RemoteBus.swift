@@ -27,7 +27,7 @@ public actor RemoteBus: CrewBus {
     /// How many times the connection was re-established.
     public private(set) var reconnects = 0
     /// Reconnects in this process (a metric; made on first use, so after the process enabled its backend).
-    static let reconnectCounter = Counter(label: "b00t_bus_client_reconnects_total")
+    public static let reconnectCounter = Counter(label: "b00t_bus_client_reconnects_total")
     private var client: BusClient?
     private let connector: @Sendable () async throws -> BusClient
     private var recent: [BusEvent] = []

@@ -40,6 +40,15 @@ import Testing
         #expect(other.environment["B00T_METRICS_LISTEN"] == nil, "an inherited address would make every service race for the port")
     }
 
+    @Test func logSettingsComeFromTheDatumNotTheCaller() throws {
+        let inherited = ["B00T_LOG_FORMAT": "json", "B00T_LOG_LEVEL": "debug", "PATH": "/bin"]
+        let plain = ResolvedService(try #require(datum("").0), environment: inherited)
+        #expect(plain.environment["B00T_LOG_FORMAT"] == nil && plain.environment["B00T_LOG_LEVEL"] == nil)
+        #expect(plain.environment["PATH"] == "/bin")
+        let chosen = ResolvedService(try #require(datum("[b00t.env]\nB00T_LOG_FORMAT = \"json\"\n").0), environment: inherited)
+        #expect(chosen.environment["B00T_LOG_FORMAT"] == "json" && chosen.environment["B00T_LOG_LEVEL"] == nil)
+    }
+
     @Test func aRemoteOrMalformedMetricsAddressIsReported() {
         for (value, expected) in [("0.0.0.0:9464", "not a loopback"), ("9464", "not HOST:PORT"), ("127.0.0.1:70000", "0–65535")] {
             let (_, diagnostics) = datum("metrics = \"\(value)\"\n")
