@@ -11,7 +11,7 @@ struct DatumCommand: ParsableCommand {
     )
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every datum on the search path.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List every datum on the search path.")
         @OptionGroup var options: DatumOptions
         @Flag(help: "Print JSON.") var json = false
 
@@ -23,7 +23,7 @@ struct DatumCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one datum as Markdown (or JSON).")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one datum as Markdown (or JSON).")
         @OptionGroup var options: DatumOptions
         @Flag(help: "Print JSON.") var json = false
         @Argument(help: "name.type, or a name that is unique") var name: String
@@ -38,6 +38,7 @@ struct DatumCommand: ParsableCommand {
 
     struct Query: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "query",
             abstract: "Find datums: --type agent --skill rust, or an expression 'type:agent and (skill:rust or skill:go)'.")
         @OptionGroup var options: DatumOptions
         @Flag(help: "Print JSON.") var json = false
@@ -63,6 +64,7 @@ struct DatumCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Validate every datum; list every problem; non-zero exit on errors.")
         @OptionGroup var options: DatumOptions
         @Flag(help: "Treat warnings (unknown keys, unknown types) as errors.") var strict = false

@@ -44,7 +44,7 @@ struct GrokGroup: ParsableCommand {
     )
 
     struct Digest: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Store one piece of text under a topic.")
+        static let configuration = CommandConfiguration(commandName: "digest", abstract: "Store one piece of text under a topic.")
         @OptionGroup var options: DatumOptions
         @Option(name: .shortAndLong, help: "Topic to file it under.") var topic: String
         @Argument(help: "The text.") var text: String
@@ -60,6 +60,7 @@ struct GrokGroup: ParsableCommand {
 
     struct Learn: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "learn",
             abstract: "Chunk and store text, files and folders (~1,000-character chunks; the same content once).")
         @OptionGroup var options: DatumOptions
         @Option(name: .shortAndLong, help: "Topic (default: inferred from each source's extension or folder).") var topic: String?
@@ -87,6 +88,7 @@ struct GrokGroup: ParsableCommand {
 
     struct Ask: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "ask",
             abstract: "Ranked answers: words (BM25) and meaning (embeddings), fused.")
         @OptionGroup var options: DatumOptions
         @Option(name: .shortAndLong, help: "Only this topic.") var topic: String?
@@ -109,7 +111,7 @@ struct GrokGroup: ParsableCommand {
     }
 
     struct Topics: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Topics and their chunk counts.")
+        static let configuration = CommandConfiguration(commandName: "topics", abstract: "Topics and their chunk counts.")
         @OptionGroup var options: DatumOptions
         @Flag(help: "Print JSON.") var json = false
 
@@ -123,7 +125,7 @@ struct GrokGroup: ParsableCommand {
     }
 
     struct Forget: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a topic (-t) or one chunk (--id).")
+        static let configuration = CommandConfiguration(commandName: "forget", abstract: "Remove a topic (-t) or one chunk (--id).")
         @OptionGroup var options: DatumOptions
         @Option(name: .shortAndLong, help: "Remove every chunk of this topic.") var topic: String?
         @Option(help: "Remove the chunk with this id.") var id: String?
@@ -145,7 +147,7 @@ struct GrokGroup: ParsableCommand {
     }
 
     struct Stats: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Backend, mode (hybrid or words only), sizes.")
+        static let configuration = CommandConfiguration(commandName: "stats", abstract: "Backend, mode (hybrid or words only), sizes.")
         @OptionGroup var options: DatumOptions
         @Flag(help: "Print JSON.") var json = false
 
@@ -166,7 +168,7 @@ struct GrokGroup: ParsableCommand {
     }
 
     struct Embed: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the normalised sentence vectors (debugging, tests).")
+        static let configuration = CommandConfiguration(commandName: "embed", abstract: "Print the normalised sentence vectors (debugging, tests).")
         @Flag(help: "Print JSON.") var json = false
         @Argument(help: "Texts to embed.") var texts: [String]
 

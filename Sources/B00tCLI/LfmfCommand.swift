@@ -13,6 +13,7 @@ func datumFolder(_ options: DatumOptions) throws -> String {
 
 struct Lfmf: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "lfmf",
         abstract: "Record a lesson learned the hard way: appended to <datum folder>/learn/TOOL.md and indexed into grok.")
     @OptionGroup var options: DatumOptions
     @Argument(help: "The tool the lesson is about (a datum name).") var tool: String
@@ -31,7 +32,7 @@ struct Lfmf: AsyncParsableCommand {
 }
 
 struct Advice: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The lessons most relevant to a problem with TOOL, with scores.")
+    static let configuration = CommandConfiguration(commandName: "advice", abstract: "The lessons most relevant to a problem with TOOL, with scores.")
     @OptionGroup var options: DatumOptions
     @Option(help: "How many lessons (default 5).") var limit = 5
     @Flag(help: "Print JSON.") var json = false

@@ -6,6 +6,7 @@ import K0mmand3rKit
 /// `b00t replay FILE…`: the same runner as `k0mmand3r --replay`, for scripts and CI.
 struct Replay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "replay",
         abstract: "Run k0mmand3r replay files (*.k0); exit non-zero at the first failed @expect.")
     @Option(help: "memory (default: each file gets a fresh bus), sqlite[:PATH], socket or redis://… (also $B00T_BUS_URL).") var bus: String?
     @Option(name: .customLong("as"), help: "Agent to start as (default $B00T_AGENT or $USER).") var agent: String?

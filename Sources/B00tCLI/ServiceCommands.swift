@@ -9,6 +9,7 @@ func makeOrchestrator(_ options: DatumOptions) -> Orchestrator {
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "up",
         abstract: "Make services (and everything they depend on) run and be healthy. Silent; B00T_DEBUG=1 explains.")
     @OptionGroup var options: DatumOptions
     @Argument(help: "Datums to bring up: name.type or a unique name (stacks bring up their members).")
@@ -25,7 +26,7 @@ struct Up: AsyncParsableCommand {
 }
 
 struct Ps: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show every service datum: state, health, pid/container, ports, uptime.")
+    static let configuration = CommandConfiguration(commandName: "ps", abstract: "Show every service datum: state, health, pid/container, ports, uptime.")
     @OptionGroup var options: DatumOptions
     @Flag(help: "Print JSON.") var json = false
     @Argument(help: "Only these datums (and what they need).") var names: [String] = []
@@ -49,6 +50,7 @@ struct Ps: AsyncParsableCommand {
 
 struct Stop: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "stop",
         abstract: "Stop a service, or a stack's members in reverse dependency order.")
     @OptionGroup var options: DatumOptions
     @Flag(help: "Stop even what running datums still depend on.") var force = false
@@ -65,7 +67,7 @@ struct Stop: AsyncParsableCommand {
 }
 
 struct Restart: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Stop and start a service again.")
+    static let configuration = CommandConfiguration(commandName: "restart", abstract: "Stop and start a service again.")
     @OptionGroup var options: DatumOptions
     @Flag(help: "Also restart running datums that depend on it.") var withDependents = false
     @Argument var name: String
@@ -80,7 +82,7 @@ struct Restart: AsyncParsableCommand {
 /// or whoever can make it log a request line — must not be able to rewrite the reader's terminal. `--raw`
 /// prints the bytes exactly as written (colours, progress bars), for a terminal you trust or a pipe.
 struct Logs: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print a service's log; -f follows it.")
+    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print a service's log; -f follows it.")
     @OptionGroup var options: DatumOptions
     @Flag(name: .shortAndLong, help: "Follow the log.") var follow = false
     @Option(name: .shortAndLong, help: "Lines to show (1–100000).") var lines = 100
