@@ -1,8 +1,12 @@
 # b00t — two commands: `make run` and `make test`. Everything else is a step they call.
 SHELL := /bin/bash
-DEBIAN_PACKAGES := libedit-dev libhiredis-dev libncurses-dev libsqlite3-dev redis-server tmux socat libopenblas-dev prometheus
+DEBIAN_PACKAGES := libedit-dev libhiredis-dev libncurses-dev libsqlite3-dev redis-server tmux socat libopenblas-dev prometheus libcurl4-openssl-dev
 SWIFT ?= swift
 SWIFT_FLAGS ?=
+# Release binaries carry the Swift libraries inside them: a process starts without loading and binding ~20 Swift
+# shared libraries (warm `b00t up` 59 → 36 ms here; a Foundation hello 14.5 → 2.8 ms). FoundationNetworking's
+# static library links libcurl, whose development link comes from libcurl4-openssl-dev.
+RELEASE_FLAGS ?= -c release --static-swift-stdlib
 
 .PHONY: deps build release run test bench check clean model pyenv fuzz fuzz-ci
 
@@ -23,7 +27,7 @@ build: deps
 	$(SWIFT) build $(SWIFT_FLAGS)
 
 release: deps
-	$(SWIFT) build -c release $(SWIFT_FLAGS)
+	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS)
 
 ## run: build and start k0mmand3r on the crew bus (the daemon, started on demand: embedded SQLite log)
 run: build
@@ -47,7 +51,7 @@ fuzz-ci:
 
 ## bench: release build, then one JSON object of figures
 bench: release pyenv
-	"$$($(SWIFT) build -c release $(SWIFT_FLAGS) --show-bin-path)/b00t-bench"
+	"$$($(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)/b00t-bench"
 
 ## check: validate the shipped datums
 check: build

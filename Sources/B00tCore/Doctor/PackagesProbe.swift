@@ -34,7 +34,8 @@ public struct PackagesProbe: DoctorProbe {
     /// The Makefile's `DEBIAN_PACKAGES` (a unit test keeps the two lists equal): an installed `b00t` has no
     /// Makefile to read.
     public static let required = ["libedit-dev", "libhiredis-dev", "libncurses-dev", "libsqlite3-dev",
-                                  "redis-server", "tmux", "socat", "libopenblas-dev", "prometheus"]
+                                  "redis-server", "tmux", "socat", "libopenblas-dev", "prometheus",
+                                  "libcurl4-openssl-dev"]
 
     /// Oldest upstream versions b00t works with, where an older one would break a feature.
     static let minimumVersions: [String: (version: [Int], why: String)] = [
