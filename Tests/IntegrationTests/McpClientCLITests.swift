@@ -191,4 +191,27 @@ struct McpCrewDatumTests {
         #expect(quiet.stdout.isEmpty)
         #expect(quiet.stderr.contains("serving quiet on memory"))
     }
+
+    /// `--datum NAME.agent`: the assistant joins with the datum's role and skills (read back from the log).
+    @Test func serveRegistersWithTheAgentDatumsRoleAndSkills() throws {
+        let dir = TempDir("b00t-mcp-datum")
+        let db = dir.path + "/bus.sqlite"
+        let env = ["B00T_STATE_DIR": dir.path, "XDG_RUNTIME_DIR": "", "B00T_AGENT": "", "B00T_BUS_URL": "",
+                   "B00T_PATH": packageRoot + "/_b00t_"]
+        let served = try run(Binaries.path("b00t"), ["mcp", "serve", "--datum", "alpha.agent", "--bus", "sqlite:\(db)"],
+                             environment: env, input: "")
+        #expect(served.status == 0, "\(served.stderr)")
+        #expect(served.stderr.contains("serving alpha on sqlite:"), "\(served.stderr)")
+        let log = try run(Binaries.path("b00t"), ["bus", "tail", "--bus", "sqlite:\(db)", "--no-follow", "--json", "--all"],
+                          environment: env)
+        let registered = log.stdout.split(separator: "\n").first { $0.contains("agent_registered") || $0.contains("agentRegistered") }
+        let line = try #require(registered.map(String.init), "\(log.stdout)\(log.stderr)")
+        let datum = try String(contentsOfFile: packageRoot + "/_b00t_/alpha.agent.toml", encoding: .utf8)
+        #expect(line.contains("\"id\":\"alpha\""), "\(line)")
+        // Every skill the datum lists is in the registration.
+        for skill in ["rust", "testing"] where datum.contains(skill) { #expect(line.contains("\"\(skill)\""), "\(skill): \(line)") }
+        let missing = try run(Binaries.path("b00t"), ["mcp", "serve", "--datum", "nobody.agent", "--bus", "memory"],
+                              environment: env, input: "")
+        #expect(missing.status != 0 && missing.stderr.contains("nobody"), "\(missing.stderr)")
+    }
 }
