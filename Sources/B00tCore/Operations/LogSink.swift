@@ -19,21 +19,8 @@ public final class DescriptorLogSink: LogSink {
     public init(descriptor: Int32 = STDERR_FILENO) { self.descriptor = descriptor }
 
     public func write(_ line: [UInt8]) {
-        lock.withLock { _ in
-            line.withUnsafeBytes { raw in
-                guard var pointer = raw.baseAddress else { return }
-                var left = raw.count
-                while left > 0 {
-                    let written = Glibc.write(descriptor, pointer, left)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        return
-                    }
-                    left -= written
-                    pointer = pointer.advanced(by: written)
-                }
-            }
-        }
+        // A failing write drops the line (see above).
+        _ = lock.withLock { _ in line.withUnsafeBytes { DescriptorWrite.all(descriptor, $0) } }
     }
 }
 

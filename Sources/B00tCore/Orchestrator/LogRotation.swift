@@ -69,19 +69,8 @@ public struct RotatingLogWriter {
                 LogRotation.rotate(path, keep: limit.keep)
                 try open()
             }
-            buffer.withUnsafeBytes { raw in
-                guard var pointer = raw.baseAddress else { return }
-                var left = count
-                while left > 0 {
-                    let written = write(descriptor, pointer, left)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        return
-                    }
-                    left -= written
-                    pointer = pointer.advanced(by: written)
-                }
-            }
+            // A failed write (a full disk) drops this chunk: see above.
+            _ = buffer.withUnsafeBytes { DescriptorWrite.all(descriptor, UnsafeRawBufferPointer(rebasing: $0[..<count])) }
             size += count
         }
     }

@@ -11,15 +11,7 @@ public enum PrivateFile {
         let temp = "\(directory)/.\((path as NSString).lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SystemError.call("open \(temp)", errno) }
-        var offset = 0
-        let ok = data.withUnsafeBytes { raw -> Bool in
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                offset += n
-            }
-            return true
-        }
+        let ok = data.withUnsafeBytes { DescriptorWrite.all(fd, $0) }
         let writeErrno = errno
         if ok && sync { fsync(fd) }
         close(fd)
