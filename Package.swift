@@ -8,7 +8,8 @@ let package = Package(
         .library(name: "B00tCore", targets: ["B00tCore"]),
         // For the fuzz targets in Fuzz/ (a package of their own, built with -sanitize=fuzzer).
         .library(name: "K0mmand3rKit", targets: ["K0mmand3rKit"]),
-        .executable(name: "b00t", targets: ["B00tCLI"]),
+        .executable(name: "b00t", targets: ["B00tMain"]),
+        .executable(name: "b00t-mcp", targets: ["B00tMCPMain"]),
         .executable(name: "k0mmand3r", targets: ["K0mmand3r"]),
         .executable(name: "b00t-bench", targets: ["B00tBench"]),
     ],
@@ -57,18 +58,34 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "MCP", package: "swift-sdk"),
             ]
+        ),
+        // The MCP server and client (the SDK, whose HTTP transport pulls in FoundationNetworking and with it
+        // libcurl and ~30 shared libraries): kept out of B00tCore so `b00t` and `k0mmand3r` start without
+        // loading them (~7 ms of every process start here). `b00t mcp serve|tools|execute` run `b00t-mcp`.
+        .target(
+            name: "B00tMCP",
+            dependencies: ["B00tCore", .product(name: "MCP", package: "swift-sdk")]
         ),
         .target(
             name: "K0mmand3rKit",
             dependencies: ["B00tCore"]
         ),
-        .executableTarget(
+        // b00t's commands, shared by the two executables below.
+        .target(
             name: "B00tCLI",
             dependencies: [
                 "B00tCore",
                 "K0mmand3rKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "B00tMain", dependencies: ["B00tCLI"]),
+        // `b00t mcp serve|tools|execute`, exec'd by `b00t` (see B00tMCP above).
+        .executableTarget(
+            name: "B00tMCPMain",
+            dependencies: [
+                "B00tCLI", "B00tMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MCP", package: "swift-sdk"),
             ]
@@ -82,7 +99,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "B00tBench",
-            dependencies: ["B00tCore", "K0mmand3rKit", "CB00tSystem", .product(name: "MCP", package: "swift-sdk"), .product(name: "NIOPosix", package: "swift-nio"),
+            dependencies: ["B00tCore", "B00tMCP", "K0mmand3rKit", "CB00tSystem", .product(name: "MCP", package: "swift-sdk"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift"),
                            .product(name: "Metrics", package: "swift-metrics"),
                            .product(name: "Prometheus", package: "swift-prometheus")],
@@ -92,7 +109,7 @@ let package = Package(
         .target(name: "B00tTestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "B00tCoreTests",
-            dependencies: ["B00tCore", "B00tTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["B00tCore", "B00tMCP", "B00tTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "NIOEmbedded", package: "swift-nio"),
                            .product(name: "MCP", package: "swift-sdk"),
                            .product(name: "Logging", package: "swift-log"),

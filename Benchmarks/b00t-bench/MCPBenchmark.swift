@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import B00tCore
+import B00tMCP
 import Foundation
 import MCP
 

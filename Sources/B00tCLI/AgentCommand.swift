@@ -34,7 +34,7 @@ struct AgentRun: AsyncParsableCommand {
                 if let fromDatum = try AgentPolicy.from(datum: found) { agentPolicy = fromDatum }
             }
             if let id { profile.id = id }
-            if let skills { profile.skills.merge(try Self.parseSkills(skills)) { _, new in new } }
+            if let skills { profile.skills.merge(try SkillsOption.parse(skills)) { _, new in new } }
             if let role { profile.role = role }
             if let policy { agentPolicy = try AgentPolicy.load(file: policy) }
         } catch let error as BusError {
@@ -84,39 +84,5 @@ struct AgentRun: AsyncParsableCommand {
         if let remote = crewBus as? RemoteBus { await remote.close() }
         await metricsEndpoint?.stop()
         log("stopped")
-    }
-
-    /// `rust:0.9,testing:0.7` (a bare name means 0.5). Strict: an empty entry or name, a missing or
-    /// non-numeric proficiency, one outside 0.0–1.0, a name outside the skill character set or a name given
-    /// twice is an error naming the entry.
-    static func parseSkills(_ text: String) throws(BusError) -> [String: Double] {
-        let usage = "write name:proficiency pairs separated by commas, like rust:0.9,testing:0.7"
-        var skills: [String: Double] = [:]
-        for (position, raw) in text.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
-            let item = raw.trimmingCharacters(in: .whitespaces)
-            guard !item.isEmpty else { throw .invalid("--skills: entry \(position + 1) is empty; \(usage)") }
-            let name: String
-            let level: Double
-            if let colon = item.firstIndex(of: ":") {
-                name = item[..<colon].trimmingCharacters(in: .whitespaces)
-                let levelText = item[item.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-                guard !levelText.isEmpty else {
-                    throw .invalid("--skills: '\(item)' has no proficiency after ':'; give one in 0.0–1.0 (\(name.isEmpty ? "rust" : name):0.9) or drop the ':' for 0.5")
-                }
-                guard let parsed = Double(levelText), parsed.isFinite, (0...1).contains(parsed) else {
-                    throw .invalid("--skills: '\(item)': proficiency '\(levelText)' must be a number in 0.0–1.0, like rust:0.9")
-                }
-                level = parsed
-            } else {
-                name = item
-                level = 0.5
-            }
-            if let problem = IdentifierRules.skillNameProblem(name) {
-                throw .invalid("--skills: '\(item)': \(problem)")
-            }
-            guard skills[name] == nil else { throw .invalid("--skills: '\(name)' is given twice") }
-            skills[name] = level
-        }
-        return skills
     }
 }

@@ -115,7 +115,7 @@ struct BusPing: AsyncParsableCommand {
 
 /// The bus a `--bus` flag (or `$B00T_BUS_URL`) names — by default the daemon, through the orchestrator (cold:
 /// starts it). A value b00t does not know is an error, never silently the default. Failures become clean CLI errors.
-func connectBus(agent: String, url: String?) async throws -> any CrewBus {
+package func connectBus(agent: String, url: String?) async throws -> any CrewBus {
     let chosen: BusURL
     do { chosen = try BusURL.resolve(url, fallback: .daemon) } catch { throw ValidationError("--bus: \(error.description)") }
     if case .daemon = chosen { return try await connectBus(agent: agent) }
@@ -123,7 +123,7 @@ func connectBus(agent: String, url: String?) async throws -> any CrewBus {
 }
 
 /// Connects through the orchestrator (cold: starts the daemon), turning failures into clean CLI errors.
-func connectBus(agent: String) async throws -> RemoteBus {
+package func connectBus(agent: String) async throws -> RemoteBus {
     do {
         return try await BusConnector.connect(agent: agent)
     } catch let error as OrchestratorError {
@@ -134,14 +134,14 @@ func connectBus(agent: String) async throws -> RemoteBus {
 }
 
 /// Waits for one of `signals` without a handler thread of our own: dispatch sources on a private queue.
-final class SignalWaiter: @unchecked Sendable {
+package final class SignalWaiter: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private let queue = DispatchQueue(label: "b00t.signals")
     private var continuation: CheckedContinuation<Void, Never>?
     private var fired = false
     private let lock = NSLock()
 
-    init(signals: [Int32]) {
+    package init(signals: [Int32]) {
         for number in signals {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
@@ -160,7 +160,7 @@ final class SignalWaiter: @unchecked Sendable {
         waiting?.resume()
     }
 
-    func wait() async {
+    package func wait() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let now = lock.withLock { () -> Bool in
                 if fired { return true }

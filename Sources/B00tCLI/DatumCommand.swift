@@ -109,7 +109,7 @@ func reportErrorsBriefly(_ catalog: DatumCatalog) {
     FileHandle.standardError.write(Data("\(errors.count) datum file(s) have errors; run `b00t datum check`\n".utf8))
 }
 
-func jsonText<T: Encodable>(_ value: T) throws -> String {
+package func jsonText<T: Encodable>(_ value: T) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(value), as: UTF8.self)
@@ -117,7 +117,7 @@ func jsonText<T: Encodable>(_ value: T) throws -> String {
 
 /// A user-facing failure: printed as `Error: …` with exit code 1, no stack trace. The text is escaped for
 /// the terminal: messages quote datum fields, bus text and service log tails.
-struct CLIError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = TerminalText.block(description) }
+package struct CLIError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = TerminalText.block(description) }
 }

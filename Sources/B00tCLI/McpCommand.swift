@@ -8,12 +8,12 @@ struct McpGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mcp",
         abstract: "MCP: serve the crew bus to an AI assistant, and use mcp datums as servers.",
-        subcommands: [McpServe.self, McpList.self, McpOutput.self, McpInstall.self, McpTools.self, McpExecute.self]
+        subcommands: [McpForward.Serve.self, McpList.self, McpOutput.self, McpInstall.self, McpForward.Tools.self, McpForward.Execute.self]
     )
 }
 
 /// The `mcp` datums named, or a clean error naming what is not one.
-func mcpDatums(_ names: [String], _ options: DatumOptions) throws -> [Datum] {
+package func mcpDatums(_ names: [String], _ options: DatumOptions) throws -> [Datum] {
     let catalog = BuiltinDatums.adding(to: options.loadCatalog())
     return try names.map { name in
         let datum: Datum

@@ -5,14 +5,16 @@ import Logging
 
 /// `--metrics HOST:PORT` for long-running commands (also `$B00T_METRICS_LISTEN`, which the orchestrator sets
 /// from a datum's `metrics` key): serves Prometheus's `GET /metrics`, loopback only unless allowed.
-struct MetricsOptions: ParsableArguments {
+package struct MetricsOptions: ParsableArguments {
+    package init() {}
+
     @Option(help: "Serve Prometheus metrics at GET http://HOST:PORT/metrics (loopback; also $B00T_METRICS_LISTEN).")
     var metrics: String?
     @Flag(help: "Let --metrics listen on a non-loopback address (the endpoint has no authentication).")
     var metricsAllowRemote = false
 
     /// The address asked for, or nil; a malformed one is an error naming the flag or the variable.
-    func address(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> MetricsAddress? {
+    package func address(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> MetricsAddress? {
         let (text, origin): (String?, String) = metrics != nil
             ? (metrics, "--metrics") : (environment["B00T_METRICS_LISTEN"], "B00T_METRICS_LISTEN")
         guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
@@ -22,7 +24,7 @@ struct MetricsOptions: ParsableArguments {
     }
 
     /// Starts the endpoint when an address was given (metrics must already be enabled).
-    func serve(at address: MetricsAddress?, logger: Logger) async throws -> MetricsEndpoint? {
+    package func serve(at address: MetricsAddress?, logger: Logger) async throws -> MetricsEndpoint? {
         guard let address else { return nil }
         do {
             let endpoint = try await MetricsEndpoint.start(at: address, registry: B00tMetrics.enable())

@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOHTTP1
 
 /// grok's optional shared backend: a Qdrant collection `b00t_chunks` (384-dim, cosine) whose points carry the
 /// same payload keys as the SQLite rows. Point ids derive from topic + content, so learning the same text twice
@@ -13,18 +11,31 @@ public final class QdrantGrokStore: GrokBackend, @unchecked Sendable {
     public var label: String { "qdrant:\(baseURL.absoluteString)" }
     public var supportsKeywordSearch: Bool { false }
     let timeout: TimeInterval
+    private let http: HTTPExchange
+    private let prefix: String
 
     /// `qdrant://host:6333` (or `http://…`); checks that Qdrant answers and creates the collection if needed.
     public init(url: String, collection: String = "b00t_chunks", dimension: Int = MiniLMEmbedder.dimension,
                 timeout: TimeInterval = 10) throws {
         var text = url
         if text.hasPrefix("qdrant://") { text = "http://" + text.dropFirst("qdrant://".count) }
-        guard let parsed = URL(string: text), let scheme = parsed.scheme, ["http", "https"].contains(scheme), parsed.host != nil else {
+        guard let parsed = URL(string: text), let scheme = parsed.scheme, ["http", "https"].contains(scheme),
+              let host = parsed.host, !host.isEmpty else {
             throw GrokError.badArgument("B00T_GROK_URL '\(url)' is not a Qdrant URL; write qdrant://127.0.0.1:6333")
+        }
+        // Plain HTTP only (swift-nio without TLS): Qdrant on this machine, a private network or an SSH tunnel.
+        guard scheme == "http" else {
+            throw GrokError.badArgument("B00T_GROK_URL '\(url)': b00t reaches Qdrant over plain HTTP only; use qdrant://HOST:6333 (or http://), through an SSH tunnel for a remote one")
+        }
+        guard collection.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }), !collection.isEmpty else {
+            throw GrokError.badArgument("Qdrant collection '\(collection)': use letters, digits, '_' and '-'")
         }
         baseURL = parsed
         self.collection = collection
         self.timeout = timeout
+        http = HTTPExchange(host: host, port: parsed.port ?? 6333,
+                            timeout: .milliseconds(Int64(max(1, min(timeout, 600)) * 1000)))
+        prefix = parsed.path.hasSuffix("/") ? String(parsed.path.dropLast()) : parsed.path
         let (status, _) = try request("GET", "/collections/\(collection)")
         if status == 404 {
             try expectOK(request("PUT", "/collections/\(collection)", ["vectors": ["size": dimension, "distance": "Cosine"]]))
@@ -36,39 +47,18 @@ public final class QdrantGrokStore: GrokBackend, @unchecked Sendable {
 
     // MARK: HTTP
 
-    private final class Box: @unchecked Sendable {
-        var status = 0
-        var body = Data()
-        var error: Error?
-    }
-
+    /// One request to Qdrant; the answer's status and its JSON object (empty when it is not one).
     @discardableResult
     func request(_ method: String, _ path: String, _ json: Any? = nil) throws -> (Int, [String: Any]) {
-        guard let url = URL(string: baseURL.absoluteString + path) else {
-            throw GrokError.qdrant(url: label, detail: "bad path \(path)")
+        let body = try json.map { Array(try JSONSerialization.data(withJSONObject: $0)) }
+        let answer: HTTPExchange.Answer
+        do {
+            answer = try http.send(HTTPMethod(rawValue: method), prefix + path, json: body)
+        } catch {
+            throw GrokError.qdrant(url: label, detail: "\(method) \(path): \(error.description) (is Qdrant running? `b00t up grok.stack`)")
         }
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = method
-        if let json {
-            request.httpBody = try JSONSerialization.data(withJSONObject: json)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            box.status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            box.body = data ?? Data()
-            box.error = error
-            done.signal()
-        }.resume()
-        if done.wait(timeout: .now() + timeout + 1) == .timedOut {
-            throw GrokError.qdrant(url: label, detail: "no answer within \(Int(timeout)) s")
-        }
-        if let error = box.error {
-            throw GrokError.qdrant(url: label, detail: "\(error.localizedDescription) (is Qdrant running? `b00t up grok.stack`)")
-        }
-        let object = (try? JSONSerialization.jsonObject(with: box.body)) as? [String: Any] ?? [:]
-        return (box.status, object)
+        let object = (try? JSONSerialization.jsonObject(with: Data(answer.body))) as? [String: Any] ?? [:]
+        return (answer.status, object)
     }
 
     private func expectOK(_ answer: (Int, [String: Any])) throws {
@@ -184,6 +174,8 @@ public final class QdrantGrokStore: GrokBackend, @unchecked Sendable {
     }
 
     public func forget(id: String) throws -> Bool {
+        // A point id is a UUID or an unsigned integer; anything else names no point (and never reaches the path).
+        guard UUID(uuidString: id) != nil || (!id.isEmpty && id.allSatisfy(\.isASCII) && UInt64(id) != nil) else { return false }
         guard try request("GET", "/collections/\(collection)/points/\(id)").0 == 200 else { return false }
         try expectOK(request("POST", "/collections/\(collection)/points/delete?wait=true", ["points": [id]]))
         return true

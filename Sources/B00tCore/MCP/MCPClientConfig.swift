@@ -12,7 +12,7 @@ public enum MCPClientConfig {
         guard datum.type == .mcp || datum.mcp != nil else { throw .notMCP(datum.id, type: datum.type.rawValue) }
         guard let spec = datum.mcp, !spec.isEmpty else { throw .noServer(datum.id) }
         if !spec.stdio.isEmpty {
-            let method = (try? MCPChildServer.choose(spec, datum: datum.id, environment: environment)) ?? spec.stdio[0]
+            let method = (try? spec.choose(datum: datum.id, environment: environment)) ?? spec.stdio[0]
             var entry: [String: Any] = ["type": "stdio", "command": method.command, "args": method.args]
             if !method.env.isEmpty { entry["env"] = method.env }
             return entry

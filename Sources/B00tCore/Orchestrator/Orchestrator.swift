@@ -42,7 +42,7 @@ public final class Orchestrator: Sendable {
 
     /// b00t's own locations, available to datums as variables when the caller has not set them:
     /// `B00T_STATE_DIR`, `B00T_BUS_SOCKET`, and `B00T_BIN` (the `b00t` next to the running program).
-    static func withDefaults(_ environment: [String: String], paths: B00tPaths) -> [String: String] {
+    package static func withDefaults(_ environment: [String: String], paths: B00tPaths) -> [String: String] {
         var env = environment
         if env["B00T_STATE_DIR"]?.isEmpty ?? true { env["B00T_STATE_DIR"] = paths.stateDirectory }
         if env["B00T_BUS_SOCKET"]?.isEmpty ?? true { env["B00T_BUS_SOCKET"] = paths.runtimeDirectory + "/bus.sock" }

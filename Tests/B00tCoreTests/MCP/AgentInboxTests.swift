@@ -2,6 +2,7 @@ import Foundation
 import MCP
 import Testing
 @testable import B00tCore
+@testable import B00tMCP
 
 /// Which events concern an agent: real events from a real bus, each checked against the state folded up to it.
 @Suite struct AgentInboxTests {

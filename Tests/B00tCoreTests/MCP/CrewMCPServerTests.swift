@@ -3,6 +3,7 @@ import B00tTestSupport
 import MCP
 import Testing
 @testable import B00tCore
+@testable import B00tMCP
 
 /// The server end to end in one process: the SDK's own client, over the SDK's in-memory transport, against a
 /// `CrewMCPServer` on a real in-memory bus where other agents act directly.

@@ -2,6 +2,7 @@ import Foundation
 import MCP
 import Testing
 @testable import B00tCore
+@testable import B00tMCP
 
 /// The argument check every tool call passes: each refusal names the argument and says what it should be.
 @Suite struct MCPArgumentsTests {

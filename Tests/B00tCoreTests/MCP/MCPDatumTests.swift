@@ -151,12 +151,12 @@ import Testing
             MCPStdioMethod(command: "a", priority: 0, requires: ["definitely-not-installed-b00t"]),
             MCPStdioMethod(command: "b", priority: 1, requires: ["internet", "CMD:sh"]),
         ])
-        #expect(try MCPChildServer.choose(spec, datum: "x.mcp", environment: ["PATH": "/usr/bin:/bin"]).command == "b")
+        #expect(try spec.choose(datum: "x.mcp", environment: ["PATH": "/usr/bin:/bin"]).command == "b")
         #expect(throws: MCPClientError.requirementsMissing("x.mcp", ["definitely-not-installed-b00t"])) {
-            try MCPChildServer.choose(MCPServerSpec(stdio: [spec.stdio[0]]), datum: "x.mcp", environment: ["PATH": "/usr/bin"])
+            try MCPServerSpec(stdio: [spec.stdio[0]]).choose(datum: "x.mcp", environment: ["PATH": "/usr/bin"])
         }
         #expect(throws: MCPClientError.httpOnly("x.mcp", url: "https://h/mcp")) {
-            try MCPChildServer.choose(MCPServerSpec(http: [MCPHTTPMethod(url: "https://h/mcp")]), datum: "x.mcp", environment: [:])
+            try MCPServerSpec(http: [MCPHTTPMethod(url: "https://h/mcp")]).choose(datum: "x.mcp", environment: [:])
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import MCP
 import Testing
 @testable import B00tCore
+@testable import B00tMCP
 
 /// `datum_mutate` over the MCP toolbox: the same proposal, vote and apply as the CLI, in the assistant's name.
 @Suite struct MCPMutationToolTests {

@@ -1,5 +1,7 @@
 import ArgumentParser
+import B00tCLI
 import B00tCore
+import B00tMCP
 import Foundation
 import MCP
 
@@ -18,7 +20,7 @@ struct McpClientOptions: ParsableArguments {
         guard let datum = try mcpDatums([name], datums).first else { throw CLIError("no datum \(name)") }
         let environment = ProcessInfo.processInfo.environment
         do {
-            let method = try MCPChildServer.choose(datum.mcp ?? MCPServerSpec(), datum: datum.id, environment: environment)
+            let method = try (datum.mcp ?? MCPServerSpec()).choose(datum: datum.id, environment: environment)
             if !datum.dependsOn.isEmpty {
                 let orchestrator = Orchestrator(catalog: BuiltinDatums.adding(to: datums.loadCatalog()))
                 try await orchestrator.ensure(datum.dependsOn)
@@ -34,7 +36,7 @@ struct McpClientOptions: ParsableArguments {
 
 struct McpTools: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tools", abstract: "Start an mcp datum's server and list its tools with their arguments.")
+        commandName: "tools", abstract: McpForward.abstracts["tools"] ?? "")
     @OptionGroup var options: McpClientOptions
     @Argument(help: "The mcp datum (name or name.mcp).") var server: String
 
@@ -66,7 +68,7 @@ struct McpTools: AsyncParsableCommand {
 
 struct McpExecute: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "execute", abstract: "Start an mcp datum's server and call one tool: b00t mcp execute SERVER TOOL '{\"arg\": 1}'.")
+        commandName: "execute", abstract: McpForward.abstracts["execute"] ?? "")
     @OptionGroup var options: McpClientOptions
     @Argument(help: "The mcp datum (name or name.mcp).") var server: String
     @Argument(help: "The tool.") var tool: String

@@ -1,5 +1,7 @@
 import ArgumentParser
+import B00tCLI
 import B00tCore
+import B00tMCP
 import Foundation
 import MCP
 
@@ -10,7 +12,7 @@ import MCP
 struct McpServe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the crew bus to an AI assistant over MCP (stdio) as one agent.")
+        abstract: McpForward.abstracts["serve"] ?? "")
     @OptionGroup var datums: DatumOptions
     @Option(name: .customLong("as"), help: "The agent to be (default: the --datum's name, else $B00T_AGENT).") var agent: String?
     @Option(help: "An agent datum (alpha or alpha.agent) for role, skills and personality.") var datum: String?
@@ -36,7 +38,7 @@ struct McpServe: AsyncParsableCommand {
             }
             if let agent { profile.id = agent }
             if profile.id.isEmpty, let fromEnv = ProcessInfo.processInfo.environment["B00T_AGENT"], !fromEnv.isEmpty { profile.id = fromEnv }
-            if let skills { profile.skills.merge(try AgentRun.parseSkills(skills)) { _, new in new } }
+            if let skills { profile.skills.merge(try SkillsOption.parse(skills)) { _, new in new } }
             if let role { profile.role = role }
         } catch let error as BusError {
             throw CLIError(error.description)

@@ -1,3 +1,4 @@
+import B00tCore
 import MCP
 
 /// One argument of a crew tool: its name (the bus's word in snake_case), its kind with limits, and whether it

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import B00tCore
 import Foundation
 import MCP
 
@@ -15,37 +16,6 @@ public final class MCPChildServer: @unchecked Sendable {
     private let errors: StderrTail
     private let stopping = NSLock()
     private var stoppingStarted = false
-
-    /// The first stdio entry whose `requires` are met, in priority order.
-    public static func choose(_ spec: MCPServerSpec, datum: String, environment: [String: String]) throws(MCPClientError) -> MCPStdioMethod {
-        guard !spec.stdio.isEmpty else {
-            if let http = spec.http.first {
-                throw .httpOnly(datum, url: http.url)
-            }
-            throw .noServer(datum)
-        }
-        for method in spec.stdio where method.requires.allSatisfy({ requirementMet($0, environment: environment) }) {
-            return method
-        }
-        let missing = spec.stdio.flatMap(\.requires).filter { !requirementMet($0, environment: environment) }
-        throw .requirementsMissing(datum, Array(Set(missing)).sorted())
-    }
-
-    /// `internet` is assumed; `CMD:name` and anything else is a program looked up on PATH (`python` also as
-    /// `python3`).
-    static func requirementMet(_ requirement: String, environment: [String: String]) -> Bool {
-        var name = requirement.trimmingCharacters(in: .whitespaces)
-        if name.isEmpty || name == "internet" { return true }
-        if name.hasPrefix("CMD:") { name = String(name.dropFirst(4)) }
-        let candidates = name == "python" ? ["python3", "python"] : [name]
-        return candidates.contains { programExists($0, environment: environment) }
-    }
-
-    static func programExists(_ program: String, environment: [String: String]) -> Bool {
-        if program.contains("/") { return FileManager.default.isExecutableFile(atPath: program) }
-        let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(program)") }
-    }
 
     /// Starts `method` with `environment` (plus the datum's `env`, and b00t's own variables as the orchestrator
     /// gives them: `B00T_BIN`, `B00T_STATE_DIR`, `B00T_BUS_SOCKET`).
@@ -149,37 +119,6 @@ final class StderrTail: @unchecked Sendable {
                 bytes.append(contentsOf: buffer[0..<n])
                 if bytes.count > Self.capacity { bytes.removeFirst(bytes.count - Self.capacity) }
             }
-        }
-    }
-}
-
-/// Why `b00t mcp execute` / `tools` could not talk to a server.
-public enum MCPClientError: Error, Equatable, Sendable, CustomStringConvertible {
-    case notMCP(String, type: String)
-    case noServer(String)
-    case httpOnly(String, url: String)
-    case requirementsMissing(String, [String])
-    case cannotStart(String, String)
-    case timeout(String, seconds: Int, stderr: String)
-    case failed(String, stderr: String)
-    case badArguments(String)
-
-    public var description: String {
-        switch self {
-        case .notMCP(let datum, let type):
-            return "\(datum) is a \(type) datum, not an MCP server; `b00t mcp list` shows the MCP datums"
-        case .noServer(let datum):
-            return "\(datum) has no [[b00t.mcp.stdio]] or [[b00t.mcp.http]] entry: nothing to start"
-        case .httpOnly(let datum, let url):
-            return "\(datum) is reached over HTTP (\(url)); b00t mcp execute starts stdio servers — point an MCP client at the URL"
-        case .requirementsMissing(let datum, let missing):
-            return "no way to start \(datum) here: missing \(missing.joined(separator: ", ")) (install it, or add a [[b00t.mcp.stdio]] entry that does not need it)"
-        case .cannotStart(let program, let why): return "cannot start the MCP server '\(program)': \(why)"
-        case .timeout(let what, let seconds, let stderr):
-            return "the MCP server did not answer \(what) within \(seconds) s" + (stderr.isEmpty ? "" : "; it printed:\n\(stderr)")
-        case .failed(let what, let stderr):
-            return what + (stderr.isEmpty ? "" : "; the server printed:\n\(stderr)")
-        case .badArguments(let why): return why
         }
     }
 }

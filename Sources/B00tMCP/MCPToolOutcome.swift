@@ -1,3 +1,4 @@
+import B00tCore
 import Foundation
 import MCP
 

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import B00tCore
 import Foundation
 import Logging
 import MCP

@@ -1,3 +1,4 @@
+import B00tCore
 import Foundation
 import MCP
 
@@ -146,9 +147,4 @@ public actor CrewMCPServer {
     static func unknownResource(_ asked: String, _ mine: String) -> MCPError {
         .invalidParams("unknown resource '\(TerminalText.line(String(asked.prefix(200))))'; this server has \(mine)")
     }
-}
-
-/// The version `b00t` reports to MCP clients.
-public enum B00tVersion {
-    public static let current = "0.1.0"
 }

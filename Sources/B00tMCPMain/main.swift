@@ -1,0 +1,3 @@
+import B00tCLI
+
+await CommandMain.run(B00tMCPRoot.self)

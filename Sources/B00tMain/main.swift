@@ -1,0 +1,3 @@
+import B00tCLI
+
+await B00t.start()
