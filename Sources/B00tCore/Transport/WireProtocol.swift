@@ -43,11 +43,12 @@ public enum WireProtocol {
     }
 
     public static func parse(_ bytes: some Collection<UInt8>) throws(ParseError) -> Request {
-        let data = Data(bytes)
-        guard String(data: data, encoding: .utf8) != nil else { throw .malformed("not UTF-8 text") }
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch { throw .malformed("not JSON") }
-        guard var fields = object as? [String: Any] else { throw .malformed("not a JSON object") }
+        var fields: [String: Any]
+        if let flat = bytes.withContiguousStorageIfAvailable({ FlatJSON.object($0) }) ?? Array(bytes).withUnsafeBufferPointer({ FlatJSON.object($0) }) {
+            fields = flat
+        } else {
+            fields = try foundationObject(bytes)
+        }
         if let v = fields.removeValue(forKey: "v") {
             guard let version = (v as? NSNumber)?.intValue else { throw .malformed("\"v\" must be a number") }
             guard version == Self.version else { throw .unsupportedVersion(version) }
@@ -63,6 +64,16 @@ public enum WireProtocol {
         default: throw .malformed("\"id\" must be a number or a string")
         }
         return Request(op: op, id: id, fields: fields)
+    }
+
+    /// A line that is not flat (FlatJSON), read by Foundation's parser.
+    static func foundationObject(_ bytes: some Collection<UInt8>) throws(ParseError) -> [String: Any] {
+        let data = Data(bytes)
+        guard String(data: data, encoding: .utf8) != nil else { throw .malformed("not UTF-8 text") }
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data) } catch { throw .malformed("not JSON") }
+        guard let fields = object as? [String: Any] else { throw .malformed("not a JSON object") }
+        return fields
     }
 
     /// Command ops and their aliases → `BusCommand` case names (snake_case on the wire).

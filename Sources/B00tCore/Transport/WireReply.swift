@@ -77,112 +77,40 @@ public struct WireReply: Sendable, Decodable {
 /// range — returns nil and goes to the full decoder, so both read the same replies the same way.
 enum FlatReplyScanner {
     static func scan(_ b: UnsafeBufferPointer<UInt8>) -> WireReply? {
-        var i = 0
-        let n = b.count
-        func skipSpace() { while i < n, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 } }
-        /// A string without escapes (the caller falls back on any backslash or control byte).
-        func string() -> String? {
-            guard i < n, b[i] == UInt8(ascii: "\"") else { return nil }
-            i += 1
-            let start = i
-            while i < n, b[i] != UInt8(ascii: "\"") {
-                if b[i] == UInt8(ascii: "\\") || b[i] < 0x20 { return nil }
-                i += 1
-            }
-            guard i < n else { return nil }
-            let text = String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
-            i += 1
-            return text
-        }
-        /// A whole number (no fraction or exponent) that fits an Int64.
-        func integer() -> Int64? {
-            var negative = false
-            if i < n, b[i] == UInt8(ascii: "-") { negative = true; i += 1 }
-            let start = i
-            var value: Int64 = 0
-            while i < n, b[i] >= 0x30, b[i] <= 0x39 {
-                let (m, o1) = value.multipliedReportingOverflow(by: 10)
-                let (a, o2) = m.addingReportingOverflow(Int64(b[i] - 0x30))
-                guard !o1, !o2 else { return nil }
-                value = a
-                i += 1
-            }
-            guard i > start, i >= n || (b[i] != UInt8(ascii: ".") && b[i] | 0x20 != UInt8(ascii: "e")) else { return nil }
-            return negative ? -value : value
-        }
-        func literal(_ word: StaticString) -> Bool {
-            let count = word.utf8CodeUnitCount
-            guard i + count <= n else { return false }
-            for k in 0..<count where b[i + k] != word.utf8Start[k] { return false }
-            i += count
-            return true
-        }
-        enum Value { case string(String), number(Int64), bool(Bool), null }
-        func value() -> Value? {
-            guard i < n else { return nil }
-            switch b[i] {
-            case UInt8(ascii: "\""): return string().map(Value.string)
-            case UInt8(ascii: "t"): return literal("true") ? .bool(true) : nil
-            case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil
-            case UInt8(ascii: "n"): return literal("null") ? .null : nil
-            case UInt8(ascii: "-"), 0x30...0x39: return integer().map(Value.number)
-            default: return nil  // an object or array: the full decoder's job
-            }
-        }
-
         var reply = WireReply()
-        var seen = Set<String>()
-        skipSpace()
-        guard i < n, b[i] == UInt8(ascii: "{") else { return nil }
-        i += 1
-        skipSpace()
-        if i < n, b[i] == UInt8(ascii: "}") { i += 1 } else {
-            while true {
-                skipSpace()
-                guard let key = string(), seen.insert(key).inserted else { return nil }
-                skipSpace()
-                guard i < n, b[i] == UInt8(ascii: ":") else { return nil }
-                i += 1
-                skipSpace()
-                guard let v = value() else { return nil }
-                func text() -> String?? { if case .string(let s) = v { return s }; if case .null = v { return .some(nil) }; return nil }
-                func count<T: FixedWidthInteger>(_: T.Type) -> T?? {
-                    if case .number(let x) = v { return T(exactly: x).map { .some($0) } ?? nil }
-                    if case .null = v { return .some(nil) }
-                    return nil
-                }
-                switch key {
-                case "id":
-                    switch v {
-                    case .number(let x): reply.id = .number(x)
-                    case .string(let s): reply.id = .string(s)
-                    default: reply.id = .none
-                    }
-                case "ok":
-                    switch v {
-                    case .bool(let x): reply.ok = x
-                    case .null: reply.ok = false
-                    default: return nil
-                    }
-                case "op": guard let t = text() else { return nil }; reply.op = t
-                case "code": guard let t = text() else { return nil }; reply.code = t
-                case "error": guard let t = text() else { return nil }; reply.error = t
-                case "agent": guard let t = text() else { return nil }; reply.agent = t
-                case "count": guard let c = count(Int.self) else { return nil }; reply.count = c
-                case "first_seq": guard let c = count(UInt64.self) else { return nil }; reply.firstSeq = c
-                case "last_seq": guard let c = count(UInt64.self) else { return nil }; reply.lastSeq = c
-                case "from_seq": guard let c = count(UInt64.self) else { return nil }; reply.fromSeq = c
-                case "events", "state", "bus_error": return nil  // structured: the full decoder's job
-                default: break  // unknown keys are ignored, as the decoder ignores them
-                }
-                skipSpace()
-                guard i < n else { return nil }
-                if b[i] == UInt8(ascii: ",") { i += 1; continue }
-                if b[i] == UInt8(ascii: "}") { i += 1; break }
+        let flat = FlatJSON.scan(b) { key, v in
+            func text() -> String?? { if case .string(let s) = v { return s }; if case .null = v { return .some(nil) }; return nil }
+            func count<T: FixedWidthInteger>(_: T.Type) -> T?? {
+                if case .number(let x) = v { return T(exactly: x).map { .some($0) } ?? nil }
+                if case .null = v { return .some(nil) }
                 return nil
             }
+            switch key {
+            case "id":
+                switch v {
+                case .number(let x): reply.id = .number(x)
+                case .string(let s): reply.id = .string(s)
+                default: reply.id = .none
+                }
+            case "ok":
+                switch v {
+                case .bool(let x): reply.ok = x
+                case .null: reply.ok = false
+                default: return false
+                }
+            case "op": guard let t = text() else { return false }; reply.op = t
+            case "code": guard let t = text() else { return false }; reply.code = t
+            case "error": guard let t = text() else { return false }; reply.error = t
+            case "agent": guard let t = text() else { return false }; reply.agent = t
+            case "count": guard let c = count(Int.self) else { return false }; reply.count = c
+            case "first_seq": guard let c = count(UInt64.self) else { return false }; reply.firstSeq = c
+            case "last_seq": guard let c = count(UInt64.self) else { return false }; reply.lastSeq = c
+            case "from_seq": guard let c = count(UInt64.self) else { return false }; reply.fromSeq = c
+            case "events", "state", "bus_error": return false  // structured: the full decoder's job
+            default: break  // unknown keys are ignored, as the decoder ignores them
+            }
+            return true
         }
-        skipSpace()
-        return i == n ? reply : nil
+        return flat ? reply : nil
     }
 }

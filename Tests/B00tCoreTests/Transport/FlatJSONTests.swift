@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+@testable import B00tCore
+
+/// The flat scanner may only make a line faster: every line it accepts, Foundation's parser must read to the
+/// same object (types included: a boolean stays a boolean), and every line Foundation refuses it must refuse.
+@Suite struct FlatJSONTests {
+    static func flat(_ text: String) -> [String: Any]? {
+        Array(text.utf8).withUnsafeBufferPointer { FlatJSON.object($0) }
+    }
+
+    static func foundation(_ text: String) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+    }
+
+    static func same(_ a: [String: Any], _ b: [String: Any]) -> Bool { FlatJSON.sameObject(a, b) }
+
+    static func check(_ line: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(WireProtocol.flatScannerAgrees(Array(line.utf8)), "\(line.debugDescription)", sourceLocation: sourceLocation)
+        let ours = flat(line), theirs = foundation(line)
+        if let ours {
+            guard let theirs else {
+                Issue.record("flat accepted \(line.debugDescription), Foundation refuses it", sourceLocation: sourceLocation)
+                return
+            }
+            #expect(same(ours, theirs), "\(line.debugDescription): \(ours) vs \(theirs)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func theCommonLinesAreFlatAndReadAlike() throws {
+        for line in [
+            #"{"v":1,"op":"ping","id":1}"#,
+            #"{"v":1,"op":"say","id":"a-7","text":"round trip 0.1"}"#,
+            #" { "op" : "hello" , "agent" : "alpha", "token": null }  "#,
+            #"{"op":"vote","proposal":"p1","approve":true,"id":-42}"#,
+            #"{"op":"x","n":0,"m":-0,"big":9223372036854775807,"small":-9223372036854775807}"#,
+            "{\"op\":\"say\",\"text\":\"café — ✓ 🚀\"}",
+            "{\t\"op\":\"ping\"\r\n}",
+            "{}",
+        ] {
+            #expect(Self.flat(line) != nil, "\(line) should be flat")
+            Self.check(line)
+        }
+        let ping = try #require(Self.flat(#"{"v":1,"op":"ping","id":1,"ok":false}"#))
+        #expect(WireFields.isBool(try #require(ping["ok"] as? NSNumber)))
+        #expect(!WireFields.isBool(try #require(ping["id"] as? NSNumber)))
+    }
+
+    @Test func everythingElseGoesToFoundation() {
+        for line in [
+            #"{"op":"say","text":"a \"quoted\" word"}"#,   // escapes
+            #"{"op":"x","n":1.5}"#, #"{"op":"x","n":1e3}"#, #"{"op":"x","n":1E3}"#,  // doubles
+            #"{"op":"x","n":01}"#, #"{"op":"x","n":-01}"#, #"{"op":"x","n":-}"#,     // not JSON
+            #"{"op":"x","n":9223372036854775808}"#,                                   // beyond Int64
+            #"{"op":"x","cmds":[{"op":"say"}]}"#, #"{"op":"x","o":{}}"#,              // nested
+            #"{"op":"x","op":"y"}"#,                                                   // repeated key
+            #"{"op":"x",}"#, #"{"op":"x"} trailing"#, #"{"op" "x"}"#, #"{"op":tru}"#, #"["op"]"#, "",
+            "{\"op\":\"a\u{01}b\"}",                                                    // control byte
+        ] {
+            #expect(Self.flat(line) == nil, "\(line.debugDescription) should not be flat")
+        }
+        // Bytes that are not UTF-8 inside a string.
+        var bytes = Array(#"{"op":"say","text":"x"}"#.utf8)
+        bytes[bytes.count - 3] = 0xFF
+        #expect(bytes.withUnsafeBufferPointer { FlatJSON.object($0) } == nil)
+        #expect(throws: WireProtocol.ParseError.malformed("not UTF-8 text")) { try WireProtocol.parse(bytes) }
+    }
+
+    /// Lines made of JSON's pieces at random: whatever the scanner accepts, Foundation reads the same.
+    @Test func randomLinesNeverReadDifferently() {
+        let pieces = ["{", "}", "\"op\"", "\"id\"", "\"a\"", ":", ",", " ", "1", "0", "-", "01", "1.0", "e5", "true",
+                      "false", "null", "\"x\"", "\"é\"", "\\\"", "[", "]", "9223372036854775807", "\t", "nul"]
+        var generator = SystemRandomNumberGenerator()
+        var accepted = 0
+        for _ in 0..<20_000 {
+            var line = "{"
+            for _ in 0..<Int.random(in: 0...9, using: &generator) { line += pieces.randomElement(using: &generator) ?? "" }
+            if Bool.random(using: &generator) { line += "}" }
+            if Self.flat(line) != nil { accepted += 1 }
+            Self.check(line)
+        }
+        #expect(accepted > 0, "the generator should hit some flat lines")
+    }
+
+    /// The request parser reads a flat line and its Foundation reading to the same request.
+    @Test func parseGivesTheSameRequestEitherWay() throws {
+        let line = Array(#"{"v":1,"op":"say","id":7,"text":"hi","to":null}"#.utf8)
+        let request = try WireProtocol.parse(line)
+        #expect(request.op == "say" && request.id == .number(7))
+        #expect(Self.same(request.fields, ["text": "hi", "to": NSNull()]))
+        let slow = try WireProtocol.foundationObject(line)
+        #expect(Self.same(slow.filter { !["v", "op", "id"].contains($0.key) }, request.fields))
+        #expect(throws: WireProtocol.ParseError.unsupportedVersion(2)) { try WireProtocol.parse(Array(#"{"v":2,"op":"ping"}"#.utf8)) }
+    }
+}
