@@ -9,6 +9,13 @@ protocol ConnectionOutput: Sendable {
     func close()
     /// Returns once the connection is closed (by either side).
     func closed() async
+    /// Runs `body` once every write made so far has reached the channel (the socket's writes are handed to the
+    /// event loop; in memory, they already have).
+    func afterWrites(_ body: @escaping @Sendable () -> Void)
+}
+
+extension ConnectionOutput {
+    func afterWrites(_ body: @escaping @Sendable () -> Void) { body() }
 }
 
 /// What every connection of one server shares.
@@ -34,14 +41,17 @@ struct BusConnection: Sendable {
     /// The identity a connection holds in the registry while it speaks as an agent.
     final class Holder: Sendable {}
 
-    func run<Inbound: AsyncSequence>(_ inbound: Inbound, _ output: some ConnectionOutput) async
+    /// `shared` is the pipeline's, when a `RequestDecoder` in front answers pings (the socket); else its own.
+    func run<Inbound: AsyncSequence>(_ inbound: Inbound, _ output: some ConnectionOutput, shared: ConnectionShared? = nil) async
     where Inbound.Element == WireInbound {
         let holder = Holder()
+        let handOver = shared != nil
         let metrics = context.metrics
         let writer = WatchedWriter(output: output, timeout: context.limits.slowConsumerTimeout,
                                    onCutOff: { metrics.slowConsumerDisconnects.increment() })
         let watchdog = Task { await writer.watch() }
-        var session = Conversation(context: context, holder: ObjectIdentifier(holder), writer: writer)
+        var session = Conversation(context: context, holder: ObjectIdentifier(holder), writer: writer,
+                                   shared: shared ?? ConnectionShared(limits: context.limits))
         metrics.connections.increment()
         defer {
             watchdog.cancel()
@@ -51,6 +61,9 @@ struct BusConnection: Sendable {
         do {
             for try await item in inbound {
                 guard try await session.handle(item) else { return }
+                // The pipeline counted this item as handed over; once its answer is on the channel, a ping
+                // behind it may be answered by the pipeline again.
+                if handOver { output.afterWrites { [shared = session.shared] in shared.answered() } }
             }
         } catch {
             return  // the connection went away
@@ -122,15 +135,18 @@ struct Conversation {
     let context: ConnectionContext
     let holder: ObjectIdentifier
     let writer: WatchedWriter
-    var bucket: TokenBucket
-    var agent: String?
+    /// The rate limit and the agent's name, shared with the pipeline (see `ConnectionShared`).
+    let shared: ConnectionShared
+    var agent: String? {
+        didSet { shared.agent = agent }
+    }
     var stream: Task<Void, Never>?
 
-    init(context: ConnectionContext, holder: ObjectIdentifier, writer: WatchedWriter) {
+    init(context: ConnectionContext, holder: ObjectIdentifier, writer: WatchedWriter, shared: ConnectionShared) {
         self.context = context
         self.holder = holder
         self.writer = writer
-        self.bucket = TokenBucket(rate: context.limits.rate, burst: context.limits.burst)
+        self.shared = shared
     }
 
     /// Handles one inbound item; false when the connection should end.
@@ -139,7 +155,7 @@ struct Conversation {
         case .tooLong(let length):
             try await writer.write(WireProtocol.error(.none, "line of \(length) bytes exceeds the \(context.limits.maximumLineLength)-byte limit; it was dropped", code: "too_long"))
         case .malformed(let why):
-            guard bucket.take() else { try await rateLimited(.none); return true }
+            guard shared.take() else { try await rateLimited(.none); return true }
             try await writer.write(WireProtocol.error(.none, why, code: "malformed"))
         case .request(let request):
             try await handle(request)
@@ -154,10 +170,10 @@ struct Conversation {
             // Waiting would never help: say what would.
             return try await writer.write(WireProtocol.error(request.id, "a batch of \(Int(cost)) commands is larger than this bus's burst of \(Int(context.limits.burst)); split it into batches of at most \(Int(context.limits.burst))", code: "too_large"))
         }
-        guard bucket.take(cost) else { return try await rateLimited(request.id) }
+        guard shared.take(cost) else { return try await rateLimited(request.id) }
         switch request.op {
         case "ping":
-            return try await writer.write(WireProtocol.ok(request.id, op: "pong", extra: "\"agent\":\(agent.map(WireProtocol.jsonString) ?? "null")"))
+            return try await writer.write(WireProtocol.pong(request.id, agent: agent))
         case "hello":
             return try await hello(request)
         default:

@@ -73,10 +73,12 @@ public final class BusServer: Sendable {
                 // Framing and parsing stay on the event loop; everything after is the async `BusConnection`.
                 try channel.pipeline.syncOperations.addHandler(
                     ByteToMessageHandler(BoundedLineDecoder(maximumLength: server.limits.maximumLineLength)))
-                try channel.pipeline.syncOperations.addHandler(RequestDecoder())
-                return try NIOAsyncChannel<WireInbound, ByteBuffer>(
+                let shared = ConnectionShared(limits: server.limits)
+                try channel.pipeline.syncOperations.addHandler(RequestDecoder(shared: shared))
+                return AcceptedConnection(channel: try NIOAsyncChannel<WireInbound, ByteBuffer>(
                     wrappingChannelSynchronously: channel,
-                    configuration: .init(backPressureStrategy: .init(lowWatermark: 16, highWatermark: 256)))
+                    configuration: .init(backPressureStrategy: .init(lowWatermark: 16, highWatermark: 256))),
+                    shared: shared)
             }
         }
         chmod(endpoint.socketPath, 0o600)
@@ -92,10 +94,10 @@ public final class BusServer: Sendable {
                         let open = self.open
                         // The connection's whole conversation runs on its channel's event loop (see
                         // EventLoopTaskExecutor): no thread hop between a request, the bus and the reply.
-                        group.addTask(executorPreference: EventLoopTaskExecutor(connection.channel.eventLoop)) {
-                            let id = open.insert(connection.channel)
+                        group.addTask(executorPreference: EventLoopTaskExecutor(connection.channel.channel.eventLoop)) {
+                            let id = open.insert(connection.channel.channel)
                             defer { open.remove(id) }
-                            await Self.serve(connection, context)
+                            await Self.serve(connection.channel, context, shared: connection.shared)
                         }
                     }
                 }
@@ -107,7 +109,8 @@ public final class BusServer: Sendable {
     }
 
     /// One accepted connection: the peer's uid first (SO_PEERCRED), then its conversation until it ends.
-    static func serve(_ connection: NIOAsyncChannel<WireInbound, ByteBuffer>, _ context: ConnectionContext) async {
+    static func serve(_ connection: NIOAsyncChannel<WireInbound, ByteBuffer>, _ context: ConnectionContext,
+                      shared: ConnectionShared) async {
         let channel = connection.channel
         if let provider = channel as? SocketOptionProvider {
             let credentials: PeerCredentials? = try? await provider.unsafeGetSocketOption(
@@ -119,7 +122,7 @@ public final class BusServer: Sendable {
             }
         }
         try? await connection.executeThenClose { inbound, outbound in
-            await BusConnection(context: context).run(inbound, SocketOutput(outbound: outbound, channel: channel))
+            await BusConnection(context: context).run(inbound, SocketOutput(outbound: outbound, channel: channel), shared: shared)
         }
     }
 
@@ -168,6 +171,17 @@ struct SocketOutput: ConnectionOutput {
     func write(_ buffer: ByteBuffer) async throws { try await outbound.write(buffer) }
     func close() { channel.close(promise: nil) }
     func closed() async { try? await channel.closeFuture.get() }
+    /// A write from off the loop is queued on it (NIOAsyncWriter hands it over with `execute`); `body` queued
+    /// behind it runs after it. On the loop the write has already gone to the channel.
+    func afterWrites(_ body: @escaping @Sendable () -> Void) {
+        if channel.eventLoop.inEventLoop { body() } else { channel.eventLoop.execute(body) }
+    }
+}
+
+/// An accepted socket and what its pipeline shares with its conversation.
+struct AcceptedConnection: Sendable {
+    let channel: NIOAsyncChannel<WireInbound, ByteBuffer>
+    let shared: ConnectionShared
 }
 
 private final class TaskBox: @unchecked Sendable {

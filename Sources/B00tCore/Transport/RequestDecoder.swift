@@ -10,10 +10,16 @@ enum WireInbound: Sendable {
     case tooLong(Int)
 }
 
-/// Framed lines (from `BoundedLineDecoder`) in, `WireInbound` out.
+/// Framed lines (from `BoundedLineDecoder`) in, `WireInbound` out. With a connection's `ConnectionShared`, a
+/// ping that may be answered at once is answered here, on the event loop, and goes no further.
 final class RequestDecoder: ChannelInboundHandler {
     typealias InboundIn = InboundFrame
     typealias InboundOut = WireInbound
+    typealias OutboundOut = ByteBuffer
+
+    let shared: ConnectionShared?
+
+    init(shared: ConnectionShared? = nil) { self.shared = shared }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let item: WireInbound
@@ -27,6 +33,13 @@ final class RequestDecoder: ChannelInboundHandler {
             } catch {
                 item = .malformed(error.description)
             }
+        }
+        if let shared {
+            if case .request(let request) = item, context.channel.isWritable, let pong = shared.immediatePong(request) {
+                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: pong)), promise: nil)
+                return
+            }
+            shared.handedOver()
         }
         context.fireChannelRead(wrapInboundOut(item))
     }

@@ -223,6 +223,11 @@ public enum WireProtocol {
         "{\"v\":1,\"id\":\(idJSON(id)),\"ok\":true,\"op\":\(jsonString(op))\(extra.isEmpty ? "" : "," + extra)}\n"
     }
 
+    /// The answer to a ping: who this connection speaks as (null before its hello).
+    static func pong(_ id: WireID, agent: String?) -> String {
+        ok(id, op: "pong", extra: "\"agent\":\(agent.map(jsonString) ?? "null")")
+    }
+
     static func error(_ id: WireID, _ message: String, code: String = "refused", busError: BusError? = nil) -> String {
         let detail = busError.flatMap { try? encoder.encode($0) }.map { ",\"bus_error\":" + String(decoding: $0, as: UTF8.self) } ?? ""
         return "{\"v\":1,\"id\":\(idJSON(id)),\"ok\":false,\"code\":\(jsonString(code)),\"error\":\(jsonString(message))\(detail)}\n"

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+@testable import B00tCore
+
+/// Blocking reads run off the cooperative pool (`offPool`): on 2 cores, a blocked pool thread starves the
+/// server's accept loop. The daemon's pipeline answers a ping where it reads it (ConnectionShared) — but never ahead of an earlier
+/// request's reply, never past the rate limit, and with the agent the connection said hello as.
+@Suite struct ImmediatePongTests {
+    static func field(_ line: String, _ key: String) -> Any? {
+        ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any])?[key]
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInTheOrderTheyCame() async throws {
+        let server = try await TestBusServer(limits: .init(rate: 0, burst: 400))
+        defer { Task { await server.stop() } }
+        let socket = try RawSocket(path: server.endpoint.socketPath)
+        // One write: pings around a hello, a register and commands that go through the bus. Every reply must come
+        // back in request order, whichever side of the connection answered it.
+        var lines = ["{\"v\":1,\"op\":\"ping\",\"id\":0}", "{\"v\":1,\"op\":\"hello\",\"agent\":\"orderly\",\"id\":1}",
+                     "{\"v\":1,\"op\":\"ping\",\"id\":2}", "{\"v\":1,\"op\":\"register\",\"id\":3}"]
+        var id = 4
+        for round in 0..<50 {
+            lines.append("{\"v\":1,\"op\":\"say\",\"text\":\"r\(round)\",\"id\":\(id)}")
+            lines.append("{\"v\":1,\"op\":\"ping\",\"id\":\(id + 1)}")
+            lines.append("{\"v\":1,\"op\":\"ping\",\"id\":\(id + 2)}")
+            id += 3
+        }
+        socket.send(Array((lines.joined(separator: "\n") + "\n").utf8))
+        let expected = lines.count
+        let replies = try await offPool { socket.readLines(expected) }
+        #expect(replies.count == lines.count)
+        #expect(replies.map { (Self.field($0, "id") as? Int) ?? -1 } == Array(0..<lines.count))
+        #expect(replies.allSatisfy { Self.field($0, "ok") as? Bool == true }, "\(replies.filter { Self.field($0, "ok") as? Bool != true })")
+        // Before the hello a pong names nobody; after it, the agent.
+        #expect(Self.field(replies[0], "agent") is NSNull)
+        #expect(Self.field(replies[2], "agent") as? String == "orderly")
+        #expect(Self.field(replies[5], "op") as? String == "pong" && Self.field(replies[5], "agent") as? String == "orderly")
+    }
+
+    @Test func pingsCountAgainstTheRateLimit() async throws {
+        let server = try await TestBusServer(limits: .init(rate: 1, burst: 5))
+        defer { Task { await server.stop() } }
+        let socket = try RawSocket(path: server.endpoint.socketPath)
+        let pings = (0..<20).map { "{\"v\":1,\"op\":\"ping\",\"id\":\($0)}" }
+        socket.send(Array((pings.joined(separator: "\n") + "\n").utf8))
+        let replies = try await offPool { socket.readLines(20) }
+        #expect(replies.count == 20)
+        let limited = replies.filter { Self.field($0, "code") as? String == "rate_limited" }
+        #expect((14...15).contains(limited.count), "5 of 20 fit the burst (plus at most one refill): \(limited.count) refused")
+        #expect(replies.map { (Self.field($0, "id") as? Int) ?? -1 } == Array(0..<20))
+    }
+
+    /// A client that sends pings and never reads: the daemon stops reading it once the socket is full instead of
+    /// queueing pongs without bound, and cuts it off as a slow consumer.
+    @Test func aPingFloodThatIsNeverReadIsCutOff() async throws {
+        let server = try await TestBusServer(limits: .init(rate: 0, burst: 400, slowConsumerTimeout: .milliseconds(500)))
+        defer { Task { await server.stop() } }
+        let socket = try RawSocket(path: server.endpoint.socketPath)
+        var flags = fcntl(socket.fd, F_GETFL)
+        flags |= O_NONBLOCK
+        _ = fcntl(socket.fd, F_SETFL, flags)
+        let ping = Array("{\"v\":1,\"op\":\"ping\",\"id\":1}\n".utf8)
+        let block = Array([[UInt8]](repeating: ping, count: 1_000).joined())
+        let (sent, closed) = try await offPool { () -> (Int, Bool) in
+            var sent = 0
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline {
+                let n = block.withUnsafeBytes { send(socket.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if n > 0 { sent += n; continue }
+                if errno == EPIPE || errno == ECONNRESET { return (sent, true) }
+                usleep(50_000)
+            }
+            return (sent, false)
+        }
+        #expect(closed, "after \(sent) bytes of pings the connection is still open")
+        #expect(sent < 64 << 20, "the daemon read \(sent) bytes of pings it could not answer")
+    }
+}
