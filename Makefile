@@ -4,8 +4,8 @@ DEBIAN_PACKAGES := libedit-dev libhiredis-dev libncurses-dev libsqlite3-dev redi
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 # Release binaries carry the Swift libraries inside them: a process starts without loading and binding ~20 Swift
-# shared libraries (warm `b00t up` 59 → 36 ms here; a Foundation hello 14.5 → 2.8 ms). FoundationNetworking's
-# static library links libcurl, whose development link comes from libcurl4-openssl-dev.
+# shared libraries (warm `b00t up` 59 → 36 ms here; a Foundation hello 14.5 → 2.8 ms). Only b00t-mcp (the MCP
+# SDK) links FoundationNetworking, whose static library links libcurl: its development link is libcurl4-openssl-dev.
 RELEASE_FLAGS ?= -c release --static-swift-stdlib
 
 .PHONY: deps build release run test bench check clean model pyenv fuzz fuzz-ci
