@@ -78,7 +78,7 @@ public struct ProcessRuntime: ServiceRuntime {
         case .gone(let record):
             status.state = .crashed
             status.restarts = record.restarts
-            status.detail = "pid \(record.pid) (started \(ISO8601DateFormatter().string(from: record.startedAt))) is gone"
+            status.detail = "pid \(record.pid) (started \(UTCTimestamp.format(record.startedAt))) is gone"
         }
         return status
     }
@@ -97,7 +97,7 @@ public struct ProcessRuntime: ServiceRuntime {
         _ = try paths.stateSubdirectory("logs")
         let log = logPath(service.id)
         LogRotation.rotateIfOver(log, limit: service.logLimit)
-        let banner = "---- b00t: starting \(service.id) at \(ISO8601DateFormatter().string(from: Date())): \(service.argv.joined(separator: " "))\n"
+        let banner = "---- b00t: starting \(service.id) at \(UTCTimestamp.format(Date())): \(service.argv.joined(separator: " "))\n"
         if let problem = appendLine(banner, to: log) {
             throw OrchestratorError.startFailed(service.id, "cannot write its log \(log): \(problem)", logTail: "")
         }
@@ -144,7 +144,7 @@ public struct ProcessRuntime: ServiceRuntime {
         }
         try Self.stopGroup(record, grace: grace)
         unlink(path)
-        appendLine("---- b00t: stopped \(service.id) at \(ISO8601DateFormatter().string(from: Date()))\n", to: logPath(service.id))
+        appendLine("---- b00t: stopped \(service.id) at \(UTCTimestamp.format(Date()))\n", to: logPath(service.id))
     }
 
     /// SIGTERM to the whole process group (also when its leader is gone), SIGKILL after `grace`, and wait —

@@ -27,7 +27,7 @@ public struct ServiceRecord: Codable, Sendable, Equatable {
     /// Writes atomically (temp file + rename), mode 0600.
     func write(to path: String) throws {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .utcTimestamp
         let data = try encoder.encode(self)
         try PrivateFile.writeAtomically(data, to: path)
     }
@@ -55,7 +55,7 @@ public struct ServiceRecord: Codable, Sendable, Equatable {
             count += n
         }
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .utcTimestamp
         guard let record = try? decoder.decode(ServiceRecord.self, from: Data(bytes[0..<count])) else {
             return .invalid("it is not a service record b00t wrote")
         }
