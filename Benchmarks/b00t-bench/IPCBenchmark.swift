@@ -20,7 +20,7 @@ enum IPCBenchmark {
         let client = try await BusClient.connect(memory.endpoint)
         try await client.request("hello", ["agent": "bench"])
         try await client.request("register")
-        var ours: [(ping50: Double, ping99: Double, say50: Double, say99: Double)] = []
+        var ours: [(ping50: Double, ping99: Double, say50: Double, say99: Double, pingAfterSay50: Double)] = []
         var theirs: [(p50: Double, p99: Double)] = []
         var blocking: [Double] = []
         // The same daemon with --metrics on: a Prometheus registry counting every append.
@@ -42,6 +42,7 @@ enum IPCBenchmark {
         figures["ipc_roundtrip_metrics_on_vs_off"] = median(withMetrics) / median(ours.map(\.say50))
         figures["ipc_ping_p50_us"] = median(ours.map(\.ping50))
         figures["ipc_ping_p99_us"] = median(ours.map(\.ping99))
+        figures["ipc_ping_after_say_p50_us"] = median(ours.map(\.pingAfterSay50))
         figures["ipc_roundtrip_p50_us"] = median(ours.map(\.say50))
         figures["ipc_roundtrip_p99_us"] = median(ours.map(\.say99))
         // The server alone: a blocking C-style client, like redis-benchmark's.
@@ -75,25 +76,35 @@ enum IPCBenchmark {
         return figures
     }
 
-    /// p50/p99 (µs) of `say` (a command that appends) and of `ping`, alternating.
+    /// p50/p99 (µs) of `ping` and of `say` (a command that appends), each in a run of its own as
+    /// redis-benchmark times PING; and the p50 of a ping sent right after a `say` (the figure this bench printed as
+    /// `ipc_ping_p50_us` before 2026-12-03: it carried the daemon's work after each append's reply).
     static func roundTrips(_ client: BusClient, requests: Int, round: Int)
-        async throws -> (ping50: Double, ping99: Double, say50: Double, say99: Double) {
-        var say: [Double] = [], ping: [Double] = []
+        async throws -> (ping50: Double, ping99: Double, say50: Double, say99: Double, pingAfterSay50: Double) {
+        var say: [Double] = [], ping: [Double] = [], afterSay: [Double] = []
         try await withTaskExecutorPreference(client.taskExecutor) {
             for _ in 0..<500 { try await client.request("ping") }
+            for _ in 0..<requests {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                try await client.request("ping")
+                ping.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1_000)
+            }
             for i in 0..<requests {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 try await client.request("say", ["text": "round trip \(round).\(i)"])
-                let t1 = DispatchTime.now().uptimeNanoseconds
+                say.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1_000)
+            }
+            for i in 0..<requests / 5 {
+                try await client.request("say", ["text": "round trip \(round).after.\(i)"])
+                let t0 = DispatchTime.now().uptimeNanoseconds
                 try await client.request("ping")
-                let t2 = DispatchTime.now().uptimeNanoseconds
-                say.append(Double(t1 - t0) / 1_000)
-                ping.append(Double(t2 - t1) / 1_000)
+                afterSay.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1_000)
             }
         }
         say.sort()
         ping.sort()
-        return (ping[ping.count / 2], ping[ping.count * 99 / 100], say[say.count / 2], say[say.count * 99 / 100])
+        return (ping[ping.count / 2], ping[ping.count * 99 / 100], say[say.count / 2], say[say.count * 99 / 100],
+                median(afterSay))
     }
 
     /// PING from a blocking socket on a thread of its own: the daemon's share of a round trip.
