@@ -47,11 +47,11 @@ package enum McpForward {
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw CLIError("`\(command)` runs b00t-mcp, which is not beside b00t (looked for \(path)); build it with `swift build` (or `make build`), or install it next to b00t")
         }
-        // exec keeps the signal mask and ignored signals: start b00t-mcp with neither, as a fresh process would.
+        // exec keeps the calling thread's signal mask, which may be a runtime thread's: unblock all. Dispositions
+        // are left as the parent gave them (b00t changed none yet), so `nohup b00t mcp serve` still ignores SIGHUP.
         var none = sigset_t()
         sigemptyset(&none)
         sigprocmask(SIG_SETMASK, &none, nil)
-        for number in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { signal(number, SIG_DFL) }
         let argv = [path] + arguments
         var pointers: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
         pointers.append(nil)

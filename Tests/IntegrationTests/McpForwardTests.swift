@@ -55,14 +55,17 @@ import B00tCore
         #expect(try run(folder + "/b00t", ["--version"]).status == 0)
     }
 
-    /// exec keeps the pid: an assistant that started `b00t mcp serve` signals the server itself.
-    @Test func serveRunsInB00tsOwnProcess() throws {
+    /// exec keeps the pid: an assistant that started `b00t mcp serve` signals the server itself. Under `nohup`
+    /// the forward keeps SIGHUP ignored, as it was given.
+    @Test(arguments: [false, true])
+    func serveRunsInB00tsOwnProcess(viaNohup: Bool) throws {
         let folder = NSTemporaryDirectory() + "b00t-mcp-pid-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Binaries.path("b00t"))
-        process.arguments = ["mcp", "serve", "--as", "pid-check", "--bus", "sqlite:\(folder)/bus.sqlite"]
+        let command = ["mcp", "serve", "--as", "pid-check", "--bus", "sqlite:\(folder)/bus.sqlite"]
+        process.executableURL = URL(fileURLWithPath: viaNohup ? "/usr/bin/nohup" : Binaries.path("b00t"))
+        process.arguments = viaNohup ? [Binaries.path("b00t")] + command : command
         var environment = ProcessInfo.processInfo.environment
         environment["B00T_STATE_DIR"] = folder + "/state"
         process.environment = environment
@@ -95,6 +98,11 @@ import B00tCore
         }
         for _ in 0..<500 where !collected.lock.withLock({ collected.text.contains("serving pid-check") }) { usleep(20_000) }
         #expect(collected.lock.withLock { collected.text.contains("serving pid-check") }, "\(collected.lock.withLock { collected.text })")
+        if viaNohup {
+            kill(process.processIdentifier, SIGHUP)
+            usleep(300_000)
+            #expect(process.isRunning, "SIGHUP under nohup stopped b00t mcp serve")
+        }
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(10)
         while process.isRunning && Date() < deadline { usleep(20_000) }
