@@ -137,8 +137,10 @@ struct Conversation {
     let writer: WatchedWriter
     /// The rate limit and the agent's name, shared with the pipeline (see `ConnectionShared`).
     let shared: ConnectionShared
+    /// Who the connection speaks as: kept in `shared` alone, where the pipeline's pong reads it too.
     var agent: String? {
-        didSet { shared.agent = agent }
+        get { shared.agent }
+        nonmutating set { shared.agent = newValue }
     }
     var stream: Task<Void, Never>?
 
