@@ -46,7 +46,75 @@ final class SlowBackend: BusBackend, @unchecked Sendable {
     func waitForEvents(after seq: UInt64, timeout: Duration) async { await inner.waitForEvents(after: seq, timeout: timeout) }
 }
 
+/// A memory log that counts its transactions; `hold` (when set) runs inside the next one, as a slow commit.
+final class CountingInlineBackend: InlineAppendingBackend, @unchecked Sendable {
+    let inner = MemoryBusBackend()
+    private let lock = NSLock()
+    private var count = 0
+    private var holdNext: (@Sendable () -> Void)?
+    var transactions: Int { lock.withLock { count } }
+    var label: String { "counting" }
+    func hold(_ body: @escaping @Sendable () -> Void) { lock.withLock { holdNext = body } }
+    func appendLocked(after: UInt64, maxTail: Int, _ build: ([BusEvent]) throws -> [BusEvent]) throws -> LockedAppendOutcome {
+        let hold = lock.withLock { () -> (@Sendable () -> Void)? in
+            count += 1
+            defer { holdNext = nil }
+            return holdNext
+        }
+        hold?()
+        return try inner.appendLocked(after: after, maxTail: maxTail, build)
+    }
+    func append(_ events: [BusEvent], expectedLastSeq: UInt64) async throws -> Bool {
+        try await inner.append(events, expectedLastSeq: expectedLastSeq)
+    }
+    func read(after seq: UInt64, limit: Int) async throws -> [BusEvent] { try await inner.read(after: seq, limit: limit) }
+    func lastSequence() async throws -> UInt64 { try await inner.lastSequence() }
+    func waitForEvents(after seq: UInt64, timeout: Duration) async { await inner.waitForEvents(after: seq, timeout: timeout) }
+}
+
 @Suite struct GroupCommitTests {
+    /// Regression (goal: 8 submitters ≥ 50k/s): on a backend that appends inline, every submit was its own
+    /// transaction even with the other callers already waiting at the actor, so eight submitters went no faster
+    /// than one. Callers that arrive while a transaction runs now wait for each other and go in one: here the
+    /// first holds its transaction until the other seven are on their way, and they take one more between them,
+    /// each with its own events, in the order they were taken.
+    @Test func callersArrivingDuringATransactionShareTheNext() async throws {
+        let backend = CountingInlineBackend()
+        let bus = try await MessageBus(backend: backend)
+        for i in 0..<8 { try await bus.register(BusAgent(id: "s\(i)")) }
+        let before = backend.transactions
+        backend.hold { [bus] in
+            let deadline = ContinuousClock.now + .seconds(10)
+            while bus.callersArriving < 7, ContinuousClock.now < deadline { usleep(200) }
+        }
+        let answers = try await withThrowingTaskGroup(of: (Int, [BusEvent]).self) { group in
+            for i in 0..<8 {
+                group.addTask { (i, try await bus.submit([.say(from: "s\(i)", crew: nil, to: nil, text: "m\(i)")])) }
+            }
+            return try await group.reduce(into: [Int: [BusEvent]]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(backend.transactions - before == 2, "8 submits took \(backend.transactions - before) transactions")
+        #expect(await bus.waitedTransactions == 1)
+        for (i, events) in answers {
+            #expect(events.count == 1 && events.first?.from == "s\(i)")
+        }
+        let log = try await bus.events()
+        #expect(Set(log.suffix(8).map(\.from)).count == 8)
+        #expect(BusState().applying(log) == (await bus.state))
+        #expect(bus.callersArriving == 0)
+    }
+
+    /// One caller at a time is never held back: each submit is one transaction, inline.
+    @Test func aLoneSubmitterCommitsInline() async throws {
+        let backend = CountingInlineBackend()
+        let bus = try await MessageBus(backend: backend)
+        try await bus.register(BusAgent(id: "solo"))
+        let before = backend.transactions
+        for j in 0..<50 { try await bus.say(from: "solo", "m\(j)") }
+        #expect(backend.transactions - before == 50)
+        #expect(await bus.waitedTransactions == 0)
+    }
+
     /// Submissions that queue while the lock is busy go in one transaction, validated in arrival order: each
     /// caller gets its own events or its own refusal, and a refused one leaves no trace.
     @Test func queuedSubmissionsCommitTogetherInArrivalOrder() async throws {
