@@ -59,7 +59,7 @@ extension MessageBus {
     /// (or at once with `force`). Encoding and storing happen off the actor: appends go on meanwhile.
     func snapshotIfDue(force: Bool = false) {
         metrics.snapshot(lastSeq: state.lastSeq, snapshotSeq: lastSnapshotSeq)
-        guard snapshotPolicy.every > 0, snapshotTask == nil, let store = backend as? any SnapshotStoringBackend else { return }
+        guard snapshotPolicy.every > 0, snapshotTask == nil, let store = snapshotStore else { return }
         let interval = max(snapshotPolicy.every, lastSnapshotBytes / 100)
         guard force ? state.lastSeq > 0 : state.lastSeq >= lastSnapshotSeq &+ interval else { return }
         let folded = state

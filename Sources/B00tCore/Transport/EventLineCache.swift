@@ -56,6 +56,14 @@ final class EventLineCache: @unchecked Sendable {
                 guard let cursor = self?.lock.withLock({ self?.knownEnd }) else { return }
                 await backend.waitForEvents(after: cursor, timeout: .seconds(1))
                 guard !Task.isCancelled, let end = try? await backend.lastSequence(), end > cursor else { continue }
+                if let current = self?.lock.withLock({ self?.knownEnd }), end <= current {
+                    // Only our own appends, already handed over. The store's wait wakes on those too: re-armed at
+                    // once, this task woke (a thread wake-up and a timer) on every append, ~8% of the daemon's CPU
+                    // on a `say` (perf, 2026-12-03). Look again a little later: another process's events are
+                    // still picked up, within this pause.
+                    try? await Task.sleep(for: Self.ownAppendsPause)
+                    continue
+                }
                 // Our own appends reach `appended` microseconds after the store has them: give them that long
                 // before treating the store's new end as someone else's.
                 try? await Task.sleep(for: .milliseconds(2))
@@ -70,6 +78,9 @@ final class EventLineCache: @unchecked Sendable {
             }
         }
     }
+
+    /// How long the watcher waits after waking for nothing but this process's own appends.
+    static let ownAppendsPause: Duration = .milliseconds(10)
 
     /// Stops the watcher and wakes every waiting subscriber (the server is shutting down).
     func detach() {

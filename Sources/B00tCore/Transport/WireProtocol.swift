@@ -151,7 +151,9 @@ public enum WireProtocol {
 
     /// `required_skills` → `requiredSkills`.
     static func camel(_ key: String) -> String {
-        guard key.contains("_") else { return key }
+        // Bytes, not `contains("_")`: with Foundation imported that is NSString's range(of:), ~1.5% of the
+        // daemon's CPU on a `say` (perf, 2026-12-03).
+        guard key.utf8.contains(UInt8(ascii: "_")) else { return key }
         var out = ""
         var upper = false
         for c in key {

@@ -34,12 +34,20 @@ import Testing
         }
 
         /// Runs one connection over `lines` (each a request line, or raw framing results) and returns its output.
-        func converse(_ items: [WireInbound], keepOpen: Duration? = nil) async -> MemoryOutput {
+        /// With `keepOpenUntil`, the connection stays open until its output satisfies it (or 10 s pass): a fixed
+        /// sleep lost a late event when the machine was busy.
+        func converse(_ items: [WireInbound], keepOpen: Duration? = nil,
+                      keepOpenUntil: (@Sendable ([String]) -> Bool)? = nil) async -> MemoryOutput {
             let output = MemoryOutput()
             let (stream, continuation) = AsyncStream<WireInbound>.makeStream()
             for item in items { continuation.yield(item) }
             let connection = Task { await BusConnection(context: context).run(stream, output) }
             if let keepOpen { try? await Task.sleep(for: keepOpen) }
+            if let keepOpenUntil {
+                let deadline = ContinuousClock.now + .seconds(10)
+                while !keepOpenUntil(output.lines), ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+                output.close()
+            }
             continuation.finish()
             if keepOpen != nil { output.close() }
             await connection.value
@@ -116,7 +124,7 @@ import Testing
         let out = await h.converse([
             Self.line(#"{"op":"hello","agent":"reader","id":1}"#),
             Self.line(#"{"op":"subscribe","from_seq":0,"id":2}"#),
-        ], keepOpen: .milliseconds(400))
+        ], keepOpenUntil: { lines in lines.contains { $0.contains(#""text":"after""#) } })
         try await writer.value
         let lines = out.lines
         #expect(lines[1].contains(#""op":"subscribe""#))

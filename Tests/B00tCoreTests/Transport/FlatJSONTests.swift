@@ -5,6 +5,13 @@ import Testing
 /// The flat scanner may only make a line faster: every line it accepts, Foundation's parser must read to the
 /// same object (types included: a boolean stays a boolean), and every line Foundation refuses it must refuse.
 @Suite struct FlatJSONTests {
+    /// `{"k0":0,"k1":1,…` over `range`, then `extra` (a field) if given, then `}`.
+    static func keys(_ range: Range<Int>, then extra: String?) -> String {
+        var fields: [String] = range.map { (i: Int) -> String in "\"k\(i)\":\(i)" }
+        if let extra { fields.append(extra) }
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+
     static func flat(_ text: String) -> [String: Any]? {
         Array(text.utf8).withUnsafeBufferPointer { FlatJSON.object($0) }
     }
@@ -56,9 +63,13 @@ import Testing
             #"{"op":"x","op":"y"}"#,                                                   // repeated key
             #"{"op":"x",}"#, #"{"op":"x"} trailing"#, #"{"op" "x"}"#, #"{"op":tru}"#, #"["op"]"#, "",
             "{\"op\":\"a\u{01}b\"}",                                                    // control byte
+            // A key repeated among the first few, and past the ones compared directly.
+            Self.keys(0..<40, then: "\"k1\":2"), Self.keys(0..<40, then: "\"k30\":2"), Self.keys(0..<3, then: "\"k0\":2"),
         ] {
             #expect(Self.flat(line) == nil, "\(line.debugDescription) should not be flat")
         }
+        // Many distinct keys are still flat.
+        #expect(Self.flat(Self.keys(0..<40, then: nil))?.count == 40)
         // Bytes that are not UTF-8 inside a string.
         var bytes = Array(#"{"op":"say","text":"x"}"#.utf8)
         bytes[bytes.count - 3] = 0xFF
