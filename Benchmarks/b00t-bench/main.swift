@@ -2,7 +2,7 @@ import B00tCore
 import Foundation
 
 /// Prints one JSON object of figures; `make bench` runs it from a release build. `B00T_BENCH_ONLY=a,b` runs
-/// only those sections (tui, datum, orchestrator, bus, ipc, tuiload, soak, redis, crosshost, grok, mcp, mutation).
+/// only those sections (tui, datum, orchestrator, bus, appends (part of bus), ipc, tuiload, soak, redis, crosshost, grok, mcp, mutation).
 var figures: [String: Double] = [:]
 let only = ProcessInfo.processInfo.environment["B00T_BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
 func wanted(_ section: String) -> Bool { only?.contains(section) ?? true }
@@ -33,6 +33,14 @@ if wanted("bus") { do {
     for (key, value) in try await BusBenchmark.run() { figures[key] = value }
 } catch {
     FileHandle.standardError.write(Data("bus bench failed: \(error)\n".utf8))
+} }
+if !wanted("bus"), wanted("appends") { do {
+    let dir = NSTemporaryDirectory() + "b00t-bench-appends-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    for (key, value) in try await BusBenchmark.singleCommandFigures(dir: dir) { figures[key] = value }
+} catch {
+    FileHandle.standardError.write(Data("appends bench failed: \(error)\n".utf8))
 } }
 if wanted("ipc") { do {
     for (key, value) in try await IPCBenchmark.run() { figures[key] = value }

@@ -28,6 +28,8 @@ public actor MessageBus: CrewBus {
     static let maxGroup = 256
     /// Transactions that went the waiting (group-commit) way rather than inline, for tests and diagnostics.
     public private(set) var waitedTransactions = 0
+    /// Transactions of one caller's command, appended inline (the bench divides events by both counts).
+    public private(set) var inlineTransactions = 0
     /// Submissions queued for the next group transaction (tests watch it fill).
     var queuedSubmissions: Int { queue.count }
     /// When to store snapshots in the backend (see `MessageBus+Snapshots.swift`).
@@ -189,6 +191,7 @@ public actor MessageBus: CrewBus {
             switch outcome {
             case .done:
                 state = after  // only once the events are in the store
+                inlineTransactions += 1
                 didAppend(events, took: ContinuousClock.now - began)
                 snapshotIfDue()
                 return events
