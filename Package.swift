@@ -78,6 +78,7 @@ let package = Package(
                 "B00tCore",
                 "K0mmand3rKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .executableTarget(name: "B00tMain", dependencies: ["B00tCLI"]),

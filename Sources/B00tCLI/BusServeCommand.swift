@@ -3,6 +3,7 @@ import B00tCore
 import Dispatch
 import Foundation
 import K0mmand3rKit
+import NIOPosix
 
 /// Runs until SIGTERM or SIGINT, then closes the socket and exits 0.
 struct BusServe: AsyncParsableCommand {
@@ -32,7 +33,11 @@ struct BusServe: AsyncParsableCommand {
         if case .daemon = store { throw ValidationError("--store names the log the daemon keeps: sqlite[:PATH], memory or redis://…") }
         let backend: any BusBackend
         do { backend = try store.backend(paths: paths) } catch { throw CLIError("\(error)") }
-        let bus = try await MessageBus(backend: backend)
+        // The bus and every connection share one event loop: a connection's command is appended where the
+        // pipeline reads it (PipelineAppends), with no thread or task between the request and its reply.
+        let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { loop.shutdownGracefully { _ in } }
+        let bus = try await MessageBus(backend: backend, eventLoop: loop.next())
         let server = BusServer(bus: bus, endpoint: endpoint, limits: .init(rate: rate, burst: burst))
         do { try await server.start() } catch let error as BusServerError { throw CLIError(error.description) }
         let endpointMetrics = try await metrics.serve(at: listen, logger: logger)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import NIOPosix
 import B00tTestSupport
 @testable import B00tCore
 
@@ -11,8 +12,14 @@ final class TestBusServer: @unchecked Sendable {
     let server: BusServer
     var endpoint: BusEndpoint { server.endpoint }
 
-    init(token: String? = nil, limits: BusServer.Limits = .init(), backend: (any BusBackend)? = nil) async throws {
-        let bus = try await MessageBus(backend: backend ?? MemoryBusBackend())
+    /// Loops for test servers' buses and connections (as `b00t bus serve` runs them on one), never shut down:
+    /// a test may still look at a bus after stopping its server.
+    static let loops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+
+    /// With `busOnLoop: false` the bus is a plain actor and every command goes through the conversation.
+    init(token: String? = nil, limits: BusServer.Limits = .init(), backend: (any BusBackend)? = nil,
+         busOnLoop: Bool = true) async throws {
+        let bus = try await MessageBus(backend: backend ?? MemoryBusBackend(), eventLoop: busOnLoop ? Self.loops.next() : nil)
         server = BusServer(bus: bus, endpoint: BusEndpoint(socketPath: dir.path + "/bus.sock", token: token), limits: limits)
         try await server.start()
     }

@@ -257,7 +257,7 @@ struct Conversation {
                 let first = events.first?.seq ?? 0, last = events.last?.seq ?? 0
                 reply = WireProtocol.ok(id, op: op, extra: "\"count\":\(events.count),\"first_seq\":\(first),\"last_seq\":\(last)")
             } else {
-                reply = WireProtocol.ok(id, op: op, extra: "\"events\":[\(Self.json(events))]")
+                reply = Self.okReply(id, op: op, events: events)
             }
         } catch let error as BusError {
             reply = WireProtocol.error(id, error.description, code: error.code, busError: error)
@@ -348,6 +348,11 @@ struct Conversation {
                 }
             }
         }
+    }
+
+    /// The answer to a command that appended `events` (here and in `PipelineAppends`).
+    static func okReply(_ id: WireID, op: String, events: [BusEvent]) -> String {
+        WireProtocol.ok(id, op: op, extra: "\"events\":[\(json(events))]")
     }
 
     static func json(_ events: [BusEvent]) -> String {

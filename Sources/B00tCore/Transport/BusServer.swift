@@ -27,7 +27,14 @@ public final class BusServer: Sendable {
     public let bus: MessageBus
     public let endpoint: BusEndpoint
     public let limits: Limits
-    let group: MultiThreadedEventLoopGroup
+    /// The connections' event loops: the bus's own loop when it has one (`MessageBus(…eventLoop:)`; then
+    /// commands are appended in the pipeline, see `PipelineAppends`), else a group of `threads` of its own.
+    let group: any EventLoopGroup
+    /// Commands answered in the pipeline (see `PipelineAppends`), for tests and diagnostics.
+    public var answeredInPipeline: Int { pipelineAnswers.count }
+    let pipelineAnswers = PipelineCount()
+    /// Whether `shutdown` stops `group` (not the bus's loop: the bus outlives the server, for its snapshot).
+    private let ownsGroup: Bool
     let registry = AgentRegistry()
     let lines: EventLineCache
     let presence: PresenceKeeper
@@ -45,7 +52,13 @@ public final class BusServer: Sendable {
         self.bus = bus
         self.endpoint = endpoint
         self.limits = limits
-        self.group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        if let loop = bus.eventLoop {
+            self.group = loop
+            self.ownsGroup = false
+        } else {
+            self.group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+            self.ownsGroup = true
+        }
         self.lines = EventLineCache(backend: bus.backend)
         self.presence = PresenceKeeper(bus: bus, registry: registry)
     }
@@ -74,7 +87,8 @@ public final class BusServer: Sendable {
                 try channel.pipeline.syncOperations.addHandler(
                     ByteToMessageHandler(BoundedLineDecoder(maximumLength: server.limits.maximumLineLength)))
                 let shared = ConnectionShared(limits: server.limits)
-                try channel.pipeline.syncOperations.addHandler(RequestDecoder(shared: shared))
+                let appends = server.bus.eventLoop.map { PipelineAppends(bus: server.bus, loop: $0, answered: server.pipelineAnswers) }
+                try channel.pipeline.syncOperations.addHandler(RequestDecoder(shared: shared, appends: appends))
                 return AcceptedConnection(channel: try NIOAsyncChannel<WireInbound, ByteBuffer>(
                     wrappingChannelSynchronously: channel,
                     configuration: .init(backPressureStrategy: .init(lowWatermark: 16, highWatermark: 256))),
@@ -141,7 +155,7 @@ public final class BusServer: Sendable {
         unlink(endpoint.socketPath)
         await presence.finish(reason: "bus daemon stopped", connected: connected)
         ownership.set(nil)
-        try? await group.shutdownGracefully()
+        if ownsGroup { try? await group.shutdownGracefully() }
     }
 
     /// Agents currently bound to a connection.

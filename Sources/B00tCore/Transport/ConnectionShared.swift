@@ -35,6 +35,18 @@ final class ConnectionShared: @unchecked Sendable {
     /// The conversation wrote its answer to one item (on the event loop: see `ConnectionOutput.afterWrites`).
     func answered() { lock.withLock { unanswered = max(0, unanswered - 1) } }
 
+    /// The agent to append `request` for, in the pipeline (`PipelineAppends`), when it may be answered now:
+    /// nothing handed over is unanswered, the connection said hello, and the rate limit allows it (taken).
+    func takeForPipeline() -> String? {
+        lock.withLock {
+            guard unanswered == 0, let agentName, bucket.take() else { return nil }
+            return agentName
+        }
+    }
+
+    /// Undoes `takeForPipeline`'s token when the request goes to the conversation after all (which takes one).
+    func refund() { lock.withLock { bucket.refund() } }
+
     /// The reply to `request` when it is a ping that may be answered now; nil hands it to the conversation.
     func immediatePong(_ request: WireProtocol.Request) -> String? {
         guard request.op == "ping" else { return nil }

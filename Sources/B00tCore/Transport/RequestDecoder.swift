@@ -18,8 +18,13 @@ final class RequestDecoder: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     let shared: ConnectionShared?
+    /// Commands appended right here, when the bus runs on this connection's loop.
+    let appends: PipelineAppends?
 
-    init(shared: ConnectionShared? = nil) { self.shared = shared }
+    init(shared: ConnectionShared? = nil, appends: PipelineAppends? = nil) {
+        self.shared = shared
+        self.appends = appends
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let item: WireInbound
@@ -35,8 +40,9 @@ final class RequestDecoder: ChannelInboundHandler {
             }
         }
         if let shared {
-            if case .request(let request) = item, context.channel.isWritable, let pong = shared.immediatePong(request) {
-                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: pong)), promise: nil)
+            if case .request(let request) = item, context.channel.isWritable,
+               let answer = shared.immediatePong(request) ?? appends?.reply(to: request, shared: shared) {
+                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: answer)), promise: nil)
                 return
             }
             shared.handedOver()

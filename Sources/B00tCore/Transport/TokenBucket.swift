@@ -25,4 +25,10 @@ struct TokenBucket {
         tokens -= cost
         return true
     }
+
+    /// Gives back what `take` took for a request that was then handled elsewhere (and is taken for there).
+    mutating func refund(_ cost: Double = 1) {
+        guard rate > 0 else { return }
+        tokens = min(burst, tokens + cost)
+    }
 }
