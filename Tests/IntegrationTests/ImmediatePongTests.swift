@@ -50,17 +50,23 @@ import Testing
         #expect(replies.map { (Self.field($0, "id") as? Int) ?? -1 } == Array(0..<20))
     }
 
-    /// A client that sends pings and never reads: the daemon stops reading it once the socket is full instead of
-    /// queueing pongs without bound, and cuts it off as a slow consumer.
-    @Test func aPingFloodThatIsNeverReadIsCutOff() async throws {
+    /// A client that sends pings (or says, which the pipeline appends) and never reads: the daemon stops reading
+    /// it once the socket is full instead of queueing replies without bound, and cuts it off as a slow consumer.
+    @Test(arguments: ["ping", "say"])
+    func aFloodThatIsNeverReadIsCutOff(op: String) async throws {
         let server = try await TestBusServer(limits: .init(rate: 0, burst: 400, slowConsumerTimeout: .milliseconds(500)))
         defer { Task { await server.stop() } }
         let socket = try RawSocket(path: server.endpoint.socketPath)
+        if op == "say" {
+            socket.send("{\"v\":1,\"op\":\"hello\",\"agent\":\"flood\",\"id\":1}")
+            socket.send("{\"v\":1,\"op\":\"register\",\"id\":2}")
+            _ = try await offPool { socket.readLines(2) }
+        }
         var flags = fcntl(socket.fd, F_GETFL)
         flags |= O_NONBLOCK
         _ = fcntl(socket.fd, F_SETFL, flags)
-        let ping = Array("{\"v\":1,\"op\":\"ping\",\"id\":1}\n".utf8)
-        let block = Array([[UInt8]](repeating: ping, count: 1_000).joined())
+        let line = op == "say" ? "{\"v\":1,\"op\":\"say\",\"text\":\"flood\",\"id\":3}\n" : "{\"v\":1,\"op\":\"ping\",\"id\":1}\n"
+        let block = Array([[UInt8]](repeating: Array(line.utf8), count: 1_000).joined())
         let (sent, closed) = try await offPool { () -> (Int, Bool) in
             var sent = 0
             let deadline = ContinuousClock.now + .seconds(10)
@@ -72,7 +78,7 @@ import Testing
             }
             return (sent, false)
         }
-        #expect(closed, "after \(sent) bytes of pings the connection is still open")
-        #expect(sent < 64 << 20, "the daemon read \(sent) bytes of pings it could not answer")
+        #expect(closed, "after \(sent) bytes of \(op)s the connection is still open")
+        #expect(sent < 64 << 20, "the daemon read \(sent) bytes of \(op)s it could not answer")
     }
 }

@@ -219,7 +219,12 @@ struct EventRow: Sendable {
         guard !row.body.isEmpty else { throw BusError.corruptLog(seq: seq, detail: "empty body") }
         let body: BusEventBody
         do {
-            body = try EventCoding.decoder.decode(BusEventBody.self, from: row.body)
+            // Messages, most of a crew's log, by hand (MessageEventScanner); every other body by the decoder.
+            if let message = row.body.withUnsafeBytes({ MessageEventScanner.messageBody($0.bindMemory(to: UInt8.self)) }) {
+                body = message
+            } else {
+                body = try EventCoding.decoder.decode(BusEventBody.self, from: row.body)
+            }
         } catch {
             throw BusError.corruptLog(seq: seq, detail: "body is not a valid event: \("\(error)".prefix(120))")
         }

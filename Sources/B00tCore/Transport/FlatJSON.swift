@@ -19,10 +19,39 @@ enum FlatJSON {
 
     /// Calls `field` with each key and value in order; false when the line is not flat or `field` said stop.
     static func scan(_ b: UnsafeBufferPointer<UInt8>, _ field: (String, Value) -> Bool) -> Bool {
+        var cursor = Cursor(b)
+        guard cursor.object(field, nested: { _, _ in false }) else { return false }
+        cursor.skipSpace()
+        return cursor.atEnd
+    }
+
+    /// Reads JSON from a buffer by hand, for the shapes above (see `object`); every method returns nil or
+    /// false on anything else, leaving the line to the full parser.
+    struct Cursor {
+        let b: UnsafeBufferPointer<UInt8>
         var i = 0
-        let n = b.count
-        func skipSpace() { while i < n, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 } }
-        func string() -> String? {
+        var n: Int { b.count }
+        var atEnd: Bool { i == n }
+
+        init(_ b: UnsafeBufferPointer<UInt8>) { self.b = b }
+
+        mutating func skipSpace() { while i < n, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 } }
+
+        /// True (and past it) when the next byte, after spaces, is `byte`.
+        mutating func take(_ byte: UInt8) -> Bool {
+            skipSpace()
+            guard i < n, b[i] == byte else { return false }
+            i += 1
+            return true
+        }
+
+        /// The byte after spaces, not consumed.
+        mutating func peek() -> UInt8? {
+            skipSpace()
+            return i < n ? b[i] : nil
+        }
+
+        mutating func string() -> String? {
             guard i < n, b[i] == UInt8(ascii: "\"") else { return nil }
             i += 1
             let start = i
@@ -36,7 +65,8 @@ enum FlatJSON {
             i += 1
             return text
         }
-        func integer() -> Int64? {
+
+        mutating func integer() -> Int64? {
             var negative = false
             if i < n, b[i] == UInt8(ascii: "-") { negative = true; i += 1 }
             let start = i
@@ -53,14 +83,18 @@ enum FlatJSON {
             guard i >= n || (b[i] != UInt8(ascii: ".") && b[i] | 0x20 != UInt8(ascii: "e")) else { return nil }
             return negative ? -value : value
         }
-        func literal(_ word: StaticString) -> Bool {
+
+        mutating func literal(_ word: StaticString) -> Bool {
             let count = word.utf8CodeUnitCount
             guard i + count <= n else { return false }
             for k in 0..<count where b[i + k] != word.utf8Start[k] { return false }
             i += count
             return true
         }
-        func value() -> Value? {
+
+        /// A flat value: a plain string, a whole number, a boolean or null.
+        mutating func value() -> Value? {
+            skipSpace()
             guard i < n else { return nil }
             switch b[i] {
             case UInt8(ascii: "\""): return string().map(Value.string)
@@ -72,41 +106,36 @@ enum FlatJSON {
             }
         }
 
-        // Repeated keys: a line has a handful, compared directly; hashing each into a Set was ~3% of the
-        // daemon's CPU on a `say` (perf, 2026-12-03). Past `directKeys`, a Set keeps a long line linear.
-        var firstKeys: [String] = []
-        var moreKeys = Set<String>()
-        func isNew(_ key: String) -> Bool {
-            if firstKeys.count < Self.directKeys {
+        /// One object: `field` gets each key with a flat value, `nested` each key whose value is an array or an
+        /// object (it must read the value whole, or say false). False on a repeated key or anything not JSON.
+        mutating func object(_ field: (String, Value) -> Bool, nested: (String, inout Cursor) -> Bool) -> Bool {
+            // Repeated keys: a line has a handful, compared directly; hashing each into a Set was ~3% of the
+            // daemon's CPU on a `say` (perf, 2026-12-03). Past `directKeys`, a Set keeps a long line linear.
+            var firstKeys: [String] = []
+            var moreKeys = Set<String>()
+            func isNew(_ key: String) -> Bool {
+                if firstKeys.count < FlatJSON.directKeys {
+                    if firstKeys.contains(key) { return false }
+                    firstKeys.append(key)
+                    return true
+                }
                 if firstKeys.contains(key) { return false }
-                firstKeys.append(key)
-                return true
+                return moreKeys.insert(key).inserted
             }
-            if firstKeys.contains(key) { return false }
-            return moreKeys.insert(key).inserted
-        }
-        skipSpace()
-        guard i < n, b[i] == UInt8(ascii: "{") else { return false }
-        i += 1
-        skipSpace()
-        if i < n, b[i] == UInt8(ascii: "}") { i += 1 } else {
+            guard take(UInt8(ascii: "{")) else { return false }
+            if take(UInt8(ascii: "}")) { return true }
             while true {
                 skipSpace()
-                guard let key = string(), isNew(key) else { return false }
-                skipSpace()
-                guard i < n, b[i] == UInt8(ascii: ":") else { return false }
-                i += 1
-                skipSpace()
-                guard let v = value(), field(key, v) else { return false }
-                skipSpace()
-                guard i < n else { return false }
-                if b[i] == UInt8(ascii: ",") { i += 1; continue }
-                if b[i] == UInt8(ascii: "}") { i += 1; break }
-                return false
+                guard let key = string(), isNew(key), take(UInt8(ascii: ":")) else { return false }
+                if let next = peek(), next == UInt8(ascii: "{") || next == UInt8(ascii: "[") {
+                    guard nested(key, &self) else { return false }
+                } else {
+                    guard let v = value(), field(key, v) else { return false }
+                }
+                if take(UInt8(ascii: ",")) { continue }
+                return take(UInt8(ascii: "}"))
             }
         }
-        skipSpace()
-        return i == n
     }
 
     /// The object as `JSONSerialization` gives it (NSNumber for numbers and booleans, NSNull for null), or nil

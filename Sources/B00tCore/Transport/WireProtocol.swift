@@ -219,7 +219,24 @@ public enum WireProtocol {
 
     public static func encodeEvent(_ event: BusEvent) throws -> Data { Data(EventJSON.encode(event)) }
 
-    public static func decodeEvent(_ data: Data) throws -> BusEvent { try decoder.decode(BusEvent.self, from: data) }
+    /// A message event is read by hand (`MessageEventScanner`); any other by `JSONDecoder`.
+    public static func decodeEvent(_ data: Data) throws -> BusEvent {
+        if let event = data.withUnsafeBytes({ raw in MessageEventScanner.event(raw.bindMemory(to: UInt8.self)) }) { return event }
+        return try decoder.decode(BusEvent.self, from: data)
+    }
+
+    /// For the wire fuzzer (public for it): false when the hand scanners read a reply or an event line that the
+    /// decoder refuses or reads differently.
+    public static func eventScannersAgree(_ bytes: [UInt8]) -> Bool {
+        let data = Data(bytes)
+        if let fast = bytes.withUnsafeBufferPointer({ MessageEventScanner.event($0) }) {
+            guard let full = try? decoder.decode(BusEvent.self, from: data), full == fast else { return false }
+        }
+        if let fast = bytes.withUnsafeBufferPointer({ FlatReplyScanner.scan($0) }) {
+            guard let full = try? decoder.decode(WireReply.self, from: data), full == fast else { return false }
+        }
+        return true
+    }
 
     static func ok(_ id: WireID, op: String, extra: String = "") -> String {
         "{\"v\":1,\"id\":\(idJSON(id)),\"ok\":true,\"op\":\(jsonString(op))\(extra.isEmpty ? "" : "," + extra)}\n"

@@ -3,7 +3,7 @@ import Foundation
 /// A reply from the bus server, decoded once into typed fields (the server writes them with
 /// `WireProtocol.ok`/`error`; docs/protocol.md lists them). A refusal carries the bus's own structured error,
 /// so a client rethrows exactly what the daemon decided instead of guessing from the message.
-public struct WireReply: Sendable, Decodable {
+public struct WireReply: Sendable, Decodable, Equatable {
     public var id: WireID
     public var ok: Bool
     public var op: String?
@@ -72,13 +72,14 @@ public struct WireReply: Sendable, Decodable {
 }
 
 /// Most replies are one flat object of numbers, booleans and plain strings (`ping`, `hello`, batches, most
-/// refusals without a bus error). Scanning those by hand saves the Foundation decoder's ~10 µs per reply on a
+/// refusals without a bus error), or that plus the message events a `say` became (`MessageEventScanner`). Scanning those by hand saves the Foundation decoder's ~10 µs per reply on a
 /// round trip measured in tens of µs; anything else — a nested value, an escape, a fraction, a number out of
 /// range — returns nil and goes to the full decoder, so both read the same replies the same way.
 enum FlatReplyScanner {
     static func scan(_ b: UnsafeBufferPointer<UInt8>) -> WireReply? {
         var reply = WireReply()
-        let flat = FlatJSON.scan(b) { key, v in
+        var cursor = FlatJSON.Cursor(b)
+        let flat = cursor.object({ key, v in
             func text() -> String?? { if case .string(let s) = v { return s }; if case .null = v { return .some(nil) }; return nil }
             func count<T: FixedWidthInteger>(_: T.Type) -> T?? {
                 if case .number(let x) = v { return T(exactly: x).map { .some($0) } ?? nil }
@@ -110,7 +111,13 @@ enum FlatReplyScanner {
             default: break  // unknown keys are ignored, as the decoder ignores them
             }
             return true
-        }
-        return flat ? reply : nil
+        }, nested: { key, inner in
+            // A command's events, when every one is a message (a `say`'s reply); anything else: the full decoder.
+            guard key == "events", reply.events == nil, let events = MessageEventScanner.events(&inner) else { return false }
+            reply.events = events
+            return true
+        })
+        cursor.skipSpace()
+        return flat && cursor.atEnd ? reply : nil
     }
 }
