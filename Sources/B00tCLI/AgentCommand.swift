@@ -13,7 +13,8 @@ struct AgentRun: AsyncParsableCommand {
         commandName: "run",
         abstract: "Join the bus as an agent: answer handshakes, bid on matching ahoys, vote and teach by policy.")
     @OptionGroup var datums: DatumOptions
-    @Option(help: "Agent id (default: the datum's name).") var id: String?
+    /// `--as` too, as `b00t mcp serve --as` spells it (people reach for either).
+    @Option(name: [.customLong("id"), .customLong("as")], help: "Agent id (default: the datum's name); --as is the same.") var id: String?
     @Option(help: "Skills as name:proficiency pairs, comma-separated (rust:0.9,testing:0.7).") var skills: String?
     @Option(help: "An agent datum (alpha or alpha.agent) for role, skills, personality and policy.") var datum: String?
     @Option(help: "Policy TOML file (vote, apply_threshold, accept_handshakes, teach_method, mutations).") var policy: String?

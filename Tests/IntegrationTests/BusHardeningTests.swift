@@ -158,6 +158,11 @@ import Testing
             #expect(!result.stderr.isEmpty)
         }
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/missing-folder"))  // not quietly created
+        // `agent run --as` is `--id` (as `mcp serve --as` spells it): the same check of the same id.
+        let viaAs = try run(Binaries.path("b00t"), ["agent", "run", "--as", "bad id!"], environment: env, input: "")
+        #expect(viaAs.status != 0 && viaAs.stderr.contains("bad id!") && !viaAs.stderr.contains("Unknown option"), "\(viaAs.stderr)")
+        let both = try run(Binaries.path("b00t"), ["agent", "run", "--help"], environment: env)
+        #expect(both.stdout.contains("--id") && both.stdout.contains("--as"), "\(both.stdout)")
         var withEnv = env
         withEnv["B00T_BUS_URL"] = "garbage"
         let tail = try run(Binaries.path("b00t"), ["bus", "tail", "--no-follow"], environment: withEnv)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import B00tTestSupport
 import Testing
 @testable import B00tCore
 

@@ -107,6 +107,27 @@ import Testing
         #expect(try await server.server.bus.currentState().messageCount == accepted)
     }
 
+    /// A flood past the rate limit is refused where it is read (no task per line): the refusals come back in
+    /// order, counted once in the metric, and most of them from the pipeline.
+    @Test func aFloodIsRefusedInThePipeline() async throws {
+        let server = try await TestBusServer(limits: .init(rate: 1, burst: 5))
+        defer { Task { await server.stop() } }
+        let socket = try RawSocket(path: server.endpoint.socketPath)
+        socket.send(Self.line("\"op\":\"hello\",\"agent\":\"flood\"", id: 0))
+        socket.send(Self.line("\"op\":\"register\"", id: 1))
+        _ = try await offPool { socket.readLines(2) }
+        usleep(20_000)  // the conversation's last answer counted
+        let before = server.server.answeredInPipeline
+        let lines = (2..<2_002).map { Self.line("\"op\":\"say\",\"text\":\"spam \($0)\"", id: $0) }
+        socket.send(Array((lines.joined(separator: "\n") + "\n").utf8))
+        let replies = try await offPool { socket.readLines(2_000) }
+        #expect(replies.map { (Self.field($0, "id") as? Int) ?? -1 } == Array(2..<2_002))
+        let limited = replies.filter { Self.field($0, "code") as? String == "rate_limited" }.count
+        #expect(limited >= 1_990, "\(2_000 - limited) of 2,000 accepted with a burst of 5")
+        #expect(replies.first { Self.field($0, "code") as? String == "rate_limited" }?.contains("rate limit: 1 messages/s (burst 5)") == true)
+        #expect(server.server.answeredInPipeline - before == 2_000)
+    }
+
     /// On SQLite, with another writer (a second bus on the same file, as another process would be) appending
     /// all along: the pipeline's appends fold the other's events under the lock or hand over when it holds
     /// it; nothing is lost, refused or reordered, and the file folds to the server's state.

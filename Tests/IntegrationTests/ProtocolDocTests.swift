@@ -1,4 +1,5 @@
 import Foundation
+import B00tTestSupport
 import Testing
 @testable import B00tCore
 

@@ -78,14 +78,6 @@ let dockerWorks: Bool = {
     return result.status == 0
 }()
 
-/// Runs blocking work (a child process, a blocking socket read) on its own thread, so an async test never
-/// parks one of the few cooperative threads that in-process servers need to answer it.
-func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
-    }
-}
-
 /// SIGKILLs every process (of ours) whose environment has `B00T_STATE_DIR=dir`: what a test started and lost
 /// track of (a daemon started again by a session on its way out) never outlives the test.
 func killProcesses(withStateDirectory dir: String) {

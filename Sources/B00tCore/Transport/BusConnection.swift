@@ -294,7 +294,7 @@ struct Conversation {
 
     private func rateLimited(_ id: WireID) async throws {
         context.metrics.rateLimited.increment()
-        try await writer.write(WireProtocol.error(id, "rate limit: \(Int(context.limits.rate)) messages/s (burst \(Int(context.limits.burst))); slow down", code: "rate_limited"))
+        try await writer.write(shared.rateLimitedReply(id))
     }
 
     /// After the client's input ended: a subscriber's stream runs until the connection closes.

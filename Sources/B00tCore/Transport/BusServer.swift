@@ -30,7 +30,8 @@ public final class BusServer: Sendable {
     /// The connections' event loops: the bus's own loop when it has one (`MessageBus(…eventLoop:)`; then
     /// commands are appended in the pipeline, see `PipelineAppends`), else a group of `threads` of its own.
     let group: any EventLoopGroup
-    /// Commands answered in the pipeline (see `PipelineAppends`), for tests and diagnostics.
+    /// Commands and rate-limit refusals answered in the pipeline (see `PipelineAppends`, `RequestDecoder`), for
+    /// tests and diagnostics.
     public var answeredInPipeline: Int { pipelineAnswers.count }
     let pipelineAnswers = PipelineCount()
     /// Whether `shutdown` stops `group` (not the bus's loop: the bus outlives the server, for its snapshot).
@@ -88,7 +89,8 @@ public final class BusServer: Sendable {
                     ByteToMessageHandler(BoundedLineDecoder(maximumLength: server.limits.maximumLineLength)))
                 let shared = ConnectionShared(limits: server.limits)
                 let appends = server.bus.eventLoop.map { PipelineAppends(bus: server.bus, loop: $0, answered: server.pipelineAnswers) }
-                try channel.pipeline.syncOperations.addHandler(RequestDecoder(shared: shared, appends: appends))
+                try channel.pipeline.syncOperations.addHandler(RequestDecoder(shared: shared, appends: appends, metrics: server.metrics,
+                                                                                 answered: server.pipelineAnswers))
                 return AcceptedConnection(channel: try NIOAsyncChannel<WireInbound, ByteBuffer>(
                     wrappingChannelSynchronously: channel,
                     configuration: .init(backPressureStrategy: .init(lowWatermark: 16, highWatermark: 256))),

@@ -2,7 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// What one connection's pipeline (on its event loop) and its conversation (async) share, so that the pipeline
-/// can answer a `ping` on the spot: the rate limit, the agent the connection said hello as, and how many
+/// can answer a `ping`, a spent rate limit and a command on the spot (`RequestDecoder`, `PipelineAppends`): the rate limit, the agent the connection said hello as, and how many
 /// requests the conversation has been handed and not yet answered.
 ///
 /// Why: a ping handed to the conversation crosses NIOAsyncChannel's inbound sequence and outbound writer, each
@@ -16,8 +16,12 @@ final class ConnectionShared: @unchecked Sendable {
     private var agentName: String?
     private var unanswered = 0
 
+    private let rate: Double, burst: Double
+
     init(limits: BusServer.Limits) {
         bucket = TokenBucket(rate: limits.rate, burst: limits.burst)
+        rate = limits.rate
+        burst = limits.burst
     }
 
     /// Takes `cost` from the connection's rate limit.
@@ -35,26 +39,32 @@ final class ConnectionShared: @unchecked Sendable {
     /// The conversation wrote its answer to one item (on the event loop: see `ConnectionOutput.afterWrites`).
     func answered() { lock.withLock { unanswered = max(0, unanswered - 1) } }
 
-    /// The agent to append `request` for, in the pipeline (`PipelineAppends`), when it may be answered now:
-    /// nothing handed over is unanswered, the connection said hello, and the rate limit allows it (taken).
-    func takeForPipeline() -> String? {
-        lock.withLock {
-            guard unanswered == 0, let agentName, bucket.take() else { return nil }
-            return agentName
+    /// What the pipeline may do with a request it just read.
+    enum PipelineTurn: Equatable {
+        /// Answer it here (a token was taken); `agent` is who the connection speaks as, if anyone yet.
+        case answer(agent: String?)
+        /// Refuse it here: the rate limit is spent (exactly the conversation's answer, without its hop).
+        case limited
+        /// Hand it to the conversation: something handed over earlier is still unanswered (replies keep
+        /// request order), or it is a batch (its cost and size checks are the conversation's).
+        case handOver
+    }
+
+    /// Decides `request`'s turn, taking its token when it is answered here.
+    func pipelineTurn(_ request: WireProtocol.Request) -> PipelineTurn {
+        guard request.op != "batch" else { return .handOver }
+        return lock.withLock {
+            guard unanswered == 0 else { return .handOver }
+            guard bucket.take() else { return .limited }
+            return .answer(agent: agentName)
         }
     }
 
-    /// Undoes `takeForPipeline`'s token when the request goes to the conversation after all (which takes one).
+    /// Gives back the token of an `.answer` the pipeline could not finish (the conversation takes its own).
     func refund() { lock.withLock { bucket.refund() } }
 
-    /// The reply to `request` when it is a ping that may be answered now; nil hands it to the conversation.
-    func immediatePong(_ request: WireProtocol.Request) -> String? {
-        guard request.op == "ping" else { return nil }
-        let agent: String?? = lock.withLock {
-            guard unanswered == 0, bucket.take() else { return .none }
-            return .some(agentName)
-        }
-        guard case .some(let name) = agent else { return nil }
-        return WireProtocol.pong(request.id, agent: name)
+    /// The refusal for a spent rate limit, the same words from the pipeline and the conversation.
+    func rateLimitedReply(_ id: WireID) -> String {
+        WireProtocol.error(id, "rate limit: \(Int(rate)) messages/s (burst \(Int(burst))); slow down", code: "rate_limited")
     }
 }

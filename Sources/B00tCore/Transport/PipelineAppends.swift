@@ -17,9 +17,9 @@ struct PipelineAppends: Sendable {
     /// Ops the conversation handles itself.
     static let conversationOps: Set<String> = ["ping", "hello", "subscribe", "unsubscribe", "state", "events", "batch", "register"]
 
-    /// The reply line for `request`, or nil to hand it over. Must run on `loop`.
-    func reply(to request: WireProtocol.Request, shared: ConnectionShared) -> String? {
-        guard !Self.conversationOps.contains(request.op), loop.inEventLoop, let agent = shared.takeForPipeline() else { return nil }
+    /// The reply line for `request` from `agent` (nil before a hello), or nil to hand it over. Must run on `loop`.
+    func reply(to request: WireProtocol.Request, agent: String?) -> String? {
+        guard !Self.conversationOps.contains(request.op), loop.inEventLoop, let agent else { return nil }
         let command: BusCommand
         do { command = try WireProtocol.command(op: request.op, fields: request.fields, agent: agent) } catch {
             answered.add()
@@ -34,7 +34,6 @@ struct PipelineAppends: Sendable {
             answered.add()
             return WireProtocol.error(request.id, error.description, code: error.code, busError: error)
         case nil:
-            shared.refund()
             return nil
         }
     }

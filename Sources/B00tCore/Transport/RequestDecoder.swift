@@ -11,7 +11,8 @@ enum WireInbound: Sendable {
 }
 
 /// Framed lines (from `BoundedLineDecoder`) in, `WireInbound` out. With a connection's `ConnectionShared`, a
-/// ping that may be answered at once is answered here, on the event loop, and goes no further.
+/// ping (or a spent rate limit's refusal, or a command the bus can append now) that may be answered at once is
+/// answered here, on the event loop, and goes no further.
 final class RequestDecoder: ChannelInboundHandler {
     typealias InboundIn = InboundFrame
     typealias InboundOut = WireInbound
@@ -20,10 +21,16 @@ final class RequestDecoder: ChannelInboundHandler {
     let shared: ConnectionShared?
     /// Commands appended right here, when the bus runs on this connection's loop.
     let appends: PipelineAppends?
+    /// Counts the rate-limit refusals given here (`metrics`, and the server's `answeredInPipeline`).
+    let metrics: ServerMetrics?
+    let answered: PipelineCount?
 
-    init(shared: ConnectionShared? = nil, appends: PipelineAppends? = nil) {
+    init(shared: ConnectionShared? = nil, appends: PipelineAppends? = nil, metrics: ServerMetrics? = nil,
+         answered: PipelineCount? = nil) {
         self.shared = shared
         self.appends = appends
+        self.metrics = metrics
+        self.answered = answered
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -40,13 +47,30 @@ final class RequestDecoder: ChannelInboundHandler {
             }
         }
         if let shared {
-            if case .request(let request) = item, context.channel.isWritable,
-               let answer = shared.immediatePong(request) ?? appends?.reply(to: request, shared: shared) {
+            if case .request(let request) = item, context.channel.isWritable, let answer = answer(request, shared) {
                 context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: answer)), promise: nil)
                 return
             }
             shared.handedOver()
         }
         context.fireChannelRead(wrapInboundOut(item))
+    }
+
+    /// The reply to `request` written right here, or nil to hand it to the conversation: a ping, a refusal of
+    /// a spent rate limit (a flood costs the daemon no task per line), a command `PipelineAppends` appends.
+    private func answer(_ request: WireProtocol.Request, _ shared: ConnectionShared) -> String? {
+        switch shared.pipelineTurn(request) {
+        case .handOver:
+            return nil
+        case .limited:
+            metrics?.rateLimited.increment()
+            answered?.add()
+            return shared.rateLimitedReply(request.id)
+        case .answer(let agent):
+            if request.op == "ping" { return WireProtocol.pong(request.id, agent: agent) }
+            if let reply = appends?.reply(to: request, agent: agent) { return reply }
+            shared.refund()
+            return nil
+        }
     }
 }

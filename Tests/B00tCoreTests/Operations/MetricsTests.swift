@@ -99,10 +99,3 @@ func scrape(_ registry: PrometheusCollectorRegistry) -> [String: Double] {
         #expect(throws: MetricsAddressError.malformed("::1:9464")) { try MetricsAddress.parse("::1:9464") }
     }
 }
-
-/// Runs blocking work (a socket read) off the cooperative pool.
-func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try work() }) }.start()
-    }
-}
