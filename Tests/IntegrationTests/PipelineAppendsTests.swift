@@ -107,6 +107,24 @@ import Testing
         #expect(try await server.server.bus.currentState().messageCount == accepted)
     }
 
+    /// A client that sends its last lines and shuts its write side (socat, nc) gets every answer, the pipeline's
+    /// too (they are flushed once per read, and at the close).
+    @Test func answersBeforeAHalfCloseAreFlushed() async throws {
+        let server = try await TestBusServer(limits: .init(rate: 0, burst: 400))
+        defer { Task { await server.stop() } }
+        let socket = try RawSocket(path: server.endpoint.socketPath)
+        socket.send(Self.line("\"op\":\"hello\",\"agent\":\"brief\"", id: 0))
+        socket.send(Self.line("\"op\":\"register\"", id: 1))
+        _ = try await offPool { socket.readLines(2) }
+        usleep(20_000)
+        let lines = (2..<7).map { Self.line("\"op\":\"say\",\"text\":\"last \($0)\"", id: $0) }
+        socket.send(Array(lines.joined(separator: "\n").utf8))  // the last line without its newline
+        shutdown(socket.fd, Int32(SHUT_WR))
+        let replies = try await offPool { socket.readLines(5) }
+        #expect(replies.map { (Self.field($0, "id") as? Int) ?? -1 } == Array(2..<7), "\(replies)")
+        #expect(replies.allSatisfy { Self.field($0, "ok") as? Bool == true })
+    }
+
     /// A flood past the rate limit is refused where it is read (no task per line): the refusals come back in
     /// order, counted once in the metric, and most of them from the pipeline.
     @Test func aFloodIsRefusedInThePipeline() async throws {

@@ -48,12 +48,36 @@ final class RequestDecoder: ChannelInboundHandler {
         }
         if let shared {
             if case .request(let request) = item, context.channel.isWritable, let answer = answer(request, shared) {
-                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: answer)), promise: nil)
+                // Flushed once per read (channelReadComplete): a client that pipelines many lines, or floods,
+                // costs one write syscall per read instead of one per reply; one request at a time, the flush
+                // follows at once.
+                context.write(wrapOutboundOut(context.channel.allocator.buffer(string: answer)), promise: nil)
+                unflushed = true
                 return
             }
             shared.handedOver()
         }
         context.fireChannelRead(wrapInboundOut(item))
+    }
+
+    /// Replies written by `channelRead` since the last flush.
+    private var unflushed = false
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushAnswers(context)
+        context.fireChannelReadComplete()
+    }
+
+    /// The last lines before a half-close are decoded with the close, not followed by a read-complete.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        flushAnswers(context)
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func flushAnswers(_ context: ChannelHandlerContext) {
+        guard unflushed else { return }
+        unflushed = false
+        context.flush()
     }
 
     /// The reply to `request` written right here, or nil to hand it to the conversation: a ping, a refusal of
