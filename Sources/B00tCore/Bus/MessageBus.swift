@@ -212,22 +212,38 @@ public actor MessageBus: CrewBus {
     /// against the log's true end, so a refusal it throws is final.
     private func appendOnce(_ commands: [BusCommand], on inline: any InlineAppendingBackend) throws -> (LockedAppendOutcome, [BusEvent]) {
         var events: [BusEvent] = []
+        let outcome = try appendUnderLock(on: inline) { after, timestamp in
+            events = try Self.number(commands, on: &after, at: timestamp)
+            return events
+        }
+        guard outcome == .done else { return (outcome, []) }
+        inlineTransactions += 1
+        return (.done, events)
+    }
+
+    /// The one way an inline backend is written: under the store's lock, the tail other writers left is folded
+    /// first, then `validating` turns the commands into events on a copy of the state at one timestamp; the
+    /// copy becomes the state, and observers and snapshots hear of it, only once the events are in the store.
+    private func appendUnderLock(
+        on inline: any InlineAppendingBackend,
+        validating: (inout BusState, Date) throws -> [BusEvent]
+    ) throws -> LockedAppendOutcome {
+        var appended: [BusEvent] = []
         var after = state
         let began = ContinuousClock.now
         let outcome = try noting {
             try inline.appendLocked(after: state.lastSeq, maxTail: Self.tailUnderLock) { tail in
                 try foldTail(tail)
                 after = state
-                events = try Self.number(commands, on: &after, at: BusTime.quantize(now()))
-                return events
+                appended = try validating(&after, BusTime.quantize(now()))
+                return appended
             }
         }
-        guard outcome == .done else { return (outcome, []) }
-        state = after  // only once the events are in the store
-        inlineTransactions += 1
-        didAppend(events, took: ContinuousClock.now - began)
+        guard outcome == .done else { return outcome }
+        state = after
+        didAppend(appended, took: ContinuousClock.now - began)
         snapshotIfDue()
-        return (.done, events)
+        return .done
     }
 
     /// For the socket server's pipeline, which calls it on this bus's event loop (`assumeIsolated`) right where
@@ -360,23 +376,12 @@ public actor MessageBus: CrewBus {
     private func commitLocked(_ group: [Submission], on inline: any InlineAppendingBackend) throws -> LockedAppendOutcome {
         if let rewound { throw rewound }
         var answers: [Result<[BusEvent], Error>] = []
-        var appended: [BusEvent] = []
-        var after = state
-        let began = ContinuousClock.now
-        let outcome = try noting {
-            try inline.appendLocked(after: state.lastSeq, maxTail: Self.tailUnderLock) { tail in
-                try foldTail(tail)
-                after = state
-                let validated = Self.validate(group, on: &after, at: BusTime.quantize(now()))
-                answers = validated.answers
-                appended = validated.events
-                return validated.events
-            }
+        let outcome = try appendUnderLock(on: inline) { after, timestamp in
+            let validated = Self.validate(group, on: &after, at: timestamp)
+            answers = validated.answers
+            return validated.events
         }
         if outcome == .done {
-            state = after
-            didAppend(appended, took: ContinuousClock.now - began)
-            snapshotIfDue()
             waitedTransactions += 1
             for (submission, answer) in zip(group, answers) { submission.continuation.resume(with: answer) }
         }
