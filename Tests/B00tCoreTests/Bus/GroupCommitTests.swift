@@ -5,71 +5,53 @@ import Testing
 
 /// A memory log whose write lock the test holds: while closed every locked append answers `.busy`, as
 /// SQLite does while another process writes.
-final class GatedBackend: InlineAppendingBackend, @unchecked Sendable {
-    let inner = MemoryBusBackend()
+final class GatedBackend: ForwardingInlineBackend, @unchecked Sendable {
     private let lock = NSLock()
     private var closed = false
     private(set) var attempts = 0
-    var label: String { "gated" }
+    init() { super.init(label: "gated") }
     func close() { lock.withLock { closed = true } }
     func open() { lock.withLock { closed = false } }
 
-    func appendLocked(after: UInt64, maxTail: Int, _ build: ([BusEvent]) throws -> [BusEvent]) throws -> LockedAppendOutcome {
+    override func appendLocked(after: UInt64, maxTail: Int, _ build: ([BusEvent]) throws -> [BusEvent]) throws -> LockedAppendOutcome {
         let busy = lock.withLock { () -> Bool in
             attempts += 1
             return closed
         }
         if busy { return .busy }
-        return try inner.appendLocked(after: after, maxTail: maxTail, build)
+        return try super.appendLocked(after: after, maxTail: maxTail, build)
     }
-    func append(_ events: [BusEvent], expectedLastSeq: UInt64) async throws -> Bool {
-        try await inner.append(events, expectedLastSeq: expectedLastSeq)
-    }
-    func read(after seq: UInt64, limit: Int) async throws -> [BusEvent] { try await inner.read(after: seq, limit: limit) }
-    func lastSequence() async throws -> UInt64 { try await inner.lastSequence() }
-    func waitForEvents(after seq: UInt64, timeout: Duration) async { await inner.waitForEvents(after: seq, timeout: timeout) }
 }
 
 /// A backend that cannot hold its lock for the bus (like Redis) and takes a while per append.
-final class SlowBackend: BusBackend, @unchecked Sendable {
-    let inner = MemoryBusBackend()
+final class SlowBackend: ForwardingBackend, @unchecked Sendable {
     private let lock = NSLock()
     private(set) var appends = 0
-    var label: String { "slow" }
-    func append(_ events: [BusEvent], expectedLastSeq: UInt64) async throws -> Bool {
+    init() { super.init(label: "slow") }
+    override func append(_ events: [BusEvent], expectedLastSeq: UInt64) async throws -> Bool {
         lock.withLock { appends += 1 }
         try await Task.sleep(for: .milliseconds(20))
-        return try await inner.append(events, expectedLastSeq: expectedLastSeq)
+        return try await super.append(events, expectedLastSeq: expectedLastSeq)
     }
-    func read(after seq: UInt64, limit: Int) async throws -> [BusEvent] { try await inner.read(after: seq, limit: limit) }
-    func lastSequence() async throws -> UInt64 { try await inner.lastSequence() }
-    func waitForEvents(after seq: UInt64, timeout: Duration) async { await inner.waitForEvents(after: seq, timeout: timeout) }
 }
 
 /// A memory log that counts its transactions; `hold` (when set) runs inside the next one, as a slow commit.
-final class CountingInlineBackend: InlineAppendingBackend, @unchecked Sendable {
-    let inner = MemoryBusBackend()
+final class CountingInlineBackend: ForwardingInlineBackend, @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
     private var holdNext: (@Sendable () -> Void)?
     var transactions: Int { lock.withLock { count } }
-    var label: String { "counting" }
+    init() { super.init(label: "counting") }
     func hold(_ body: @escaping @Sendable () -> Void) { lock.withLock { holdNext = body } }
-    func appendLocked(after: UInt64, maxTail: Int, _ build: ([BusEvent]) throws -> [BusEvent]) throws -> LockedAppendOutcome {
+    override func appendLocked(after: UInt64, maxTail: Int, _ build: ([BusEvent]) throws -> [BusEvent]) throws -> LockedAppendOutcome {
         let hold = lock.withLock { () -> (@Sendable () -> Void)? in
             count += 1
             defer { holdNext = nil }
             return holdNext
         }
         hold?()
-        return try inner.appendLocked(after: after, maxTail: maxTail, build)
+        return try super.appendLocked(after: after, maxTail: maxTail, build)
     }
-    func append(_ events: [BusEvent], expectedLastSeq: UInt64) async throws -> Bool {
-        try await inner.append(events, expectedLastSeq: expectedLastSeq)
-    }
-    func read(after seq: UInt64, limit: Int) async throws -> [BusEvent] { try await inner.read(after: seq, limit: limit) }
-    func lastSequence() async throws -> UInt64 { try await inner.lastSequence() }
-    func waitForEvents(after seq: UInt64, timeout: Duration) async { await inner.waitForEvents(after: seq, timeout: timeout) }
 }
 
 @Suite struct GroupCommitTests {

@@ -8,21 +8,15 @@ import Testing
 /// what is held stays bounded.
 @Suite struct EventLineCacheTests {
     /// Counts the reads that reach the store.
-    final class CountingBackend: BusBackend, @unchecked Sendable {
-        let inner = MemoryBusBackend()
+    final class CountingBackend: ForwardingBackend, @unchecked Sendable {
         private let lock = NSLock()
         private var readCalls = 0
         var reads: Int { lock.withLock { readCalls } }
-        var label: String { "memory" }
-        func append(_ events: [BusEvent], expectedLastSeq: UInt64) async throws -> Bool {
-            try await inner.append(events, expectedLastSeq: expectedLastSeq)
-        }
-        func read(after seq: UInt64, limit: Int) async throws -> [BusEvent] {
+        init() { super.init(label: "memory") }
+        override func read(after seq: UInt64, limit: Int) async throws -> [BusEvent] {
             lock.withLock { readCalls += 1 }
-            return try await inner.read(after: seq, limit: limit)
+            return try await super.read(after: seq, limit: limit)
         }
-        func lastSequence() async throws -> UInt64 { try await inner.lastSequence() }
-        func waitForEvents(after seq: UInt64, timeout: Duration) async { await inner.waitForEvents(after: seq, timeout: timeout) }
     }
 
     func seqs(_ lines: [ByteBuffer]) -> [UInt64] {
