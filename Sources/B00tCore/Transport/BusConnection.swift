@@ -218,7 +218,7 @@ struct Conversation {
                 let events = try await context.bus.backend.read(after: after, limit: limit)
                 try await writer.write(WireProtocol.ok(request.id, op: "events", extra: "\"events\":[\(Self.json(events))]"))
             } catch let error as BusError {
-                try await writer.write(WireProtocol.error(request.id, error.description, code: error.code, busError: error))
+                try await writer.write(WireProtocol.refusal(request.id, error))
             }
         case "batch":
             guard let batch else {
@@ -237,7 +237,7 @@ struct Conversation {
         default:
             let command: BusCommand
             do { command = try WireProtocol.command(op: request.op, fields: request.fields, agent: agent) } catch {
-                return try await writer.write(WireProtocol.error(request.id, error.description, code: error.code, busError: error))
+                return try await writer.write(WireProtocol.refusal(request.id, error))
             }
             try await submit([command], id: request.id, op: request.op, agent: agent)
         }
@@ -260,7 +260,7 @@ struct Conversation {
                 reply = Self.okReply(id, op: op, events: events)
             }
         } catch let error as BusError {
-            reply = WireProtocol.error(id, error.description, code: error.code, busError: error)
+            reply = WireProtocol.refusal(id, error)
         } catch {
             reply = WireProtocol.error(id, "\(error)", code: "internal")
         }

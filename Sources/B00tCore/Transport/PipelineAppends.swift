@@ -23,7 +23,7 @@ struct PipelineAppends: Sendable {
         let command: BusCommand
         do { command = try WireProtocol.command(op: request.op, fields: request.fields, agent: agent) } catch {
             answered.add()
-            return WireProtocol.error(request.id, error.description, code: error.code, busError: error)
+            return WireProtocol.refusal(request.id, error)
         }
         let outcome = bus.assumeIsolated { $0.submitNow([command]) }
         switch outcome {
@@ -32,7 +32,7 @@ struct PipelineAppends: Sendable {
             return Conversation.okReply(request.id, op: request.op, events: events)
         case .failure(let error):
             answered.add()
-            return WireProtocol.error(request.id, error.description, code: error.code, busError: error)
+            return WireProtocol.refusal(request.id, error)
         case nil:
             return nil
         }

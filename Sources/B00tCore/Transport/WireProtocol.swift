@@ -251,6 +251,12 @@ public enum WireProtocol {
         let detail = busError.flatMap { try? encoder.encode($0) }.map { ",\"bus_error\":" + String(decoding: $0, as: UTF8.self) } ?? ""
         return "{\"v\":1,\"id\":\(idJSON(id)),\"ok\":false,\"code\":\(jsonString(code)),\"error\":\(jsonString(message))\(detail)}\n"
     }
+
+    /// The bus refused a request: its words, its stable code and the error itself for clients that decode it —
+    /// the same reply wherever on the server the refusal is made.
+    static func refusal(_ id: WireID, _ error: BusError) -> String {
+        self.error(id, error.description, code: error.code, busError: error)
+    }
 }
 
 /// A request's `id`, echoed in its reply.
