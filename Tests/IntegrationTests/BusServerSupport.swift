@@ -29,6 +29,18 @@ final class TestBusServer: @unchecked Sendable {
     func stop() async { await server.shutdown() }
 }
 
+/// Reading a server's reply lines as plain JSON, independent of the decoders under test.
+enum ReplyLine {
+    static func field(_ line: String, _ key: String) -> Any? {
+        ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any])?[key]
+    }
+
+    /// Each reply's `id` (-1 where it has none), to check the order replies came back in.
+    static func ids(_ replies: [String]) -> [Int] { replies.map { (field($0, "id") as? Int) ?? -1 } }
+
+    static func isOK(_ line: String) -> Bool { field(line, "ok") as? Bool == true }
+}
+
 /// A raw, blocking Unix-socket client: it can misbehave (send garbage, never read) in ways a proper client won't.
 final class RawSocket: @unchecked Sendable {
     let fd: Int32
@@ -60,6 +72,13 @@ final class RawSocket: @unchecked Sendable {
     }
 
     func send(_ line: String) { send(Array((line + "\n").utf8)) }
+
+    /// Sends `lines` pipelined in one write and reads as many replies back (off the cooperative pool).
+    func pipeline(_ lines: [String]) async throws -> [String] {
+        send(Array((lines.joined(separator: "\n") + "\n").utf8))
+        let expected = lines.count
+        return try await offPool { self.readLines(expected) }
+    }
 
     /// Reads lines until `count` have arrived (or the peer closes / 5 s pass).
     func readLines(_ count: Int) -> [String] {

@@ -7,9 +7,7 @@ import Testing
 /// server's accept loop. The daemon's pipeline answers a ping where it reads it (ConnectionShared) — but never ahead of an earlier
 /// request's reply, never past the rate limit, and with the agent the connection said hello as.
 @Suite struct ImmediatePongTests {
-    static func field(_ line: String, _ key: String) -> Any? {
-        ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any])?[key]
-    }
+    static func field(_ line: String, _ key: String) -> Any? { ReplyLine.field(line, key) }
 
     @Test func pipelinedRequestsAreAnsweredInTheOrderTheyCame() async throws {
         let server = try await TestBusServer(limits: .init(rate: 0, burst: 400))
@@ -26,12 +24,10 @@ import Testing
             lines.append("{\"v\":1,\"op\":\"ping\",\"id\":\(id + 2)}")
             id += 3
         }
-        socket.send(Array((lines.joined(separator: "\n") + "\n").utf8))
-        let expected = lines.count
-        let replies = try await offPool { socket.readLines(expected) }
+        let replies = try await socket.pipeline(lines)
         #expect(replies.count == lines.count)
-        #expect(replies.map { (Self.field($0, "id") as? Int) ?? -1 } == Array(0..<lines.count))
-        #expect(replies.allSatisfy { Self.field($0, "ok") as? Bool == true }, "\(replies.filter { Self.field($0, "ok") as? Bool != true })")
+        #expect(ReplyLine.ids(replies) == Array(0..<lines.count))
+        #expect(replies.allSatisfy(ReplyLine.isOK), "\(replies.filter { !ReplyLine.isOK($0) })")
         // Before the hello a pong names nobody; after it, the agent.
         #expect(Self.field(replies[0], "agent") is NSNull)
         #expect(Self.field(replies[2], "agent") as? String == "orderly")
@@ -43,12 +39,11 @@ import Testing
         defer { Task { await server.stop() } }
         let socket = try RawSocket(path: server.endpoint.socketPath)
         let pings = (0..<20).map { "{\"v\":1,\"op\":\"ping\",\"id\":\($0)}" }
-        socket.send(Array((pings.joined(separator: "\n") + "\n").utf8))
-        let replies = try await offPool { socket.readLines(20) }
+        let replies = try await socket.pipeline(pings)
         #expect(replies.count == 20)
         let limited = replies.filter { Self.field($0, "code") as? String == "rate_limited" }
         #expect((14...15).contains(limited.count), "5 of 20 fit the burst (plus at most one refill): \(limited.count) refused")
-        #expect(replies.map { (Self.field($0, "id") as? Int) ?? -1 } == Array(0..<20))
+        #expect(ReplyLine.ids(replies) == Array(0..<20))
     }
 
     /// A client that sends pings (or says, which the pipeline appends) and never reads: the daemon stops reading

@@ -8,9 +8,7 @@ import Testing
 /// the rate limit, and with the same answers the conversation gives. Blocking reads run off the cooperative
 /// pool (`offPool`).
 @Suite struct PipelineAppendsTests {
-    static func field(_ line: String, _ key: String) -> Any? {
-        ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any])?[key]
-    }
+    static func field(_ line: String, _ key: String) -> Any? { ReplyLine.field(line, key) }
 
     static func line(_ fields: String, id: Int) -> String { "{\"v\":1,\(fields),\"id\":\(id)}" }
 
@@ -32,12 +30,10 @@ import Testing
             default: lines.append(Self.line("\"op\":\"say\",\"text\":\"r\(round)b\"", id: id + 1))
             }
         }
-        socket.send(Array((lines.joined(separator: "\n") + "\n").utf8))
-        let expected = lines.count
-        let replies = try await offPool { socket.readLines(expected) }
+        let replies = try await socket.pipeline(lines)
         #expect(replies.count == lines.count)
-        #expect(replies.map { (Self.field($0, "id") as? Int) ?? -1 } == Array(0..<lines.count))
-        #expect(replies.allSatisfy { Self.field($0, "ok") as? Bool == true }, "\(replies.filter { Self.field($0, "ok") as? Bool != true })")
+        #expect(ReplyLine.ids(replies) == Array(0..<lines.count))
+        #expect(replies.allSatisfy(ReplyLine.isOK), "\(replies.filter { !ReplyLine.isOK($0) })")
         let texts = try await server.server.bus.events().compactMap { event -> String? in
             if case .message(_, _, let text) = event.body { return text }
             return nil
@@ -53,8 +49,8 @@ import Testing
                 return socket.readLines(1)
             }
         }
-        #expect(single.map { (Self.field($0, "id") as? Int) ?? -1 } == Array(1_000..<1_020))
-        #expect(single.allSatisfy { Self.field($0, "ok") as? Bool == true })
+        #expect(ReplyLine.ids(single) == Array(1_000..<1_020))
+        #expect(single.allSatisfy(ReplyLine.isOK))
         #expect(server.server.answeredInPipeline - before == (busOnLoop ? 20 : 0))
     }
 
@@ -80,7 +76,7 @@ import Testing
             defer { usleep(20_000) }
             return socket.readLines(1)
         } }
-        #expect(replies.map { (Self.field($0, "id") as? Int) ?? -1 } == Array(0..<lines.count))
+        #expect(ReplyLine.ids(replies) == Array(0..<lines.count))
         let codes = replies.map { Self.field($0, "code") as? String ?? (Self.field($0, "ok") as? Bool == true ? "ok" : "?") }
         #expect(codes == ["no_hello", "ok", "not_found", "invalid", "invalid", "ok", "forbidden", "not_found", "ok"])
         #expect(Self.field(replies[2], "bus_error") != nil)
@@ -96,10 +92,8 @@ import Testing
         let socket = try RawSocket(path: server.endpoint.socketPath)
         var lines = [Self.line("\"op\":\"hello\",\"agent\":\"eager\"", id: 0), Self.line("\"op\":\"register\"", id: 1)]
         for i in 2..<22 { lines.append(Self.line("\"op\":\"say\",\"text\":\"m\(i)\"", id: i)) }
-        socket.send(Array((lines.joined(separator: "\n") + "\n").utf8))
-        let expected = lines.count
-        let replies = try await offPool { socket.readLines(expected) }
-        #expect(replies.map { (Self.field($0, "id") as? Int) ?? -1 } == Array(0..<lines.count))
+        let replies = try await socket.pipeline(lines)
+        #expect(ReplyLine.ids(replies) == Array(0..<lines.count))
         let accepted = replies.dropFirst(2).filter { Self.field($0, "ok") as? Bool == true }.count
         let limited = replies.filter { Self.field($0, "code") as? String == "rate_limited" }.count
         #expect((3...4).contains(accepted), "3 says fit the burst (plus at most one refill): \(accepted) accepted")
@@ -121,8 +115,8 @@ import Testing
         socket.send(Array(lines.joined(separator: "\n").utf8))  // the last line without its newline
         shutdown(socket.fd, Int32(SHUT_WR))
         let replies = try await offPool { socket.readLines(5) }
-        #expect(replies.map { (Self.field($0, "id") as? Int) ?? -1 } == Array(2..<7), "\(replies)")
-        #expect(replies.allSatisfy { Self.field($0, "ok") as? Bool == true })
+        #expect(ReplyLine.ids(replies) == Array(2..<7), "\(replies)")
+        #expect(replies.allSatisfy(ReplyLine.isOK))
     }
 
     /// A flood past the rate limit is refused where it is read (no task per line): the refusals come back in
@@ -137,9 +131,8 @@ import Testing
         usleep(20_000)  // the conversation's last answer counted
         let before = server.server.answeredInPipeline
         let lines = (2..<2_002).map { Self.line("\"op\":\"say\",\"text\":\"spam \($0)\"", id: $0) }
-        socket.send(Array((lines.joined(separator: "\n") + "\n").utf8))
-        let replies = try await offPool { socket.readLines(2_000) }
-        #expect(replies.map { (Self.field($0, "id") as? Int) ?? -1 } == Array(2..<2_002))
+        let replies = try await socket.pipeline(lines)
+        #expect(ReplyLine.ids(replies) == Array(2..<2_002))
         let limited = replies.filter { Self.field($0, "code") as? String == "rate_limited" }.count
         #expect(limited >= 1_990, "\(2_000 - limited) of 2,000 accepted with a burst of 5")
         #expect(replies.first { Self.field($0, "code") as? String == "rate_limited" }?.contains("rate limit: 1 messages/s (burst 5)") == true)
@@ -160,12 +153,10 @@ import Testing
         let socket = try RawSocket(path: server.endpoint.socketPath)
         var lines = [Self.line("\"op\":\"hello\",\"agent\":\"served\"", id: 0), Self.line("\"op\":\"register\"", id: 1)]
         for i in 2..<302 { lines.append(Self.line("\"op\":\"say\",\"text\":\"s\(i)\"", id: i)) }
-        socket.send(Array((lines.joined(separator: "\n") + "\n").utf8))
-        let expected = lines.count
-        let replies = try await offPool { socket.readLines(expected) }
+        let replies = try await socket.pipeline(lines)
         try await writer.value
-        #expect(replies.map { (Self.field($0, "id") as? Int) ?? -1 } == Array(0..<lines.count))
-        #expect(replies.allSatisfy { Self.field($0, "ok") as? Bool == true }, "\(replies.filter { Self.field($0, "ok") as? Bool != true }.prefix(3))")
+        #expect(ReplyLine.ids(replies) == Array(0..<lines.count))
+        #expect(replies.allSatisfy(ReplyLine.isOK), "\(replies.filter { !ReplyLine.isOK($0) }.prefix(3))")
         let log = try await SQLiteBusBackend(path: path).read(after: 0, limit: 10_000)
         #expect(log.map(\.seq) == Array(1...UInt64(log.count)))
         let served = log.compactMap { event -> String? in
