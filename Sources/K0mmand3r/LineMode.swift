@@ -87,7 +87,7 @@ struct LineMode {
             var outcome = await runCancellable(line)
             if let question = outcome.confirmation {
                 out.write([.warn(question.question + " [y/N]")])
-                if case .line(let answer) = readLine(el), answer.trimmingCharacters(in: .whitespaces).lowercased().hasPrefix("y") {
+                if case .line(let answer) = readLine(el), Confirmation.isYes(answer) {
                     outcome = await session.run(question.command)
                 } else {
                     outcome = CommandOutcome(lines: [.dim("not done: \(question.shown)")])

@@ -8,14 +8,17 @@ extension TUIApp {
     func handle(_ input: Input, history: HistoryFile) {
         if let pending = confirmation {
             confirmation = nil
-            if case .key(.character(let c)) = input, c == "y" || c == "Y" {
+            let answer: Character? = if case .key(.character(let c)) = input { c } else { nil }
+            if answer == "y" || answer == "Y" {
                 state.notice = nil
                 submit(pending.command)
-            } else {
-                state.notice = .dim("not done: \(pending.shown)")
-                state.stream.append(StyledText("not done: \(pending.shown)", role: "dim", indent: 2))
+                return
             }
-            return
+            state.notice = .dim("not done: \(pending.shown)")
+            state.stream.append(StyledText("not done: \(pending.shown)", role: "dim", indent: 2))
+            // n and Escape only answer; any other key is also what it always is, so a person who typed on
+            // after the command (the question comes when the command has run) loses no keystroke to it.
+            if answer == "n" || answer == "N" || input == .escape { return }
         }
         if state.search?.typing == true, handleFind(input) { return }
         if input != .tab && input != .backTab { completion = nil }

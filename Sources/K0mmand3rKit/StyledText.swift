@@ -95,4 +95,10 @@ public struct Confirmation: Sendable, Equatable {
         self.command = command
         self.shown = shown ?? command
     }
+
+    /// A typed answer (line mode) that means yes: `y` or `yes`, in any case. Anything else declines — "yellow"
+    /// or a chat line typed on by mistake must not stop a daemon.
+    public static func isYes(_ answer: String) -> Bool {
+        ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased())
+    }
 }

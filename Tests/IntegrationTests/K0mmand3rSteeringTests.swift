@@ -96,6 +96,13 @@ struct K0mmand3rSteeringTests {
         try crew.tmux.keys("n")
         try crew.tmux.waitFor("not done: /stop b00t-bus.process")
         #expect(ProcFS.isAlive(before))
+        // Typing on instead of answering declines and loses no keystroke: the whole line is sent as chat (the
+        // first letter used to be taken as the answer).
+        try crew.tmux.type("/stop b00t-bus.process")
+        try crew.tmux.waitFor("Stop the bus daemon? [y/N]")
+        try crew.tmux.type("hello while asked")
+        try crew.tmux.waitFor("hello while asked")
+        #expect(ProcFS.isAlive(before))
         try crew.tmux.type("/stop b00t-bus.process")
         try crew.tmux.waitFor("Stop the bus daemon? [y/N]")
         try crew.tmux.keys("y")

@@ -11,6 +11,13 @@ import Testing
         return s
     }
 
+    /// Line mode's [y/N]: only y or yes confirms (it took any answer starting with y, "yellow" too).
+    @Test(arguments: [("y", true), ("YES", true), (" yes ", true), ("yellow", false), ("you there?", false),
+                      ("", false), ("n", false), ("no", false)])
+    func onlyYesConfirms(answer: String, yes: Bool) {
+        #expect(Confirmation.isYes(answer) == yes)
+    }
+
     @Test func errorsAreAnswersNotCrashes() async throws {
         let s = try await session()
         let bad = await s.run("/vote nothing yes")
