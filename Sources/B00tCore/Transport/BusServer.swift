@@ -150,15 +150,19 @@ public final class BusServer: Sendable {
 
     public func shutdown() async {
         let connected = registry.agents  // before their connections close and release them
+        presence.stopping(reason: Self.stoppedReason)
         if let channel = channelBox.get() { try? await channel.close() }
         for channel in open.all { try? await channel.close() }
         lines.detach()
         await acceptor.finish()
         unlink(endpoint.socketPath)
-        await presence.finish(reason: "bus daemon stopped", connected: connected)
+        await presence.finish(reason: Self.stoppedReason, connected: connected)
         ownership.set(nil)
         if ownsGroup { try? await group.shutdownGracefully() }
     }
+
+    /// Why agents went offline when the daemon stopped cleanly, as the crew's stream shows it.
+    public static let stoppedReason = "bus daemon stopped"
 
     /// Agents currently bound to a connection.
     public var connectedAgents: Int { registry.count }

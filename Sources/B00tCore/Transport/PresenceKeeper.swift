@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// Keeps the log's presence (`agentJoined` / `agentLeft`) in step with which agents hold a live connection.
 ///
@@ -14,12 +15,18 @@ final class PresenceKeeper: Sendable {
     private typealias Change = (agent: String, reason: String, done: CheckedContinuation<Void, Never>?)
     private let queue: AsyncStream<Change>.Continuation
     private let worker: Task<Void, Never>
+    /// Set once the daemon begins a clean stop: the closes it causes are written with this reason, whichever
+    /// is seen first — the connection's close or the stop itself (a crew saw "connection closed" for one agent
+    /// and "bus daemon stopped" for the other).
+    private let stopping: NIOLockedValueBox<String?>
 
     init(bus: MessageBus, registry: AgentRegistry) {
         self.bus = bus
         let leases = bus.backend as? any PresenceLeases
         self.leases = leases
         let holder = self.holder
+        let stopping = NIOLockedValueBox<String?>(nil)
+        self.stopping = stopping
         let (stream, continuation) = AsyncStream<Change>.makeStream()
         queue = continuation
         worker = Task {
@@ -35,7 +42,8 @@ final class PresenceKeeper: Sendable {
                         try? await leases?.releaseLease(change.agent, holder: holder)
                     }
                     if state.isOnline(change.agent) != held {
-                        _ = try? await bus.submit(.presence(agent: change.agent, online: held, reason: held ? nil : change.reason))
+                        let reason = stopping.withLockedValue { $0 } ?? change.reason
+                        _ = try? await bus.submit(.presence(agent: change.agent, online: held, reason: held ? nil : reason))
                     }
                 }
                 change.done?.resume()
@@ -79,6 +87,11 @@ final class PresenceKeeper: Sendable {
         let online = state.online.sorted()
         let live = (try? await leases?.liveLeases(among: online)) ?? [:]
         for agent in online where live[agent].map({ $0.hasSuffix(":daemon") }) ?? true { changed(agent, reason: reason) }
+    }
+
+    /// The daemon is stopping cleanly, for `reason`: the connection closes that follow are its doing.
+    func stopping(reason: String) {
+        stopping.withLockedValue { $0 = reason }
     }
 
     /// A clean stop: every connection is about to close, so everyone connected is marked offline now, with the
