@@ -112,6 +112,7 @@ let package = Package(
             name: "B00tCoreTests",
             dependencies: ["B00tCore", "B00tMCP", "B00tTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "NIOEmbedded", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "MCP", package: "swift-sdk"),
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "Metrics", package: "swift-metrics"),

@@ -12,10 +12,19 @@ protocol ConnectionOutput: Sendable {
     /// Runs `body` once every write made so far has reached the channel (the socket's writes are handed to the
     /// event loop; in memory, they already have).
     func afterWrites(_ body: @escaping @Sendable () -> Void)
+    /// The loop a socket's channel lives on, for live events written straight to it (`LiveSink`); nil in memory.
+    var eventLoop: (any EventLoop)? { get }
+    /// On `eventLoop`: whether the socket takes writes now.
+    var isWritable: Bool { get }
+    /// On `eventLoop`: writes `buffer` to the channel and flushes, outside the async writer.
+    func writeNow(_ buffer: ByteBuffer)
 }
 
 extension ConnectionOutput {
     func afterWrites(_ body: @escaping @Sendable () -> Void) { body() }
+    var eventLoop: (any EventLoop)? { nil }
+    var isWritable: Bool { false }
+    func writeNow(_ buffer: ByteBuffer) {}
 }
 
 /// What every connection of one server shares.
@@ -109,6 +118,28 @@ final class WatchedWriter: @unchecked Sendable {
     }
 
     func write(_ text: String) async throws { try await write(ByteBuffer(string: text)) }
+
+    /// This connection as a `LiveSink`, when its output is a socket on an event loop.
+    var liveSink: (any LiveSink)? {
+        guard let loop = output.eventLoop else { return nil }
+        return DirectWrites(writer: self, loop: loop)
+    }
+
+    /// Nothing is being written, nor has been cut off: a write made now is the next thing on the wire.
+    var idle: Bool { lock.withLock { inFlight == 0 && !closed } }
+
+    /// The writer's socket, written straight from the event line cache while the writer is idle and the socket
+    /// writable (so a direct line never overtakes a reply or an event of the stream, and never buffers).
+    private final class DirectWrites: LiveSink {
+        let writer: WatchedWriter
+        let loop: any EventLoop
+        init(writer: WatchedWriter, loop: any EventLoop) {
+            self.writer = writer
+            self.loop = loop
+        }
+        func canWriteNow() -> Bool { writer.idle && writer.output.isWritable }
+        func writeNow(_ buffer: ByteBuffer) { writer.output.writeNow(buffer) }
+    }
 
     /// Checks a few times per timeout for writes stuck longer than it.
     func watch() async {
@@ -326,12 +357,14 @@ struct Conversation {
     static func stream(after seq: UInt64, lines: EventLineCache, backend: any BusBackend, writer: WatchedWriter) -> Task<Void, Never> {
         // On the connection's executor (an unstructured task does not inherit it by itself).
         let executor = withUnsafeCurrentTask { $0?.unownedTaskExecutor?.asTaskExecutor() }
+        let sink = writer.liveSink
         return Task(executorPreference: executor) {
             var cursor = seq
             do {
                 while !Task.isCancelled {
                     guard let (batch, last) = try await lines.lines(after: cursor, limit: 1_000) else {
-                        await lines.waitForNew(after: cursor)
+                        // Caught up: live events may be written to the socket straight from the cache meanwhile.
+                        cursor = await lines.waitForNew(after: cursor, sink: sink)
                         continue
                     }
                     var out = ByteBuffer()

@@ -196,6 +196,9 @@ struct SocketOutput: ConnectionOutput {
     func afterWrites(_ body: @escaping @Sendable () -> Void) {
         if channel.eventLoop.inEventLoop { body() } else { channel.eventLoop.execute(body) }
     }
+    var eventLoop: (any EventLoop)? { channel.eventLoop }
+    var isWritable: Bool { channel.isWritable }
+    func writeNow(_ buffer: ByteBuffer) { channel.writeAndFlush(buffer, promise: nil) }
 }
 
 /// An accepted socket and what its pipeline shares with its conversation.

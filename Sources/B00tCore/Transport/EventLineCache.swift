@@ -12,6 +12,9 @@ import NIOCore
 /// and by one watcher that notices events other processes appended to a shared store.
 ///
 /// Bounded: at most `capacity` events and `byteBudget` bytes of encoded lines; older ones are read back.
+///
+/// A caught-up subscriber on the bus's own event loop (the daemon's) is not even woken: its events are written
+/// to its socket from here (`LiveSink`, `deliverDirect`).
 final class EventLineCache: @unchecked Sendable {
     private let backend: any BusBackend
     private let lock = NSLock()
@@ -32,8 +35,27 @@ final class EventLineCache: @unchecked Sendable {
     /// True once the bus hands over its appends (`attach`): only then may "nothing after `knownEnd`" be answered
     /// without asking the store.
     private var live = false
-    private var waiters: [Int: (after: UInt64, continuation: CheckedContinuation<Void, Never>)] = [:]
+    /// A subscriber waiting for events after `after`. With a `sink` on the loop the bus appends from, it is
+    /// not woken for them: they are written to its socket from here and `after` moves on (see `deliverDirect`).
+    private final class Waiter {
+        let id: Int
+        var after: UInt64
+        let continuation: CheckedContinuation<UInt64, Never>
+        let sink: (any LiveSink)?
+        init(id: Int, after: UInt64, continuation: CheckedContinuation<UInt64, Never>, sink: (any LiveSink)?) {
+            self.id = id
+            self.after = after
+            self.continuation = continuation
+            self.sink = sink
+        }
+        /// Wakes the subscriber's task, telling it where its stream now stands.
+        func wake() { continuation.resume(returning: after) }
+    }
+    private var waiters: [Int: Waiter] = [:]
     private var nextWaiter = 0
+    /// A `deliverDirect` job is queued on the loop: appends until it runs go out with it.
+    private var deliveryQueued = false
+    private var directDeliveries = 0
     private var watcher: Task<Void, Never>?
 
     init(backend: any BusBackend, capacity: Int = 8_192, byteBudget: Int = 8 << 20) {
@@ -85,18 +107,19 @@ final class EventLineCache: @unchecked Sendable {
     /// Stops the watcher and wakes every waiting subscriber (the server is shutting down).
     func detach() {
         watcher?.cancel()
-        let woken = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+        let woken = lock.withLock { () -> [Waiter] in
             live = false
             defer { waiters.removeAll() }
-            return waiters.values.map(\.continuation)
+            return Array(waiters.values)
         }
-        for continuation in woken { continuation.resume() }
+        for waiter in woken { waiter.wake() }
     }
 
     /// Events that are now in the log, in order. Ones already known are skipped; a gap (events someone else
     /// appended that we have not seen) restarts the tail at these, and subscribers read the gap from the store.
     func appended(_ events: [BusEvent]) {
-        let woken = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+        var direct: (any EventLoop)?
+        let woken = lock.withLock { () -> [Waiter] in
             let fresh = events.drop { $0.seq <= knownEnd }
             guard let first = fresh.first, let last = fresh.last else { return [] }
             if first.seq != knownEnd + 1 || entries.isEmpty || firstSeq + UInt64(entries.count) != first.seq {
@@ -107,15 +130,68 @@ final class EventLineCache: @unchecked Sendable {
             entries.append(contentsOf: fresh.map { Entry(event: $0, line: nil) })
             knownEnd = last.seq
             trim()
-            var ready: [CheckedContinuation<Void, Never>] = []
-            for (id, waiter) in waiters where waiter.after < knownEnd {
-                ready.append(waiter.continuation)
-                waiters[id] = nil
+            var ready: [Waiter] = []
+            for waiter in waiters.values where waiter.after < knownEnd {
+                if let sink = waiter.sink, sink.loop.inEventLoop {
+                    direct = sink.loop  // written from here, below
+                    continue
+                }
+                ready.append(waiter)
+            }
+            for waiter in ready { waiters[waiter.id] = nil }
+            if direct != nil {
+                if deliveryQueued { direct = nil } else { deliveryQueued = true }
             }
             return ready
         }
-        for continuation in woken { continuation.resume() }
+        for waiter in woken { waiter.wake() }
+        // One job for every append made in this turn of the loop (a read burst of pipelined says goes out as one
+        // write per subscriber), run after it: after the pipeline's own replies, and never inside another
+        // channel's handler.
+        direct?.execute { self.deliverDirect() }
     }
+
+    /// On the loop the bus appends from: every subscriber parked with a sink there gets the events it has not
+    /// seen written straight to its socket — no task woken, no async writer — while the socket takes writes and
+    /// nothing of its own is queued ahead. One that cannot (not writable, a write of its stream's pending,
+    /// fallen behind the tail) is woken instead, and its task goes the usual way.
+    ///
+    /// Why: a live delivery was a task resumed on the loop, a page read from this cache, a copy into a new
+    /// buffer, the watched writer and NIOAsyncWriter's state machine, then the task parked again — the soak put
+    /// the daemon at 37 µs of CPU per delivered event (goal ≤ 20).
+    private func deliverDirect() {
+        var writes: [(sink: any LiveSink, lines: [ByteBuffer])] = []
+        let woken = lock.withLock { () -> [Waiter] in
+            deliveryQueued = false
+            var ready: [Waiter] = []
+            for waiter in waiters.values where waiter.after < knownEnd {
+                guard let sink = waiter.sink, sink.loop.inEventLoop else { continue }
+                guard knownEnd - waiter.after <= Self.directLimit, sink.canWriteNow(),
+                      case .lines(let hit) = tail(after: waiter.after, limit: Int(Self.directLimit)) else {
+                    ready.append(waiter)
+                    continue
+                }
+                writes.append((sink, hit.lines))
+                directDeliveries += hit.lines.count
+                waiter.after = hit.last
+            }
+            for waiter in ready { waiters[waiter.id] = nil }
+            return ready
+        }
+        for (sink, lines) in writes {
+            if lines.count == 1, let line = lines.first {
+                sink.writeNow(line)
+            } else {
+                var out = allocator.buffer(capacity: lines.reduce(0) { $0 + $1.readableBytes })
+                for var line in lines { out.writeBuffer(&line) }
+                sink.writeNow(out)
+            }
+        }
+        for waiter in woken { waiter.wake() }
+    }
+
+    /// At most this many events are written straight to a subscriber at once; further behind, its task reads them.
+    static let directLimit: UInt64 = 1_000
 
     /// Up to `limit` lines for events after `seq`, with the seq of the last one; nil when there is none yet.
     func lines(after seq: UInt64, limit: Int) async throws -> (lines: [ByteBuffer], last: UInt64)? {
@@ -131,8 +207,10 @@ final class EventLineCache: @unchecked Sendable {
     }
 
     /// Returns once an event after `seq` is known (at once if one is), or when the task is cancelled; not live,
-    /// it waits on the store (at most a second).
-    func waitForNew(after seq: UInt64) async {
+    /// it waits on the store (at most a second). With a `sink`, events may be written to it meanwhile: the
+    /// answer is the seq the stream has reached (`seq` itself when nothing was).
+    @discardableResult
+    func waitForNew(after seq: UInt64, sink: (any LiveSink)? = nil) async -> UInt64 {
         let id = lock.withLock { () -> Int? in
             guard live, knownEnd <= seq else { return nil }
             nextWaiter += 1
@@ -140,23 +218,25 @@ final class EventLineCache: @unchecked Sendable {
         }
         guard let id else {
             if !lock.withLock({ live }) { await backend.waitForEvents(after: seq, timeout: .seconds(1)) }
-            return
+            return seq
         }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<UInt64, Never>) in
                 let now = lock.withLock { () -> Bool in
                     if Task.isCancelled || !live || knownEnd > seq { return true }
-                    waiters[id] = (seq, continuation)
+                    waiters[id] = Waiter(id: id, after: seq, continuation: continuation, sink: sink)
                     return false
                 }
-                if now { continuation.resume() }
+                if now { continuation.resume(returning: seq) }
             }
         } onCancel: {
             let waiter = lock.withLock { waiters.removeValue(forKey: id) }
-            waiter?.continuation.resume()
+            waiter?.wake()
         }
     }
 
+    /// Events written straight to subscribers' sockets (tests, diagnostics).
+    var deliveredDirectly: Int { lock.withLock { directDeliveries } }
     /// Subscribers waiting right now (tests).
     var waiting: Int { lock.withLock { waiters.count } }
     /// Events and encoded bytes held (tests, diagnostics).
@@ -208,4 +288,15 @@ final class EventLineCache: @unchecked Sendable {
         buffer.writeStaticString("}\n")
         return buffer
     }
+}
+
+/// A subscriber's connection that live events may be written to straight from the cache, on its event loop.
+protocol LiveSink: AnyObject, Sendable {
+    /// The loop its channel lives on; direct deliveries happen only when the bus appends on that same loop.
+    var loop: any EventLoop { get }
+    /// On `loop`: true when a write now goes out in order and unbuffered — the socket takes writes and none of
+    /// the connection's own writes is waiting.
+    func canWriteNow() -> Bool
+    /// On `loop`: writes `buffer` and flushes.
+    func writeNow(_ buffer: ByteBuffer)
 }

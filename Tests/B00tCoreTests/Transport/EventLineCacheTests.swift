@@ -1,6 +1,7 @@
 import B00tTestSupport
 import Foundation
 import NIOCore
+import NIOPosix
 import Testing
 @testable import B00tCore
 
@@ -19,9 +20,9 @@ import Testing
         }
     }
 
-    func seqs(_ lines: [ByteBuffer]) -> [UInt64] {
-        lines.compactMap { line in
-            let text = String(buffer: line)
+    /// The seq of every event line in `buffers` (a buffer may hold several lines).
+    func seqs(_ buffers: [ByteBuffer]) -> [UInt64] {
+        buffers.flatMap { String(buffer: $0).split(separator: "\n") }.compactMap { text in
             guard let range = text.range(of: "\"seq\":") else { return nil }
             return UInt64(text[range.upperBound...].prefix { $0.isNumber })
         }
@@ -83,11 +84,81 @@ import Testing
         while cache.waiting == 0 { try await Task.sleep(for: .milliseconds(1)) }
         try await bus.say(from: "a", "wake up")
         #expect(await woke.value)
-        let cancelled = Task { await cache.waitForNew(after: 2) }
+        let cancelled = Task { _ = await cache.waitForNew(after: 2) }
         while cache.waiting == 0 { try await Task.sleep(for: .milliseconds(1)) }
         cancelled.cancel()
         await cancelled.value
         #expect(cache.waiting == 0)
+    }
+
+    /// A socket that records what is written to it straight from the cache.
+    final class RecordingSink: LiveSink, @unchecked Sendable {
+        let loop: any EventLoop
+        private let lock = NSLock()
+        private var open = true
+        private var written: [ByteBuffer] = []
+        init(loop: any EventLoop) { self.loop = loop }
+        var writable: Bool {
+            get { lock.withLock { open } }
+            set { lock.withLock { open = newValue } }
+        }
+        var writes: [ByteBuffer] { lock.withLock { written } }
+        func canWriteNow() -> Bool {
+            #expect(loop.inEventLoop)
+            return writable
+        }
+        func writeNow(_ buffer: ByteBuffer) {
+            #expect(loop.inEventLoop)
+            lock.withLock { written.append(buffer) }
+        }
+    }
+
+    static let loops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+
+    /// A caught-up subscriber whose socket is on the loop the bus appends from is not woken for live events: they
+    /// are written to it from the cache, and its task learns where the stream stands when it is woken at last
+    /// (here: its socket stops taking writes, so it must write — and wait — itself).
+    @Test func aSubscriberOnTheBussLoopIsWrittenToNotWoken() async throws {
+        let loop = Self.loops.next()
+        let backend = MemoryBusBackend()
+        let bus = try await MessageBus(backend: backend, snapshots: .never, eventLoop: loop)
+        try await bus.register(BusAgent(id: "a"))
+        let cache = EventLineCache(backend: backend)
+        try await cache.attach(to: bus)
+        defer { cache.detach() }
+        let sink = RecordingSink(loop: loop)
+        let parked = Task { await cache.waitForNew(after: 1, sink: sink) }
+        while cache.waiting == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        for i in 0..<5 { try await bus.say(from: "a", "live \(i)") }
+        try await bus.submit((0..<3).map { BusCommand.say(from: "a", crew: nil, to: nil, text: "together \($0)") })
+        let deadline = ContinuousClock.now + .seconds(5)
+        while seqs(sink.writes).count < 8, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(seqs(sink.writes) == Array(2...9))
+        #expect(cache.waiting == 1, "never woken while its socket took the writes")
+        #expect(cache.deliveredDirectly == 8)
+        sink.writable = false
+        try await bus.say(from: "a", "not now")
+        #expect(await parked.value == 9, "woken where the stream stood")
+        #expect(seqs(sink.writes).count == 8)
+        let rest = try #require(try await cache.lines(after: 9, limit: 10))
+        #expect(seqs(rest.lines) == [10])
+    }
+
+    /// On another loop (or with the bus on none), a subscriber is woken as before.
+    @Test func aSubscriberOnAnotherLoopIsWoken() async throws {
+        let loops = Array(Self.loops.makeIterator())
+        let backend = MemoryBusBackend()
+        let bus = try await MessageBus(backend: backend, snapshots: .never, eventLoop: loops[0])
+        try await bus.register(BusAgent(id: "a"))
+        let cache = EventLineCache(backend: backend)
+        try await cache.attach(to: bus)
+        defer { cache.detach() }
+        let sink = RecordingSink(loop: loops[1])
+        let parked = Task { await cache.waitForNew(after: 1, sink: sink) }
+        while cache.waiting == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        try await bus.say(from: "a", "wake")
+        #expect(await parked.value == 1)
+        #expect(sink.writes.isEmpty)
     }
 
     /// Another process appending to the same store: the watcher hands its events over, and a gap (events we
