@@ -71,7 +71,10 @@ public final class MemoryBusBackend: InlineAppendingBackend, SnapshotStoringBack
 /// under, so a wake-up between "nothing new" and "park" is never lost.
 final class ChangeSignal: @unchecked Sendable {
     private let lock = NSLock()
-    private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+    /// Keyed by a counter, not a UUID: Foundation's UUID() opens /dev/urandom, once per wait — a syscall pair
+    /// for every look an idle poller took.
+    private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var nextID = 0
 
     func fire() {
         let woken = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
@@ -83,7 +86,10 @@ final class ChangeSignal: @unchecked Sendable {
     }
 
     func wait(timeout: Duration, unless ready: @escaping @Sendable () -> Bool) async {
-        let id = UUID()
+        let id = lock.withLock { () -> Int in
+            nextID += 1
+            return nextID
+        }
         let timer = Task {
             try? await Task.sleep(for: timeout)
             self.resume(id)
@@ -103,7 +109,7 @@ final class ChangeSignal: @unchecked Sendable {
         timer.cancel()
     }
 
-    private func resume(_ id: UUID) {
+    private func resume(_ id: Int) {
         let waiter = lock.withLock { waiters.removeValue(forKey: id) }
         waiter?.resume()
     }

@@ -27,6 +27,10 @@ public final class RedisBusBackend: BusBackend, SnapshotStoringBackend, @uncheck
     let epochKey: String
     /// The epoch this process has seen events under ("" until it has seen the log hold any); confined to `queue`.
     private var epoch = ""
+    /// Fresh epochs offered with each append (used only by the append that starts a log): this process's random
+    /// prefix and a counter, on `queue` — a UUID per append opened /dev/urandom each time.
+    private let epochPrefix = UUID().uuidString
+    private var epochsOffered = 0
     private let queue = DispatchQueue(label: "b00t.redis")
     private var connection: RedisConnection?
     private let waitQueue = DispatchQueue(label: "b00t.redis.wait")
@@ -240,8 +244,9 @@ public final class RedisBusBackend: BusBackend, SnapshotStoringBackend, @uncheck
 
     /// KEYS and ARGV of one append (see `appendScript`); called on `queue`, where `epoch` lives.
     private func appendArgs(_ events: [BusEvent], expectedLastSeq: UInt64) -> [[UInt8]] {
+        epochsOffered += 1
         var args: [[UInt8]] = ["3", logKey, seqKey, epochKey, String(expectedLastSeq), String(events.count), epoch,
-                               UUID().uuidString].map { Array($0.utf8) }
+                               "\(epochPrefix)-\(epochsOffered)"].map { Array($0.utf8) }
         args.reserveCapacity(args.count + events.count * 3)
         for e in events { args += [Array("\(e.seq)-0".utf8), Array(e.body.kind.utf8), EventJSON.encode(e)] }
         return args
