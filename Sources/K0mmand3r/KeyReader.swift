@@ -19,9 +19,23 @@ enum Input: Equatable {
 /// Reads keys with `get_wch` and decodes what curses leaves as raw bytes: Alt-<key>, bracketed pastes
 /// (`ESC [200~ … ESC [201~`), and the mouse wheel.
 @MainActor
-struct KeyReader {
-    /// A paste larger than this is cut (and says so): nobody means to send a megabyte to the crew.
-    static let maximumPaste = 256 * 1024
+final class KeyReader {
+    /// A paste larger than this many characters is cut (and says so): nobody means to send a megabyte to the
+    /// crew, and the bus takes lines of at most 64 KiB.
+    static let maximumPaste = 48 * 1024
+
+    /// A paste still coming in: its end marker has not been read, but its bytes were still arriving when the
+    /// last read gave up. Until it ends (or stops for `pasteGap`), whatever arrives is more of it — never keys,
+    /// so no line of it runs as a command.
+    private var pasteOpen = false
+    /// Characters of the open paste kept so far, and whether some were dropped past `maximumPaste`.
+    private var pasteKept = 0
+    private var pasteCut = false
+    /// The last scalars read, held back while they could be the start of the end marker.
+    private var pasteHeld: [Unicode.Scalar] = []
+
+    /// How long a paste may pause before it counts as over (its end marker lost).
+    static let pasteGap: Int32 = 500
 
     /// Bracketed paste and the wheel on (at start) or off (when leaving or suspending).
     static func terminalModes(on: Bool, mouse: Bool) {
@@ -31,6 +45,11 @@ struct KeyReader {
 
     /// The next input, or nil when no key came within the read timeout (or the key means nothing).
     func read() -> Input? {
+        if pasteOpen {
+            b00t_timeout(Self.pasteGap)
+            defer { b00t_timeout(50) }
+            return paste()
+        }
         var ch: wint_t = 0
         let rc = b00t_get_wch(&ch)
         if rc == ERR { return nil }
@@ -98,25 +117,48 @@ struct KeyReader {
                 body.unicodeScalars.append(scalar)
                 if (0x40...0x7E).contains(c) { break }  // a CSI sequence's final byte
             }
-            if body == "200~" { return paste() }
+            if body == "200~" {
+                pasteOpen = true
+                pasteKept = 0
+                pasteCut = false
+                pasteHeld = []
+                b00t_timeout(Self.pasteGap)
+                return paste()
+            }
             if body == "Z" { return .backTab }
             return nil
         default: return nil
         }
     }
 
-    /// Everything up to `ESC [201~`, read in one go (bounded in size, and in time should the end never come).
-    private func paste() -> Input {
-        b00t_timeout(500)
+    /// The open paste, up to its end marker `ESC [201~` — or, should reading it take longer than a second (a
+    /// large paste over a slow link), what came so far: the next `read` goes on with the rest. A pause of
+    /// `pasteGap` ends it (its end marker was lost). Characters past `maximumPaste` are dropped, with a note.
+    ///
+    /// Why: this read gave up after 10 s (and counted what it had with an O(n) count per character, so a 100 KB
+    /// paste never finished in time), and everything after was read as typed keys: a pasted file's lines
+    /// went out as messages one by one and its "/…" lines ran as commands.
+    private func paste() -> Input? {
         var text = String.UnicodeScalarView()
-        var window = String.UnicodeScalarView()  // the last few scalars read, to see the end marker
-        var cut = false
-        let end = Array("\u{1B}[201~".unicodeScalars)
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(1)
+        var ended = false
+        func keep(_ scalar: Unicode.Scalar) {
+            if pasteKept < Self.maximumPaste {
+                text.append(scalar)
+                pasteKept += 1
+            } else {
+                pasteCut = true
+            }
+        }
         while ContinuousClock.now < deadline {
             var c: wint_t = 0
             let rc = b00t_get_wch(&c)
-            if rc == ERR { break }
+            if rc == ERR {
+                ended = true  // it stopped coming: over, marker or not
+                pasteHeld.forEach(keep)
+                pasteHeld = []
+                break
+            }
             let scalar: Unicode.Scalar
             if rc == KEY_CODE_YES {
                 guard Int32(c) == KEY_ENTER else { continue }
@@ -125,17 +167,22 @@ struct KeyReader {
                 guard let s = Unicode.Scalar(UInt32(c)) else { continue }
                 scalar = s
             }
-            window.append(scalar)
-            if window.count > end.count { window.removeFirst() }
-            if text.count < Self.maximumPaste { text.append(scalar) } else { cut = true }
-            if Array(window) == end { break }
+            // Scalars that may be the start of the end marker are held until they prove to be it, or not.
+            pasteHeld.append(scalar)
+            if pasteHeld == Self.pasteEnd {
+                ended = true
+                pasteHeld = []
+                break
+            }
+            while !pasteHeld.isEmpty, !Self.pasteEnd.starts(with: pasteHeld) { keep(pasteHeld.removeFirst()) }
         }
-        var pasted = String(text)
-        if pasted.unicodeScalars.count >= end.count, Array(pasted.unicodeScalars.suffix(end.count)) == end {
-            pasted = String(String.UnicodeScalarView(pasted.unicodeScalars.dropLast(end.count)))
-        }
-        return .paste(cut ? pasted + "\n[… paste cut at \(Self.maximumPaste / 1024) KiB]" : pasted)
+        pasteOpen = !ended
+        var result = String(text)
+        if ended, pasteCut { result += "\n[… paste cut at \(Self.maximumPaste / 1024)K characters]" }
+        return result.isEmpty ? nil : .paste(result)
     }
+
+    private static let pasteEnd = Array("\u{1B}[201~".unicodeScalars)
 
     private func wheel() -> Input? {
         var event = MEVENT()

@@ -69,8 +69,9 @@ struct LineMode {
             completionContext = TUIApp.completionContext(state, datums: datums, me: me, crew: await session.crew)
             // Events from others since the last prompt, so a plain prompt still shows the crew (what this agent
             // may see: private messages only for their two agents, crew chat for the crew).
+            // This agent's own events were answered by its commands' output already.
             if let events = try? await session.bus.events(after: seen, limit: 200), let last = events.last {
-                out.write(events.filter { StreamFeed.isVisible($0, to: me, state: state) }
+                out.write(events.filter { $0.from != me && StreamFeed.isVisible($0, to: me, state: state) }
                     .flatMap { [StyledText(StreamFeed.line($0, state: state, me: me).text, role: "event")] + StreamFeed.detailLines($0) })
                 seen = last.seq
             }
@@ -93,8 +94,9 @@ struct LineMode {
                     outcome = CommandOutcome(lines: [.dim("not done: \(question.shown)")])
                 }
             }
+            // `seen` stays where it was: what others said while this prompt waited is shown at the next one (it
+            // used to move to the log's end here, and everything that came in meanwhile was never shown).
             out.write(outcome.lines)
-            seen = max(seen, (try? await session.bus.currentState().lastSeq) ?? seen)
             if outcome.quit { break }
         }
         out.write(await session.finish())

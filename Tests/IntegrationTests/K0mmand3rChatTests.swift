@@ -134,6 +134,32 @@ struct K0mmand3rChatTests {
         #expect(screen.contains("/quit pasted 40"))  // shown as text of the message
     }
 
+    /// Regression: a paste larger than the reader could take in 10 s (it counted what it had once per character)
+    /// was read as typed keys from there on: its lines went out as messages one by one and its "/…" lines ran as
+    /// commands. Now a large paste is one message, cut (and saying so) past 48K characters, and nothing in it runs.
+    @Test func aHugePasteIsCutNeverRun() throws {
+        let dir = TempDir("bigpaste")
+        let panes = Panes(tmux: Tmux(socket: "b00t-bigpaste-\(getpid())"))
+        defer { panes.tmux.kill() }
+        try memoryTUI(panes, dir)
+        let filler = (0..<900).map { "filler \($0) " + String(repeating: "x", count: 70) }
+        let commands = (0..<120).map { "/quit big \($0)" }
+        let file = dir.write("big.txt", (filler + commands).joined(separator: "\n"))
+        try panes.tmux.run(["load-buffer", "-b", "big", file])
+        try panes.tmux.run(["paste-buffer", "-p", "-b", "big", "-t", panes.target("k0")])
+        try panes.waitFor("k0", "lines, sent as one message with Enter", seconds: 20)
+        Thread.sleep(forTimeInterval: 1)
+        #expect(!(try panes.screen("k0").contains("EXIT=")))
+        try panes.keys("k0", "Enter")
+        try panes.waitFor("k0", "paste cut at 48K characters", seconds: 20)
+        try panes.type("k0", "/agents")
+        try panes.waitFor("k0", "* ● captain (human)")
+        let screen = try panes.screen("k0")
+        #expect(!screen.contains("EXIT="))
+        #expect(!screen.contains("› /quit"))
+        #expect(!screen.contains("big 119"), "the part past the cut is dropped, not typed")
+    }
+
     /// Nick completion anywhere in chat, Tab cycling and Shift-Tab; /search and ^F highlight and jump.
     @Test func nickCompletionAndSearch() throws {
         let dir = TempDir("nick")

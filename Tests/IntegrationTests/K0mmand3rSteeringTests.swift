@@ -197,6 +197,24 @@ struct K0mmand3rSteeringTests {
         try crew.tmux.waitFor("EXIT=0")
     }
 
+    /// Regression: line mode moved its "seen" mark to the log's end after every command, so what others said
+    /// while the prompt waited was never shown. It is shown at the next prompt (a message to it, here).
+    @Test func lineModeShowsWhatOthersSaidWhileItWaited() throws {
+        let crew = CrewSandbox(label: "lineseen")
+        defer { crew.tearDown() }
+        let command = crew.shellLine("\(Binaries.path("k0mmand3r")) --line --bus socket --as liner") + "; echo EXIT=$?; sleep 60"
+        try crew.tmux.run(["new-session", "-d", "-s", "k0", "-x", "100", "-y", "30", command])
+        try crew.tmux.waitFor("as liner", seconds: 15)
+        let piped = try run(Binaries.path("k0mmand3r"), ["--bus", "socket", "--as", "other"], environment: crew.env,
+                            input: "/msg liner are you there\nsaid to everyone\n")
+        #expect(piped.status == 0, "\(piped.stderr)")
+        try crew.tmux.keys("Enter")
+        try crew.tmux.waitFor("are you there")
+        try crew.tmux.waitFor("said to everyone")
+        try crew.tmux.keys("C-d")
+        try crew.tmux.waitFor("EXIT=0")
+    }
+
     /// Two sessions open at once both keep their history (each used to write its own view over the other's).
     @Test func concurrentSessionsKeepEachOthersHistory() throws {
         let crew = CrewSandbox(label: "hist")
