@@ -16,12 +16,21 @@ public protocol PresenceLeases: Sendable {
 
 /// Who holds a lease: host, pid and a per-run nonce, readable in `redis-cli` and SQLite.
 public enum LeaseHolder {
-    public static let current: String = {
+    public static let current: String = "\(host):\(getpid()):\(UUID().uuidString.prefix(8))"
+
+    static let host: String = {
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count)
-        let name = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return "\(name):\(getpid()):\(UUID().uuidString.prefix(8))"
+        return String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }()
+
+    /// True when `holder` names a process on this host that no longer runs: its leases are left over. A holder
+    /// elsewhere, or alive here, may still be serving the agents it holds.
+    static func isGone(_ holder: String) -> Bool {
+        let parts = holder.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 3, parts[0] == host[...], let pid = Int32(parts[1]), pid > 0 else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
 }
 
 extension MemoryBusBackend: PresenceLeases {

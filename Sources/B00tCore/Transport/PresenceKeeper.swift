@@ -80,13 +80,17 @@ final class PresenceKeeper: Sendable {
         }
     }
 
-    /// After a (re)start no connection to a daemon survives: agents the log still shows online are marked
-    /// offline — except those a live process on the same store vouches for with its own lease.
+    /// After a (re)start no connection to a daemon that stopped survives: agents the log still shows online are
+    /// marked offline — except those a live process on the same store vouches for with its own lease, another
+    /// daemon serving the same store included (a second `bus serve` on another socket wrote every agent of the
+    /// first one offline while they were connected and chatting).
     func reconcileAll(reason: String) async {
         guard let state = try? await bus.currentState() else { return }
         let online = state.online.sorted()
         let live = (try? await leases?.liveLeases(among: online)) ?? [:]
-        for agent in online where live[agent].map({ $0.hasSuffix(":daemon") }) ?? true { changed(agent, reason: reason) }
+        for agent in online where live[agent].map({ $0.hasSuffix(":daemon") && LeaseHolder.isGone($0) }) ?? true {
+            changed(agent, reason: reason)
+        }
     }
 
     /// The daemon is stopping cleanly, for `reason`: the connection closes that follow are its doing.
