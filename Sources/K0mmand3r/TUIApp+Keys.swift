@@ -18,7 +18,7 @@ extension TUIApp {
             state.stream.append(StyledText("not done: \(pending.shown)", role: "dim", indent: 2))
             // n and Escape only answer; any other key is also what it always is, so a person who typed on
             // after the command (the question comes when the command has run) loses no keystroke to it.
-            if answer == "n" || answer == "N" || input == .escape { return }
+            if answer == "n" || answer == "N" || input == .escape || input == .interrupt { return }  // ^C: no, not quit
         }
         if state.search?.typing == true, handleFind(input) { return }
         if input != .tab && input != .backTab { completion = nil }

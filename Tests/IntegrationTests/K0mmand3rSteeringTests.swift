@@ -103,6 +103,14 @@ struct K0mmand3rSteeringTests {
         try crew.tmux.type("hello while asked")
         try crew.tmux.waitFor("hello while asked")
         #expect(ProcFS.isAlive(before))
+        // ^C answers no (it quit k0mmand3r).
+        try crew.tmux.type("/stop b00t-bus.process")
+        try crew.tmux.waitFor("Stop the bus daemon? [y/N]")
+        try crew.tmux.keys("C-c")
+        try crew.until("^C declined") { try crew.tmux.capture().components(separatedBy: "not done: /stop").count >= 3 }
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(!(try crew.tmux.capture().contains("EXIT=")))
+        #expect(ProcFS.isAlive(before))
         try crew.tmux.type("/stop b00t-bus.process")
         try crew.tmux.waitFor("Stop the bus daemon? [y/N]")
         try crew.tmux.keys("y")

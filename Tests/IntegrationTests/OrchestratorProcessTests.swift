@@ -153,6 +153,25 @@ import Testing
         #expect(Date().timeIntervalSince(began) < 10)
     }
 
+    /// Regression (walk-through): a service this process started and that then ended stayed a zombie for as
+    /// long as this process lived (a k0mmand3r that started the daemon, a `bus tail` retrying a broken datum).
+    @Test func aServiceThatEndsIsReaped() throws {
+        let sandbox = ServiceSandbox()
+        sandbox.write("brief.process.toml", """
+        [b00t]
+        name = "brief"
+        command = "sleep"
+        args = ["0.3"]
+        """)
+        let orchestrator = sandbox.orchestrator(environment: ["B00T_BIN": Binaries.path("b00t")])
+        _ = try orchestrator.ensureBlocking(["brief.process"])
+        let pid = try #require(try orchestrator.statusBlocking(["brief.process"]).first?.pid)
+        let deadline = Date().addingTimeInterval(5)
+        while FileManager.default.fileExists(atPath: "/proc/\(pid)"), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? "gone"
+        #expect(state == "gone", "the ended service is still in the process table: \(state)")
+    }
+
     @Test func missingProgramIsAClearError() throws {
         let sandbox = ServiceSandbox()
         sandbox.write("nope.process.toml", "[b00t]\nname = \"nope\"\ncommand = \"no-such-program-b00t\"\n")

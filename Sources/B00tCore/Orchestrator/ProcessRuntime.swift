@@ -107,6 +107,8 @@ public struct ProcessRuntime: ServiceRuntime {
         } catch {
             throw OrchestratorError.startFailed(service.id, "\(error)", logTail: "")
         }
+        // Whoever started it may live long after it ends (k0mmand3r starting the daemon): no zombie left behind.
+        Spawn.reapWhenDone(pid)
         guard let stat = ProcFS.stat(pid) else {
             throw OrchestratorError.startFailed(service.id, "exited immediately", logTail: logTail(service, lines: 20))
         }
@@ -200,9 +202,10 @@ public struct ProcessRuntime: ServiceRuntime {
             close(ends[1])
         }
         // Its own session: a terminal closing (SIGHUP to the caller's group) must not take the log down.
-        guard (try? Spawn.start(writer, options: .init(newSession: true, inputDescriptor: ends[0]))) != nil else {
+        guard let writerPID = try? Spawn.start(writer, options: .init(newSession: true, inputDescriptor: ends[0])) else {
             return try Spawn.start(service.argv, options: options)
         }
+        Spawn.reapWhenDone(writerPID)
         var piped = options
         piped.outputPath = nil
         piped.outputDescriptor = ends[1]

@@ -107,6 +107,21 @@ public enum Spawn {
         }
     }
 
+    /// Reaps `pid` (a child of this process) whenever it ends, on a thread of its own that sleeps in `waitpid`
+    /// until then. For children nobody waits for — services and their log writers that a long-lived process
+    /// (k0mmand3r, `bus tail`, an agent) started on demand: each one that died stayed a zombie for as long as
+    /// that process lived (17 of them after a daemon that kept failing to start).
+    public static func reapWhenDone(_ pid: pid_t) {
+        guard pid > 0 else { return }
+        let thread = Thread {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
+        thread.name = "b00t-reap-\(pid)"
+        thread.stackSize = 64 * 1024
+        thread.start()
+    }
+
     /// Decodes a `waitpid` status: exit code, or 128 + signal.
     public static func exitCode(_ status: Int32) -> Int32 {
         let signal = status & 0x7f
