@@ -45,6 +45,7 @@ struct Ps: AsyncParsableCommand {
         }
         print(Table(headers: ["NAME", "RUNTIME", "STATE", "HEALTH", "PID/CONTAINER", "PORTS", "UPTIME"], rows: rows)
             .render(), terminator: "")
+        for note in ServiceStatus.notes(statuses) { print(note) }
     }
 }
 

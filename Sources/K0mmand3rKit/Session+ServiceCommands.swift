@@ -23,6 +23,7 @@ extension Session {
             for line in Table(headers: ["NAME", "RUNTIME", "STATE", "HEALTH", "PID", "PORTS", "UPTIME"], rows: rows).render().split(separator: "\n") {
                 say(StyledText(String(line)))
             }
+            for note in ServiceStatus.notes(statuses) { say(.dim(note)) }
         case .stop(let name, let confirmed):
             if name.hasPrefix("b00t-bus"), !confirmed, let remote = bus as? RemoteBus {
                 let others = try await remote.currentState().online.subtracting([me]).sorted()

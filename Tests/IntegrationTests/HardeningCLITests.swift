@@ -14,6 +14,25 @@ import Testing
         return try run(Binaries.path("b00t"), arguments, environment: env)
     }
 
+    /// Regression (walk-through): with a container engine whose CLI hangs, `b00t ps` waited a minute per
+    /// container datum, one after another (4 minutes for four), and said only "unknown". Now one status waits
+    /// 3 s and the engine is not asked again for a while; the reason is shown.
+    @Test func aHungContainerEngineDoesNotHangPs() throws {
+        let sandbox = ServiceSandbox()
+        for name in ["one", "two", "three", "four"] {
+            sandbox.write("\(name).docker.toml", "[b00t]\nname = \"\(name)\"\ntype = \"docker\"\ndocker_image = \"redis:7\"\n")
+        }
+        sandbox.write("fakebin/docker", "#!/bin/sh\nsleep 300\n")
+        chmod(sandbox.datums.path + "/fakebin/docker", 0o755)
+        let path = sandbox.datums.path + "/fakebin:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let began = Date()
+        let result = try b00t(["ps"], sandbox, environment: ["PATH": path])
+        let took = Date().timeIntervalSince(began)
+        #expect(took < 15, "ps took \(took) s")
+        #expect(result.stdout.contains("one.docker") && result.stdout.contains("four.docker"), "\(result.stdout)")
+        #expect((result.stdout + result.stderr).contains("docker did not answer within 3 s"), "\(result.stdout)\n\(result.stderr)")
+    }
+
     /// `[[[` aborted nearly every command with a C++ assertion (exit 134).
     @Test func malformedTomlNeverTakesTheToolDown() throws {
         let sandbox = ServiceSandbox()

@@ -77,8 +77,23 @@ public struct ContainerRuntime: ServiceRuntime {
 
     public func checkAvailable() throws { try requireEngine() }
 
+    /// How long `status` waits for the engine to answer one inspect. A status is a question, not an action:
+    /// `ps` and k0mmand3r's services pane ask for every container datum, one after another, and with the
+    /// default minute each, an engine whose daemon hung kept `b00t ps` waiting for four minutes.
+    static let statusTimeout: Duration = .seconds(3)
+
     public func status(of service: ResolvedService) -> ServiceStatus {
-        guard let output = try? CommandRunner.run(inspectArguments(service)) else {
+        if let silent = EngineSilence.shared.reason(engine) {
+            return ServiceStatus(id: service.id, runtime: name, state: .unknown, ports: service.portText, detail: silent)
+        }
+        let output: CommandRunner.Output
+        do {
+            output = try CommandRunner.run(inspectArguments(service), timeout: Self.statusTimeout)
+        } catch let timeout as CommandTimeout {
+            let reason = "\(engine) did not answer within \(timeout.timeout.components.seconds) s (is its daemon hung? `\(engine) info` tells); not asked again for \(EngineSilence.pause.components.seconds) s"
+            EngineSilence.shared.note(engine, reason)
+            return ServiceStatus(id: service.id, runtime: name, state: .unknown, ports: service.portText, detail: reason)
+        } catch {
             return ServiceStatus(id: service.id, runtime: name, state: .unknown, ports: service.portText,
                                  detail: "\(engine) CLI not found")
         }
@@ -133,6 +148,31 @@ public struct ContainerRuntime: ServiceRuntime {
             let reason = output.map { $0.stderr.split(separator: "\n").first.map(String.init) ?? "exit \($0.status)" }
                 ?? "\(engine) not installed"
             throw OrchestratorError.engineUnavailable(engine, reason)
+        }
+    }
+}
+
+/// Engines that just failed to answer a status question in time: for a short while every status of theirs is
+/// "unknown" at once, instead of each container datum waiting out its own timeout (process-wide, as `ps`
+/// asks through several runtime values).
+final class EngineSilence: @unchecked Sendable {
+    static let shared = EngineSilence()
+    static let pause: Duration = .seconds(30)
+    private let lock = NSLock()
+    private var silent: [String: (until: ContinuousClock.Instant, reason: String)] = [:]
+
+    func note(_ engine: String, _ reason: String) {
+        lock.withLock { silent[engine] = (.now + Self.pause, reason) }
+    }
+
+    func reason(_ engine: String) -> String? {
+        lock.withLock {
+            guard let entry = silent[engine] else { return nil }
+            if entry.until < .now {
+                silent[engine] = nil
+                return nil
+            }
+            return entry.reason
         }
     }
 }

@@ -57,3 +57,21 @@ public func formatUptime(_ seconds: TimeInterval) -> String {
     if s < 86400 { return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m" }
     return "\(s / 86400)d\((s % 86400) / 3600)h"
 }
+
+extension ServiceStatus {
+    /// Why services are not running, for under a status table (whose columns have no room for it): one line
+    /// per reason, naming every service it applies to ("one.docker, two.docker: docker did not answer …"),
+    /// escaped for the terminal (a detail may quote an engine's stderr).
+    public static func notes(_ statuses: [ServiceStatus]) -> [String] {
+        var order: [String] = []
+        var names: [String: [String]] = [:]
+        for status in statuses where status.state != .running {
+            guard let detail = status.detail, !detail.isEmpty else { continue }
+            if names[detail] == nil { order.append(detail) }
+            names[detail, default: []].append(status.id)
+        }
+        return order.map { detail in
+            TerminalText.line((names[detail] ?? []).joined(separator: ", ") + ": " + detail)
+        }
+    }
+}
