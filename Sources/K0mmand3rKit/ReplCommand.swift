@@ -138,6 +138,7 @@ public enum ReplCommand: Equatable, Sendable {
             let observer = args.contains("--observer")
             args.removeAll { $0 == "--observer" }
             let role = try option("--role", in: &args) ?? (observer ? BusAgent.observerRole : nil)
+            try rejectUnknownOptions(&args, known: ["--role", "--observer"], command: name)
             guard args.count == 1 else { throw .usage("usage: \(usage(of: name))") }
             return .asAgent(args[0], role: role)
         case "/msg", "/m":
@@ -158,6 +159,7 @@ public enum ReplCommand: Equatable, Sendable {
         case "/logs", "/log":
             var count = try option("-n", in: &args)
             if count == nil { count = try option("--lines", in: &args) }
+            try rejectUnknownOptions(&args, known: ["-n", "--lines"], command: "/logs")
             guard args.count == 1 else { throw .usage("usage: \(usage(of: "/logs"))") }
             guard let text = count else { return .logs(args[0], lines: 20) }
             guard let lines = Int(text), (1...10_000).contains(lines) else { throw .usage("-n takes 1–10000 lines (got '\(text)')") }
@@ -186,6 +188,7 @@ public enum ReplCommand: Equatable, Sendable {
                     guard !purpose.isEmpty else { throw .usage("--purpose needs a text") }
                     args.removeSubrange(index...)
                 }
+                try rejectUnknownOptions(&args, known: ["--purpose"], command: "/crew form")
                 guard args.count >= 2 else { throw .usage("usage: /crew form NAME AGENT… [--purpose TEXT]") }
                 return .crewForm(name: args[0], members: Array(args.dropFirst()), purpose: purpose)
             case "join": try need(1); return .crewJoin(args[0])
@@ -202,8 +205,11 @@ public enum ReplCommand: Equatable, Sendable {
             guard let choice = VoteChoice(rawValue: args[1].lowercased()) else { throw .usage("vote yes, no or abstain (got '\(args[1])')") }
             return .vote(id: args[0], choice: choice)
         case "/ahoy":
-            let skills = (try option("--skills", in: &args)).map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
-            let budgetText = try option("--budget", in: &args) ?? "0"
+            let skillsText = try option("--skills", in: &args)
+            let budgetOption = try option("--budget", in: &args)
+            try rejectUnknownOptions(&args, known: ["--skills", "--budget"], command: name)
+            let skills = try skillsText.map { text throws(ReplError) in try names(text, flag: "--skills") } ?? []
+            let budgetText = budgetOption ?? "0"
             guard let budget = Int(budgetText), budget >= 0 else { throw .usage("--budget must be a whole number ≥ 0 (got '\(budgetText)')") }
             guard !args.isEmpty else { throw .usage("usage: \(usage(of: name))") }
             return .ahoy(role: args[0], skills: skills, budget: budget, text: rest(from: 1))
@@ -219,6 +225,7 @@ public enum ReplCommand: Equatable, Sendable {
             return .learn(skill: args[0], from: args[2])
         case "/share":
             let impactText = try option("--impact", in: &args)
+            try rejectUnknownOptions(&args, known: ["--impact"], command: name)
             var impact: [String: Double] = [:]
             for item in impactText?.split(separator: ",") ?? [] {
                 let parts = item.split(separator: ":")
@@ -233,16 +240,23 @@ public enum ReplCommand: Equatable, Sendable {
         case "/stop":
             let confirmed = args.contains("--yes") || args.contains("-y")
             args.removeAll { $0 == "--yes" || $0 == "-y" }
+            try rejectUnknownOptions(&args, known: ["--yes"], command: name)
             try need(1)
             return .stop(args[0], confirmed: confirmed)
         case "/restart": try need(1); return .restart(args[0])
         case "/datum": try need(1); return .datum(args[0])
         case "/query": return .query(rest(from: 0))
         case "/theme": return .theme(args.first)
-        case "/pane": return .pane(args.first)
+        case "/pane":
+            if let pane = args.first, !["services", "agents", "stream"].contains(pane.lowercased()) {
+                let hint = closestMatch(to: pane.lowercased(), in: ["services", "agents", "stream"]).map { " — did you mean \($0)?" } ?? ""
+                throw .usage("no pane '\(pane)' (the panes are services, agents and stream)\(hint)")
+            }
+            return .pane(args.first?.lowercased())
         case "/record":
             let force = args.contains("--force")
             args.removeAll { $0 == "--force" }
+            try rejectUnknownOptions(&args, known: ["--force"], command: name)
             return .record(args.first, force: force)
         case "/clear": return .clear
         case "/quit", "/exit", "/q": return .quit
@@ -265,6 +279,40 @@ public enum ReplCommand: Equatable, Sendable {
     static func usage(of name: String) -> String { catalog.first { $0.name == name }?.usage ?? name }
 
     /// Removes `--flag VALUE` from `args` and returns VALUE.
+    /// Refuses a `--word` that is not one of `known` (a typo like `--budegt` became part of an ahoy's text, and
+    /// `--skill rust` posted an ahoy with no skills); a lone `--` ends the options, so text may start with one.
+    static func rejectUnknownOptions(_ args: inout [String], known: [String], command: String) throws(ReplError) {
+        if let end = args.firstIndex(of: "--") {
+            if let unknown = args[..<end].first(where: { isOptionLike($0) && !known.contains($0) }) {
+                throw unknownOption(unknown, known: known, command: command)
+            }
+            args.remove(at: end)
+            return
+        }
+        if let unknown = args.first(where: { isOptionLike($0) && !known.contains($0) }) {
+            throw unknownOption(unknown, known: known, command: command)
+        }
+    }
+
+    private static func isOptionLike(_ word: String) -> Bool {
+        word.hasPrefix("--") && word.count > 2 && word.dropFirst(2).allSatisfy { $0.isLetter || $0 == "-" }
+    }
+
+    private static func unknownOption(_ word: String, known: [String], command: String) -> ReplError {
+        let hint = closestMatch(to: word, in: known).map { " — did you mean \($0)?" } ?? ""
+        let listed = known.isEmpty ? "it takes none" : "it takes " + known.joined(separator: ", ")
+        return .usage("\(command) has no option \(word)\(hint) (\(listed); put text that starts with -- after a lone --)")
+    }
+
+    /// A comma-separated list of names (`--skills rust,go`); empty items and an empty list are refused.
+    static func names(_ text: String, flag: String) throws(ReplError) -> [String] {
+        let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !items.isEmpty, items.allSatisfy({ !$0.isEmpty }) else {
+            throw .usage("\(flag) takes names separated by commas, like rust,testing (got '\(text)')")
+        }
+        return items
+    }
+
     static func option(_ flag: String, in args: inout [String]) throws(ReplError) -> String? {
         guard let index = args.firstIndex(of: flag) else { return nil }
         guard index + 1 < args.count else { throw .usage("\(flag) needs a value") }

@@ -10,8 +10,9 @@ import Testing
         #expect(try ReplCommand.parse(#"/crew form api beta gamma --purpose "Build the API""#)
                 == .crewForm(name: "api", members: ["beta", "gamma"], purpose: "Build the API"))
         #expect(try ReplCommand.parse("/vote prop-3 YES") == .vote(id: "prop-3", choice: .yes))
-        #expect(try ReplCommand.parse("/ahoy backend --skills rust, docker --budget 100 build it")
-                == .ahoy(role: "backend", skills: ["rust,"], budget: 100, text: "docker build it") || true)
+        #expect(try ReplCommand.parse("/ahoy backend --budget 5 -- --verbose is broken")
+                == .ahoy(role: "backend", skills: [], budget: 5, text: "--verbose is broken"))
+        #expect(try ReplCommand.parse("/pane Agents") == .pane("agents"))
         #expect(try ReplCommand.parse("/ahoy backend --skills rust,docker --budget 100 build it")
                 == .ahoy(role: "backend", skills: ["rust", "docker"], budget: 100, text: "build it"))
         #expect(try ReplCommand.parse("/teach novice rust pair") == .teach(agent: "novice", skill: "rust", method: .pairProgramming))
@@ -31,6 +32,28 @@ import Testing
             try ReplCommand.parse("/ahoy dev --budget lots")
         }
         #expect(throws: ReplError.usage("unclosed \" quote")) { try ReplCommand.parse(#"/propose "unfinished"#) }
+        // Walk-through: a typo'd option became the ahoy's text, a dangling comma a skill named "rust,".
+        #expect(throws: ReplError.usage("/ahoy has no option --budegt — did you mean --budget? (it takes --skills, --budget; put text that starts with -- after a lone --)")) {
+            try ReplCommand.parse("/ahoy dev --skills rust --budegt 100 fix it")
+        }
+        #expect(throws: ReplError.usage("/ahoy has no option --skill — did you mean --skills? (it takes --skills, --budget; put text that starts with -- after a lone --)")) {
+            try ReplCommand.parse("/ahoy dev --skill rust fix it")
+        }
+        for bad in [",,,", "rust,", ",rust", "rust,,go"] {
+            #expect(throws: ReplError.usage("--skills takes names separated by commas, like rust,testing (got '\(bad)')")) {
+                try ReplCommand.parse("/ahoy dev --skills \(bad) fix it")
+            }
+        }
+        #expect(throws: ReplError.usage("/stop has no option --force (it takes --yes; put text that starts with -- after a lone --)")) {
+            try ReplCommand.parse("/stop --force b00t-bus.process")
+        }
+        #expect(throws: ReplError.usage("/as has no option --rol — did you mean --role? (it takes --role, --observer; put text that starts with -- after a lone --)")) {
+            try ReplCommand.parse("/as alice --rol dev")
+        }
+        #expect(throws: ReplError.usage("no pane 'bogus' (the panes are services, agents and stream)")) { try ReplCommand.parse("/pane bogus") }
+        #expect(throws: ReplError.usage("no pane 'agent' (the panes are services, agents and stream) — did you mean agents?")) {
+            try ReplCommand.parse("/pane agent")
+        }
         #expect(throws: ReplError.usage("method is pair, demo, doc or practice (got 'osmosis')")) {
             try ReplCommand.parse("/teach a rust osmosis")
         }
