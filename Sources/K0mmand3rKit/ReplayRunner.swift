@@ -22,7 +22,8 @@ public struct ReplayRunner {
         public var file: String
         public var line: Int
         public var message: String
-        public var description: String { "\(file):\(line): \(message)" }
+        /// `file:line: message`, or `file: message` for the file as a whole (line 0: it could not be read).
+        public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
     }
 
     public struct Report: Sendable {
@@ -85,6 +86,7 @@ public struct ReplayRunner {
         var report = Report()
         var last = CommandOutcome()
         var lastLine = 0
+        var spoke = false  // an @as came before
         var allowErrors = false
         /// A failed command not yet excused by `@expect-error`.
         var unexcused: (line: Int, text: String, command: String)? = nil
@@ -99,8 +101,11 @@ public struct ReplayRunner {
                 report.allowedErrors += 1
                 return
             }
+            // Nobody is registered behind a replay's back (ids stay reproducible): say so when that is the cause.
+            let who = !spoke && failed.text.contains("unknown agent")
+                ? " — a replay file says who speaks before its first command: @as NAME" : ""
             throw Failure(file: name, line: failed.line,
-                          message: "\(failed.command) failed: \(failed.text) — add @expect-error after it if that is expected (or @allow-errors at the top)")
+                          message: "\(failed.command) failed: \(failed.text)\(who) — add @expect-error after it if that is expected (or @allow-errors at the top)")
         }
         let allLines = text.split(separator: "\n", omittingEmptySubsequences: false)
         var pasteUntil = -1  // lines up to this index belong to an @paste block already run
@@ -116,6 +121,8 @@ public struct ReplayRunner {
                 case "@as":
                     guard !argument.isEmpty else { throw Failure(file: name, line: number, message: "@as needs an agent id") }
                     last = await session.run("/as \(argument)")
+                    lastLine = number
+                    spoke = true
                     if last.failed { throw Failure(file: name, line: number, message: last.text) }
                     if verbose, echo != nil {
                         echo?("@as \(argument)")
@@ -154,6 +161,8 @@ public struct ReplayRunner {
                         throw Failure(file: name, line: number, message: "\(error)")
                     }
                     if let sandbox { await session.useDatumFolder(sandbox.folder) }
+                case "@expect" where lastLine == 0, "@expect-error" where lastLine == 0:
+                    throw Failure(file: name, line: number, message: "\(directive) checks the command on the line before it; put a command first")
                 case "@expect":
                     report.expectations += 1
                     if last.failed {

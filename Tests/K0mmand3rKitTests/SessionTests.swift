@@ -173,5 +173,28 @@ import Testing
         await #expect(throws: ReplayRunner.Failure(file: dir + "/missing.k0", line: 0, message: "cannot read the replay file: no such file")) {
             try await runner.run(file: dir + "/missing.k0")
         }
+        // Said as "FILE: …", not "FILE:0: …" (walk-through).
+        #expect("\(ReplayRunner.Failure(file: "gone.k0", line: 0, message: "cannot read the replay file: no such file"))"
+                == "gone.k0: cannot read the replay file: no such file")
+    }
+
+    /// Walk-through: a replay whose first command needs an agent failed with "unknown agent 'human': register it
+    /// first" (replays register nobody behind their back); and an @expect before any command spoke of "line 0".
+    @Test func replayMistakesAreExplained() async throws {
+        let runner = ReplayRunner(session: Session(bus: try await MessageBus(backend: MemoryBusBackend()), agent: "human"))
+        do {
+            _ = try await runner.run(text: "/status writing tests\n", name: "t.k0")
+            Issue.record("a command from an unregistered agent succeeded")
+        } catch let failure as ReplayRunner.Failure {
+            #expect(failure.line == 1)
+            #expect(failure.message.contains("a replay file says who speaks before its first command: @as NAME"), "\(failure)")
+        }
+        for directive in ["@expect-error", "@expect ok"] {
+            await #expect(throws: ReplayRunner.Failure(file: "t.k0", line: 2, message: "\(directive.split(separator: " ")[0]) checks the command on the line before it; put a command first")) {
+                try await runner.run(text: "# nothing yet\n\(directive)\n", name: "t.k0")
+            }
+        }
+        let report = try await runner.run(text: "@as human\n/status writing tests\n@expect\n", name: "t.k0")
+        #expect(report.commands == 1)
     }
 }
