@@ -1,3 +1,5 @@
+import Foundation
+
 /// The crew stream's history: a bounded ring of lines (oldest dropped past `capacity`), where the view is,
 /// and how many lines arrived below while the reader was scrolled up.
 ///
@@ -14,6 +16,10 @@ public struct Scrollback: Sendable {
     /// Lines appended since the reader scrolled up.
     public private(set) var newBelow = 0
     public private(set) var totalAppended = 0
+    /// Wrapped lines already laid out, shared by copies of this value (a line's number names one line for ever).
+    private let layouts = LayoutCache()
+    /// Lines laid out (escaped and wrapped) so far (tests).
+    var layoutsComputed: Int { layouts.computed }
 
     public init(capacity: Int = 20_000) {
         self.capacity = max(1, capacity)
@@ -70,8 +76,7 @@ public struct Scrollback: Sendable {
         var (number, hidden) = anchor ?? (totalAppended - 1, 0)
         var collected: [VisibleRow] = []
         while collected.count < height, let line = line(number: number) {
-            let chars = StreamLayout.shown(line)
-            let rows = StreamLayout.rows(of: chars, indent: line.indent, hang: line.hang, width: width)
+            let (chars, rows) = layouts.layout(number: number, line: line, width: width)
             let shown = rows.prefix(max(0, rows.count - hidden))
             for row in shown.reversed() {
                 collected.append(VisibleRow(number: number, line: line, chars: chars, row: row))
@@ -91,7 +96,7 @@ public struct Scrollback: Sendable {
 
     private func rowCount(_ number: Int, width: Int) -> Int {
         guard let line = line(number: number) else { return 1 }
-        return StreamLayout.rows(of: line, width: width).count
+        return layouts.layout(number: number, line: line, width: width).rows.count
     }
 
     /// The bottom row when the view's top row is the oldest row kept (nil: everything fits, nothing to scroll).
@@ -100,7 +105,7 @@ public struct Scrollback: Sendable {
         var remaining = height
         var number = firstNumber
         while let line = line(number: number) {
-            let rows = StreamLayout.rows(of: line, width: width).count
+            let rows = layouts.layout(number: number, line: line, width: width).rows.count
             if rows >= remaining { return (number, rows - remaining) }
             remaining -= rows
             number += 1
@@ -194,5 +199,39 @@ public struct Scrollback: Sendable {
         head = 0
         anchor = nil
         newBelow = 0
+    }
+}
+
+/// The layouts (escaped characters and wrapped rows) of lines recently drawn, by line number and pane width.
+///
+/// Why: every redraw escaped, split into characters and wrapped each visible line again; with one 65,000-character
+/// message on screen (any agent may send one) k0mmand3r used a third of a core doing nothing and typing lagged
+/// seven-fold (walk-through, perf: StreamLayout.rows → TerminalText.escape on every draw).
+final class LayoutCache: @unchecked Sendable {
+    private struct Key: Hashable {
+        let number: Int
+        let width: Int
+        /// A copy of the scrollback that diverged could hold another line under the same number: its size tells.
+        let bytes: Int
+    }
+    private let lock = NSLock()
+    private var entries: [Key: (chars: [Character], rows: [StreamLayout.Row])] = [:]
+    private var misses = 0
+    /// Lines laid out so far (tests).
+    var computed: Int { lock.withLock { misses } }
+    /// Entries kept before starting afresh (a pane's worth of lines is a few dozen; a resize makes new keys).
+    static let limit = 1_024
+
+    func layout(number: Int, line: StyledText, width: Int) -> (chars: [Character], rows: [StreamLayout.Row]) {
+        let key = Key(number: number, width: width, bytes: line.text.utf8.count)
+        if let hit = lock.withLock({ entries[key] }) { return hit }
+        let chars = StreamLayout.shown(line)
+        let laid = (chars: chars, rows: StreamLayout.rows(of: chars, indent: line.indent, hang: line.hang, width: width))
+        lock.withLock {
+            misses += 1
+            if entries.count >= Self.limit { entries.removeAll(keepingCapacity: true) }
+            entries[key] = laid
+        }
+        return laid
     }
 }

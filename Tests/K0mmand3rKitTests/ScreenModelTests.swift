@@ -57,6 +57,24 @@ import Testing
         #expect(ScreenModel.layout(s).stream?.top == 2)
     }
 
+    /// Walk-through: one 65,000-character message on screen made every redraw escape and wrap it again. A line
+    /// is laid out once per pane width; redraws, scrolling back to it and other widths reuse or add layouts.
+    @Test func aLineIsLaidOutOncePerWidth() {
+        var stream = Scrollback(capacity: 100)
+        stream.append(StyledText("huge: " + String(repeating: "word \u{1B}[31m ", count: 6_000)))
+        for i in 0..<5 { stream.append(StyledText("line \(i)")) }
+        let first = stream.visibleRows(height: 40, width: 80)
+        let laidOut = stream.layoutsComputed
+        #expect(laidOut == 6)
+        for _ in 0..<50 { #expect(stream.visibleRows(height: 40, width: 80).map(\.row) == first.map(\.row)) }
+        #expect(stream.layoutsComputed == laidOut, "redraws reuse the layouts")
+        _ = stream.visibleRows(height: 40, width: 120)
+        #expect(stream.layoutsComputed == laidOut * 2, "another width is laid out afresh")
+        // The cached rows are the rows StreamLayout gives.
+        let huge = stream.line(number: 0)!
+        #expect(first.filter { $0.number == 0 }.map(\.row) == Array(StreamLayout.rows(of: huge, width: 80).suffix(first.filter { $0.number == 0 }.count)))
+    }
+
     @Test func scrollbackMarksNewLinesBelow() {
         var s = state(100, 30, events: 100)
         let height = s.streamHeight
