@@ -49,6 +49,8 @@ extension CrewBus {
                 let answer = try await group.next() ?? nil
                 group.cancelAll()
                 guard let reply = answer else {
+                    // Cancelled (^C in k0mmand3r) ends the wait too: that is not the other agent's silence.
+                    try Task.checkCancellation()
                     throw BusError.timeout("\(to) did not answer \(id) within \(Self.seconds(timeout)); the handshake expired")
                 }
                 return reply

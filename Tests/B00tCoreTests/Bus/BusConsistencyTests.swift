@@ -8,6 +8,20 @@ import Testing
 /// never handed an event newer than the state it can look at (fold-then-deliver). Two `MessageBus` handles on one
 /// store stand for two processes.
 @Suite struct BusConsistencyTests {
+    /// Walk-through: ^C on a handshake in line mode reported "alpha did not answer hs-… within 10 s" after a
+    /// second. A cancelled wait ends with CancellationError (and still closes the handshake on the bus).
+    @Test func aCancelledHandshakeIsNotATimeout() async throws {
+        let bus = try await MessageBus(backend: MemoryBusBackend())
+        try await bus.register(BusAgent(id: "asker"))
+        try await bus.register(BusAgent(id: "silent", autoAcceptHandshakes: false))
+        let waiting = Task { try await bus.handshake(from: "asker", to: "silent", proposal: "there?", timeout: .seconds(10)) }
+        try await Task.sleep(for: .milliseconds(200))
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        let open = try await bus.currentState().handshakes.values.filter(\.isOpen)
+        #expect(open.isEmpty, "the handshake was closed on the bus")
+    }
+
     @Test(arguments: BackendKind.allCases) func aStaleWriterIsNotRefusedForWhatItHasNotFolded(kind: BackendKind) async throws {
         let store = try kind.make()
         let tui = try await MessageBus(backend: store.backend)
