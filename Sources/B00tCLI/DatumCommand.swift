@@ -81,8 +81,8 @@ struct DatumCommand: ParsableCommand {
                 print(try jsonText(CheckReport(datums: catalog.datums.count, diagnostics: diagnostics)))
             } else {
                 for diagnostic in diagnostics { print(TerminalText.line(diagnostic.description)) }
-                print(TerminalText.line("\(catalog.datums.count) datums loaded from \(options.searchPath.folders.joined(separator: ":")); "
-                      + "\(errors) errors, \(diagnostics.count - errors) warnings"))
+                print(TerminalText.line("\(Doctor.count(catalog.datums.count, "datum", "datums")) loaded from \(options.searchPath.folders.joined(separator: ":")); "
+                      + "\(Doctor.count(errors, "error", "errors")), \(Doctor.count(diagnostics.count - errors, "warning", "warnings"))"))
             }
             if !failing.isEmpty { throw ExitCode(1) }
         }

@@ -20,7 +20,7 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stdout.contains("a.cli.toml:3:1: error: key 'b00t.hnit': unknown key (did you mean 'hint'?)"))
         #expect(result.stdout.contains("b.cli.toml:2:1: error: key 'b00t.name': expected a string, found an integer"))
-        #expect(result.stdout.contains("1 datums loaded"))
+        #expect(result.stdout.contains("1 datum loaded"))  // was "1 datums"
     }
 
     @Test func queryAndShowAndJSON() throws {

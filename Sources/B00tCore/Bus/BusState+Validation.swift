@@ -222,7 +222,7 @@ extension BusState {
 
         case .say(let from, let crew, let to, let text):
             try requireAgent(from)
-            guard !text.isEmpty else { throw .invalid("nothing to say") }
+            guard !text.allSatisfy(\.isWhitespace) else { throw .invalid("nothing to say") }  // blank is nothing, as for proposals
             if let crew {
                 let c = try requireCrew(crew)
                 guard c.members.contains(from) else { throw .notAllowed("\(from) is not in crew \(crew)") }

@@ -71,7 +71,7 @@ public enum Doctor {
     }
 
     /// `1 entry`, `3 entries`.
-    static func count(_ n: Int, _ one: String, _ many: String) -> String { "\(n) \(n == 1 ? one : many)" }
+    public static func count(_ n: Int, _ one: String, _ many: String) -> String { "\(n) \(n == 1 ? one : many)" }
 
     /// `3 s`, `250 ms`.
     static func seconds(_ duration: Duration) -> String {

@@ -187,9 +187,9 @@ struct Conversation {
         switch item {
         case .tooLong(let length):
             try await writer.write(WireProtocol.error(.none, "line of \(length) bytes exceeds the \(context.limits.maximumLineLength)-byte limit; it was dropped", code: "too_long"))
-        case .malformed(let why):
-            guard shared.take() else { try await rateLimited(.none); return true }
-            try await writer.write(WireProtocol.error(.none, why, code: "malformed"))
+        case .malformed(let why, let id):
+            guard shared.take() else { try await rateLimited(id); return true }
+            try await writer.write(WireProtocol.error(id, why, code: "malformed"))
         case .request(let request):
             try await handle(request)
         }

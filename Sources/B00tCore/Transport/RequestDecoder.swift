@@ -4,8 +4,9 @@ import NIOCore
 /// Parsing stays on the event loop (cheap, and it keeps a garbage line from costing a task hop).
 enum WireInbound: Sendable {
     case request(WireProtocol.Request)
-    /// Not a request (not JSON, not an object, no op, wrong version): answered with `malformed`.
-    case malformed(String)
+    /// Not a request (not JSON, not an object, no op, wrong version): answered with `malformed`, under the
+    /// line's id when it had one.
+    case malformed(String, id: WireID)
     /// A line over the limit, dropped up to its newline.
     case tooLong(Int)
 }
@@ -43,7 +44,7 @@ final class RequestDecoder: ChannelInboundHandler {
             do {
                 item = .request(try WireProtocol.parse(buffer.readableBytesView))
             } catch {
-                item = .malformed(error.description)
+                item = .malformed(error.description, id: error.id)
             }
         }
         if let shared {

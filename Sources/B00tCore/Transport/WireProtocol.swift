@@ -31,13 +31,20 @@ public enum WireProtocol {
 
     /// Why a line was not a request.
     public enum ParseError: Error, CustomStringConvertible, Equatable {
-        case malformed(String)
-        case unsupportedVersion(Int)
+        /// `id`: the request's own, when the line was an object with a usable one (its refusal echoes it).
+        case malformed(String, id: WireID = .none)
+        case unsupportedVersion(Int, id: WireID = .none)
 
         public var description: String {
             switch self {
-            case .malformed(let why): return "malformed request: \(why); send one JSON object a line, e.g. {\"v\":1,\"op\":\"ping\"}"
-            case .unsupportedVersion(let v): return "protocol version \(v) is not supported; this server speaks v\(version)"
+            case .malformed(let why, _): return "malformed request: \(why); send one JSON object a line, e.g. {\"v\":1,\"op\":\"ping\"}"
+            case .unsupportedVersion(let v, _): return "protocol version \(v) is not supported; this server speaks v\(version)"
+            }
+        }
+
+        public var id: WireID {
+            switch self {
+            case .malformed(_, let id), .unsupportedVersion(_, let id): return id
             }
         }
     }
@@ -49,19 +56,20 @@ public enum WireProtocol {
         } else {
             fields = try foundationObject(bytes)
         }
-        if let v = fields.removeValue(forKey: "v") {
-            guard let version = (v as? NSNumber)?.intValue else { throw .malformed("\"v\" must be a number") }
-            guard version == Self.version else { throw .unsupportedVersion(version) }
-        }
-        guard let op = fields.removeValue(forKey: "op") as? String, !op.isEmpty else {
-            throw .malformed("missing \"op\"")
-        }
+        // The id first: a refusal of the rest answers it, so a client can tell which request was refused.
         let id: WireID
         switch fields.removeValue(forKey: "id") {
         case nil, is NSNull: id = .none
         case let s as String: id = .string(s)
         case let n as NSNumber: id = .number(n.int64Value)
         default: throw .malformed("\"id\" must be a number or a string")
+        }
+        if let v = fields.removeValue(forKey: "v") {
+            guard let version = (v as? NSNumber)?.intValue else { throw .malformed("\"v\" must be a number", id: id) }
+            guard version == Self.version else { throw .unsupportedVersion(version, id: id) }
+        }
+        guard let op = fields.removeValue(forKey: "op") as? String, !op.isEmpty else {
+            throw .malformed("missing \"op\"", id: id)
         }
         return Request(op: op, id: id, fields: fields)
     }

@@ -239,6 +239,9 @@ import Testing
         try await refuses(bus, .share(from: "alpha", crew: "none", topic: "t", content: "", skillImpact: [:]),
                           .notFound("crew", "none"))
         try await refuses(bus, .say(from: "alpha", crew: nil, to: nil, text: ""), .invalid("nothing to say"))
+        // Blank is nothing too (walk-through: "   " was accepted while "" was refused).
+        try await refuses(bus, .say(from: "alpha", crew: nil, to: nil, text: "   "), .invalid("nothing to say"))
+        try await refuses(bus, .say(from: "alpha", crew: nil, to: nil, text: " \n\t"), .invalid("nothing to say"))
         #expect(TeachingMethod(parsing: "pair-programming") == .pairProgramming)
         #expect(TeachingMethod(parsing: "docs") == .documentation)
         #expect(TeachingMethod(parsing: "osmosis") == nil)

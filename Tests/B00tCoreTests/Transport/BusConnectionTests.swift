@@ -56,7 +56,7 @@ import Testing
     }
 
     static func line(_ json: String) -> WireInbound {
-        do { return .request(try WireProtocol.parse(Array(json.utf8))) } catch { return .malformed(error.description) }
+        do { return .request(try WireProtocol.parse(Array(json.utf8))) } catch { return .malformed(error.description, id: error.id) }
     }
 
     @Test func helloRegisterAndCommands() async throws {
@@ -90,10 +90,13 @@ import Testing
     @Test func framingProblemsAndTokens() async throws {
         let h = try await Harness(token: "s3cret")
         let out = await h.converse([
-            .tooLong(70_000), .malformed("malformed request: not JSON"),
+            .tooLong(70_000), .malformed("malformed request: not JSON", id: .none),
             Self.line(#"{"op":"hello","agent":"eve","token":"wrong","id":1}"#),
             Self.line(#"{"op":"hello","agent":"bad id","token":"s3cret","id":2}"#),
             Self.line(#"{"op":"hello","agent":"eve","token":"s3cret","id":3}"#),
+            // Walk-through: refused for its version or a missing op, a request's reply still carries its id.
+            Self.line(#"{"v":2,"op":"ping","id":8}"#),
+            Self.line(#"{"v":1,"id":"nine"}"#),
         ])
         let lines = out.lines
         #expect(lines[0].contains(#""code":"too_long""#) && lines[0].contains("70000"))
@@ -101,6 +104,8 @@ import Testing
         #expect(lines[2].contains(#""code":"unauthorized""#))
         #expect(lines[3].contains(#""code":"malformed""#))
         #expect(lines[4].contains(#""ok":true"#))
+        #expect(lines[5].contains(#""id":8"#) && lines[5].contains("protocol version 2 is not supported"), "\(lines[5])")
+        #expect(lines[6].contains(#""id":"nine""#) && lines[6].contains("missing"), "\(lines[6])")
     }
 
     @Test func rateLimitAndOversizedBatches() async throws {
