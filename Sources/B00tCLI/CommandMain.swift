@@ -22,6 +22,12 @@ package enum CommandMain {
             } else {
                 try command.run()
             }
+        } catch let error as ValidationError {
+            // Thrown by a subcommand's run() (a combination of options only it can judge): ArgumentParser would
+            // print the root's usage ("Usage: b00t <subcommand>"); the subcommand's is the one that helps.
+            let usage = Root.usageString(for: type(of: command))
+            FileHandle.standardError.write(Data("Error: \(TerminalText.block(error.message))\nUsage: \(usage)\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
         } catch {
             Root.exit(withError: presentable(error))
         }

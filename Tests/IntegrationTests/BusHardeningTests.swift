@@ -163,6 +163,11 @@ import Testing
         #expect(viaAs.status != 0 && viaAs.stderr.contains("bad id!") && !viaAs.stderr.contains("Unknown option"), "\(viaAs.stderr)")
         let both = try run(Binaries.path("b00t"), ["agent", "run", "--help"], environment: env)
         #expect(both.stdout.contains("--id") && both.stdout.contains("--as"), "\(both.stdout)")
+        // A check a subcommand makes when it runs prints that subcommand's usage (it printed the root's).
+        for (args, usage) in [(["agent", "run"], "Usage: b00t agent run"), (["bus", "serve", "--store", "bogus"], "Usage: b00t bus serve")] {
+            let result = try run(Binaries.path("b00t"), args, environment: env, input: "")
+            #expect(result.status == 64 && result.stderr.contains(usage) && !result.stderr.contains("<subcommand>"), "\(args): \(result.stderr)")
+        }
         var withEnv = env
         withEnv["B00T_BUS_URL"] = "garbage"
         let tail = try run(Binaries.path("b00t"), ["bus", "tail", "--no-follow"], environment: withEnv)
