@@ -20,6 +20,8 @@ package enum SkillsOption {
                 guard !levelText.isEmpty else {
                     throw .invalid("--skills: '\(item)' has no proficiency after ':'; give one in 0.0–1.0 (\(name.isEmpty ? "rust" : name):0.9) or drop the ':' for 0.5")
                 }
+                // '::' named no skill: say that, not that ':' is no number.
+                guard !name.isEmpty else { throw .invalid("--skills: '\(item)': a skill name cannot be empty; \(usage)") }
                 guard let parsed = Double(levelText), parsed.isFinite, (0...1).contains(parsed) else {
                     throw .invalid("--skills: '\(item)': proficiency '\(levelText)' must be a number in 0.0–1.0, like rust:0.9")
                 }

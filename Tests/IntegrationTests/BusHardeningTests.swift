@@ -158,6 +158,9 @@ import Testing
             #expect(!result.stderr.isEmpty)
         }
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/missing-folder"))  // not quietly created
+        // A folder given as the log file is named as such (it was blamed on the parent folder's mode).
+        let folder = try run(Binaries.path("k0mmand3r"), ["--bus", "sqlite:\(dir.path)"], environment: env, input: "")
+        #expect(folder.status != 0 && folder.stderr.contains("is a folder; give the log file's path"), "\(folder.stderr)")
         // `agent run --as` is `--id` (as `mcp serve --as` spells it): the same check of the same id.
         let viaAs = try run(Binaries.path("b00t"), ["agent", "run", "--as", "bad id!"], environment: env, input: "")
         #expect(viaAs.status != 0 && viaAs.stderr.contains("bad id!") && !viaAs.stderr.contains("Unknown option"), "\(viaAs.stderr)")

@@ -94,6 +94,7 @@ import Testing
         (":", "no proficiency after ':'"), (":0.5", "a skill name cannot be empty"), ("x:", "no proficiency after ':'"),
         ("a,,b", "entry 2 is empty"), ("rust:1.5", "must be a number in 0.0–1.0"), ("rust:nan", "must be a number in 0.0–1.0"),
         ("rust:0.9,rust:0.5", "'rust' is given twice"), ("bad\u{1B}[2J:0.5", "a skill name is"), ("", "entry 1 is empty"),
+        ("::", "a skill name cannot be empty"),
     ])
     func skillListsAreParsedStrictly(skills: String, expected: String) throws {
         let sandbox = ServiceSandbox()

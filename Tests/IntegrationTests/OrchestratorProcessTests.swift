@@ -180,6 +180,13 @@ import Testing
         } throws: { error in
             "\(error)".contains("no-such-program-b00t") && "\(error)".contains("not found on PATH")
         }
+        // An absolute path is not looked up on PATH: say the file is missing (walk-through).
+        sandbox.write("gone.process.toml", "[b00t]\nname = \"gone\"\ncommand = \"/nonexistent/b00t\"\n")
+        #expect {
+            try sandbox.orchestrator().ensureBlocking(["gone.process"])
+        } throws: { error in
+            "\(error)".contains("'/nonexistent/b00t': no such file") && !"\(error)".contains("PATH")
+        }
     }
 
     @Test func restartWithDependentsBringsThemBack() throws {

@@ -56,6 +56,10 @@ public enum BusURL: Sendable, Equatable, CustomStringConvertible {
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw .invalid("bus sqlite:\(TerminalText.line(path)): there is no folder \(TerminalText.line(folder)); create it first (or fix the path)")
         }
+        // A folder given as the file was blamed on its parent's permissions ("refusing to use /tmp: mode 1777").
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw .invalid("bus sqlite:\(TerminalText.line(path)) is a folder; give the log file's path, like sqlite:\(TerminalText.line(path))/bus.sqlite")
+        }
         return path
     }
 

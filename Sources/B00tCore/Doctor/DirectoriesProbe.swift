@@ -31,7 +31,7 @@ public struct DirectoriesProbe: DoctorProbe {
     func checks() -> [DoctorCheck] {
         var checks = inspect(paths.stateDirectory, id: "dirs.state", what: "state directory", depth: 2)
         if paths.runtimeDirectory == paths.stateDirectory {
-            checks.append(DoctorCheck("dirs.runtime", .ok, "runtime directory is the state directory (no $XDG_RUNTIME_DIR)"))
+            checks.append(DoctorCheck("dirs.runtime", .ok, "runtime directory is the state directory ($B00T_STATE_DIR is set, or there is no $XDG_RUNTIME_DIR)"))
         } else {
             checks += inspect(paths.runtimeDirectory, id: "dirs.runtime", what: "runtime directory", depth: 1)
         }

@@ -143,6 +143,9 @@ public enum SpawnError: Error, CustomStringConvertible, Sendable, Equatable {
     public var description: String {
         switch self {
         case .emptyCommand: return "no command to run"
+        case .failed(let program, let code) where code == ENOENT && program.contains("/"):
+            // A path is not looked up on PATH: the file itself is missing (or its interpreter is).
+            return "cannot start '\(program)': no such file (or its #! interpreter is missing); check the path"
         case .failed(let program, let code) where code == ENOENT:
             return "cannot start '\(program)': not found on PATH (install it, or give an absolute path)"
         case .failed(let program, let code):
