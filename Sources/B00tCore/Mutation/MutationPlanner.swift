@@ -32,7 +32,9 @@ public enum MutationPlanner {
         guard diff.utf8.count <= UnifiedDiff.maximumBytes else {
             throw MutationError(.tooLarge, "the change is a \(diff.utf8.count)-byte diff; a mutation carries at most \(UnifiedDiff.maximumBytes) bytes")
         }
-        var line = summary.replacingOccurrences(of: "\n", with: " ")
+        // One line, control characters shown escaped: a value holding ESC (set from the command line) made the
+        // summary fail the bus's check, and the refusal blamed a summary the person never wrote.
+        var line = TerminalText.line(summary.replacingOccurrences(of: "\n", with: " "))
         if line.count > DatumMutation.maximumSummaryLength { line = String(line.prefix(DatumMutation.maximumSummaryLength - 1)) + "…" }
         let mutation = DatumMutation(datum: datum.id, baseHash: DatumMutation.hash(old), newHash: DatumMutation.hash(new),
                                      diff: diff, summary: line, approval: checked.spec.approval)

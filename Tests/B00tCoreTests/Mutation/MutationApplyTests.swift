@@ -29,6 +29,15 @@ import Testing
         throw MutationError(.invalid, "\(id) was not settled in 5 s: \(String(describing: await bus.state.mutations[id]))")
     }
 
+    /// Walk-through: `--set 'desires=esc\e[31m'` was refused as "summary must be one line of 1–200 characters",
+    /// though the person gave no summary (it is made from the edits). The made summary shows the escape.
+    @Test func aSummaryMadeFromAnEditWithControlCharactersIsValid() throws {
+        let repo = try GitDatumRepo()
+        let plan = try MutationPlanner.plan([.set(key: "desires", value: "esc\u{1B}[31m")], for: try repo.datum())
+        #expect(plan.mutation.problem() == nil, "\(plan.mutation.problem() ?? "")")
+        #expect(plan.mutation.summary.contains("\\e[31m"), "\(plan.mutation.summary)")
+    }
+
     @Test func proposeTwoAgentsVoteAppliedCommentsKeptOneCommitWithTrailers() async throws {
         let repo = try GitDatumRepo()
         let bus = try await crewBus()
