@@ -367,10 +367,7 @@ struct Conversation {
                         cursor = await lines.waitForNew(after: cursor, sink: sink)
                         continue
                     }
-                    var out = ByteBuffer()
-                    out.reserveCapacity(batch.reduce(0) { $0 + $1.readableBytes })
-                    for var line in batch { out.writeBuffer(&line) }
-                    try await writer.write(out)
+                    try await writer.write(EventLineCache.joined(batch))
                     cursor = last
                 }
             } catch {

@@ -178,16 +178,17 @@ final class EventLineCache: @unchecked Sendable {
             for waiter in ready { waiters[waiter.id] = nil }
             return ready
         }
-        for (sink, lines) in writes {
-            if lines.count == 1, let line = lines.first {
-                sink.writeNow(line)
-            } else {
-                var out = allocator.buffer(capacity: lines.reduce(0) { $0 + $1.readableBytes })
-                for var line in lines { out.writeBuffer(&line) }
-                sink.writeNow(out)
-            }
-        }
+        for (sink, lines) in writes { sink.writeNow(Self.joined(lines)) }
         for waiter in woken { waiter.wake() }
+    }
+
+    /// Event lines as one buffer, for one write: a single line as it is (its storage shared, not copied).
+    static func joined(_ lines: [ByteBuffer]) -> ByteBuffer {
+        if lines.count == 1, let line = lines.first { return line }
+        var out = ByteBuffer()
+        out.reserveCapacity(lines.reduce(0) { $0 + $1.readableBytes })
+        for var line in lines { out.writeBuffer(&line) }
+        return out
     }
 
     /// At most this many events are written straight to a subscriber at once; further behind, its task reads them.
