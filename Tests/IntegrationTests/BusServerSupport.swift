@@ -73,6 +73,13 @@ final class RawSocket: @unchecked Sendable {
 
     func send(_ line: String) { send(Array((line + "\n").utf8)) }
 
+    /// Says hello as `agent` and registers it, and reads both answers (off the cooperative pool).
+    func helloAndRegister(_ agent: String) async throws {
+        send("{\"v\":1,\"op\":\"hello\",\"agent\":\"\(agent)\",\"id\":0}")
+        send("{\"v\":1,\"op\":\"register\",\"id\":1}")
+        _ = try await offPool { self.readLines(2) }
+    }
+
     /// Sends `lines` pipelined in one write and reads as many replies back (off the cooperative pool).
     func pipeline(_ lines: [String]) async throws -> [String] {
         send(Array((lines.joined(separator: "\n") + "\n").utf8))

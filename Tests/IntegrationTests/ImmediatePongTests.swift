@@ -54,9 +54,7 @@ import Testing
         defer { Task { await server.stop() } }
         let socket = try RawSocket(path: server.endpoint.socketPath)
         if op == "say" {
-            socket.send("{\"v\":1,\"op\":\"hello\",\"agent\":\"flood\",\"id\":1}")
-            socket.send("{\"v\":1,\"op\":\"register\",\"id\":2}")
-            _ = try await offPool { socket.readLines(2) }
+            try await socket.helloAndRegister("flood")
         }
         var flags = fcntl(socket.fd, F_GETFL)
         flags |= O_NONBLOCK

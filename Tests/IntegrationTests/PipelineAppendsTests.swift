@@ -107,9 +107,7 @@ import Testing
         let server = try await TestBusServer(limits: .init(rate: 0, burst: 400))
         defer { Task { await server.stop() } }
         let socket = try RawSocket(path: server.endpoint.socketPath)
-        socket.send(Self.line("\"op\":\"hello\",\"agent\":\"brief\"", id: 0))
-        socket.send(Self.line("\"op\":\"register\"", id: 1))
-        _ = try await offPool { socket.readLines(2) }
+        try await socket.helloAndRegister("brief")
         usleep(20_000)
         let lines = (2..<7).map { Self.line("\"op\":\"say\",\"text\":\"last \($0)\"", id: $0) }
         socket.send(Array(lines.joined(separator: "\n").utf8))  // the last line without its newline
@@ -125,9 +123,7 @@ import Testing
         let server = try await TestBusServer(limits: .init(rate: 1, burst: 5))
         defer { Task { await server.stop() } }
         let socket = try RawSocket(path: server.endpoint.socketPath)
-        socket.send(Self.line("\"op\":\"hello\",\"agent\":\"flood\"", id: 0))
-        socket.send(Self.line("\"op\":\"register\"", id: 1))
-        _ = try await offPool { socket.readLines(2) }
+        try await socket.helloAndRegister("flood")
         usleep(20_000)  // the conversation's last answer counted
         let before = server.server.answeredInPipeline
         let lines = (2..<2_002).map { Self.line("\"op\":\"say\",\"text\":\"spam \($0)\"", id: $0) }
