@@ -84,7 +84,7 @@ extension BusState {
 
         case .propose(let from, let text, let crew, let threshold, let quorum):
             try requireAgent(from)
-            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalid("a proposal needs text") }
+            guard !text.isBlank else { throw .invalid("a proposal needs text") }
             let t = threshold ?? 0.5, q = quorum ?? 0
             guard (0..<1).contains(t) else { throw .invalid("threshold \(t) must be in 0.0..<1.0 (0.5 = strict majority)") }
             guard (0...1).contains(q) else { throw .invalid("quorum \(q) must be in 0.0–1.0") }
@@ -129,7 +129,7 @@ extension BusState {
 
         case .postAhoy(let from, let role, let description, let skills, let budget, let replyBy):
             try requireAgent(from)
-            guard !role.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalid("an ahoy needs a role") }
+            guard !role.isBlank else { throw .invalid("an ahoy needs a role") }
             guard budget >= 0 else { throw .invalid("budget \(budget) must not be negative") }
             guard budget <= Self.maximumBudget else { throw .invalid("budget \(budget) is larger than the \(Self.maximumBudget) a bus accepts") }
             if let replyBy, replyBy <= now { throw .invalid("reply_by is in the past") }
@@ -222,7 +222,7 @@ extension BusState {
 
         case .say(let from, let crew, let to, let text):
             try requireAgent(from)
-            guard !text.allSatisfy(\.isWhitespace) else { throw .invalid("nothing to say") }  // blank is nothing, as for proposals
+            guard !text.isBlank else { throw .invalid("nothing to say") }
             if let crew {
                 let c = try requireCrew(crew)
                 guard c.members.contains(from) else { throw .notAllowed("\(from) is not in crew \(crew)") }
@@ -257,7 +257,7 @@ extension BusState {
             try Self.checkName(resource, what: "resource")
             guard amount > 0 else { throw .invalid("amount \(amount) must be at least 1") }
             guard amount <= Self.maximumBudget else { throw .invalid("amount \(amount) is larger than the \(Self.maximumBudget) a bus accepts") }
-            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalid("say why you need \(resource)") }
+            guard !reason.isBlank else { throw .invalid("say why you need \(resource)") }
             if let crew {
                 let c = try requireCrew(crew)
                 guard c.members.contains(from) else { throw .notAllowed("\(from) is not in crew \(crew)") }
@@ -363,4 +363,8 @@ extension BusState {
 
 extension String {
     var nonEmpty: String? { isEmpty ? nil : self }
+
+    /// Empty, or only spaces, tabs and line breaks: a text that says nothing (a say, a proposal, an ahoy's role,
+    /// a reason). One test for all of them: proposals checked spaces only, so a proposal of "\n" passed.
+    var isBlank: Bool { allSatisfy(\.isWhitespace) }
 }

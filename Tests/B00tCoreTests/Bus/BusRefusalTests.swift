@@ -168,6 +168,9 @@ import Testing
                           .notAllowed("delta is not in crew trio"))
         try await refuses(bus, .propose(from: "alpha", text: " ", crew: nil, threshold: nil, quorum: nil),
                           .invalid("a proposal needs text"))
+        // Line breaks are blank too (only spaces were checked, so "\n" passed).
+        try await refuses(bus, .propose(from: "alpha", text: "\n\t", crew: nil, threshold: nil, quorum: nil),
+                          .invalid("a proposal needs text"))
 
         // Configurable: two-thirds threshold and a quorum.
         let r = try await bus.createProposal("big change", by: "alpha", threshold: 2.0 / 3.0, quorum: 1.0)
@@ -187,6 +190,8 @@ import Testing
     @Test func ahoys() async throws {
         let bus = try await bus()
         try await refuses(bus, .postAhoy(from: "alpha", role: "", description: "", requiredSkills: [], budget: 1, replyBy: nil),
+                          .invalid("an ahoy needs a role"))
+        try await refuses(bus, .postAhoy(from: "alpha", role: " \n", description: "", requiredSkills: [], budget: 1, replyBy: nil),
                           .invalid("an ahoy needs a role"))
         try await refuses(bus, .postAhoy(from: "alpha", role: "dev", description: "", requiredSkills: [], budget: -5, replyBy: nil),
                           .invalid("budget -5 must not be negative"))

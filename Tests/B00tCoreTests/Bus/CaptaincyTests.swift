@@ -70,6 +70,8 @@ import Testing
                           .invalid("amount 0 must be at least 1"))
         try await refuses(bus, .negotiate(from: "beta", crew: "api", resource: "gpu", amount: 2, reason: " "),
                           .invalid("say why you need gpu"))
+        try await refuses(bus, .negotiate(from: "beta", crew: "api", resource: "gpu", amount: 2, reason: "\n"),
+                          .invalid("say why you need gpu"))
         try await refuses(bus, .negotiate(from: "beta", crew: "api", resource: "bad name", amount: 2, reason: "x"),
                           .invalid("resource 'bad name' must be 1–64 ASCII letters, digits, '-', '_' or '.'"))
         try await refuses(bus, .negotiate(from: "gamma", crew: "api", resource: "gpu", amount: 2, reason: "x"),
