@@ -10,6 +10,10 @@ public protocol BusBackend: Sendable {
     func lastSequence() async throws -> UInt64
     /// Returns once events after `seq` may exist, or after `timeout`: subscribers park here when idle.
     func waitForEvents(after seq: UInt64, timeout: Duration) async
+    /// Returns the log's end once it may hold events past `known()` that this process did not hand over itself
+    /// (another process appended), or nil at `timeout`. `known` is asked at each look: this process's own
+    /// appends move it, and they alone need not end the wait. The live tail's watcher parks here.
+    func waitForOthers(known: @Sendable () -> UInt64, timeout: Duration) async -> UInt64?
     /// `memory`, `sqlite:/path`, `redis://host:port/db`: shown in status bars and `bus tail`.
     var label: String { get }
     /// Several appends in order, each expecting the one before it to have landed. A networked backend sends
@@ -19,6 +23,16 @@ public protocol BusBackend: Sendable {
 }
 
 extension BusBackend {
+    /// On the store's own wait, which local appends wake too: after a wake for nothing but those, it pauses
+    /// `ownAppendsPause` before the next look, so a busy bus does not wake the watcher on every append.
+    public func waitForOthers(known: @Sendable () -> UInt64, timeout: Duration) async -> UInt64? {
+        let cursor = known()
+        await waitForEvents(after: cursor, timeout: timeout)
+        guard !Task.isCancelled, let end = try? await lastSequence(), end > cursor else { return nil }
+        if end > known() { return end }
+        try? await Task.sleep(for: ownAppendsPause)
+        return nil
+    }
     public func appendPipelined(_ batches: [(events: [BusEvent], expectedLastSeq: UInt64)]) async throws -> [Bool] {
         var results: [Bool] = []
         for batch in batches {
@@ -28,6 +42,9 @@ extension BusBackend {
         return results
     }
 }
+
+/// How long the default `waitForOthers` pauses after waking for nothing but this process's own appends.
+let ownAppendsPause: Duration = .milliseconds(10)
 
 /// What a locked append did.
 public enum LockedAppendOutcome: Sendable, Equatable {

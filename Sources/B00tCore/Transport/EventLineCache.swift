@@ -74,18 +74,12 @@ final class EventLineCache: @unchecked Sendable {
         }
         await bus.observeAppends { [weak self] events in self?.appended(events) }
         watcher = Task.detached(priority: .utility) { [weak self, backend] in
+            let known: @Sendable () -> UInt64 = { [weak self] in self?.lock.withLock { self?.knownEnd } ?? .max }
             while !Task.isCancelled {
-                guard let cursor = self?.lock.withLock({ self?.knownEnd }) else { return }
-                await backend.waitForEvents(after: cursor, timeout: .seconds(1))
-                guard !Task.isCancelled, let end = try? await backend.lastSequence(), end > cursor else { continue }
-                if let current = self?.lock.withLock({ self?.knownEnd }), end <= current {
-                    // Only our own appends, already handed over. The store's wait wakes on those too: re-armed at
-                    // once, this task woke (a thread wake-up and a timer) on every append, ~8% of the daemon's CPU
-                    // on a `say` (perf, 2026-12-03). Look again a little later: another process's events are
-                    // still picked up, within this pause.
-                    try? await Task.sleep(for: Self.ownAppendsPause)
-                    continue
-                }
+                guard self != nil else { return }
+                // Our own appends are handed over by the bus; the store tells us only of what may be someone
+                // else's (SQLite: a poll of data_version that our appends never wake).
+                guard let end = await backend.waitForOthers(known: known, timeout: .seconds(1)), !Task.isCancelled else { continue }
                 // Our own appends reach `appended` microseconds after the store has them: give them that long
                 // before treating the store's new end as someone else's.
                 try? await Task.sleep(for: .milliseconds(2))
@@ -100,9 +94,6 @@ final class EventLineCache: @unchecked Sendable {
             }
         }
     }
-
-    /// How long the watcher waits after waking for nothing but this process's own appends.
-    static let ownAppendsPause: Duration = .milliseconds(10)
 
     /// Stops the watcher and wakes every waiting subscriber (the server is shutting down).
     func detach() {
