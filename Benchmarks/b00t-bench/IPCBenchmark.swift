@@ -182,7 +182,12 @@ final class Daemon {
         throw BusClientError.cannotConnect(endpoint.socketPath, "the daemon did not start (see \(dir)/serve.log)")
     }
 
+    private var stopped = false
+
+    /// Once: after the wait the pid may be reused, and a second signal could hit another process.
     func stop() {
+        guard !stopped else { return }
+        stopped = true
         kill(pid, SIGTERM)
         _ = Spawn.wait(pid, timeout: .seconds(5))
     }

@@ -7,6 +7,7 @@ import FuzzSupport
 /// `JSONDecoder` must read the same: a difference is a crash here.
 runFuzzer { bytes in
     precondition(WireProtocol.flatScannerAgrees(Array(bytes)), "the flat scanner reads this line differently from Foundation")
+    precondition(WireProtocol.envelopeReadersAgree(Array(bytes)), "the flat envelope reads this request differently from Foundation")
     precondition(WireProtocol.eventScannersAgree(Array(bytes)), "the message-event scanner reads this line differently from the decoder")
     _ = try? WireReply.parse(Array(bytes))
     guard let request = try? WireProtocol.parse(bytes) else { return }

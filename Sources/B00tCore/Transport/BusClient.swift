@@ -98,7 +98,10 @@ public final class BusClient: Sendable {
         let channel = self.channel
         let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<WireReply, Error>) in
             guard state.register(id, op: op, continuation) else { return continuation.resume(throwing: BusClientError.disconnected) }
-            channel.writeAndFlush(buffer).whenFailure { _ in state.fail(id) }
+            // No promise: a failed write closes a stream channel, and its close fails every request registered
+            // before it (`channelInactive` → `closeAll`); one registered after is refused above. The future and its
+            // callback cost an allocation and a lock on every round trip.
+            channel.writeAndFlush(buffer, promise: nil)
         }
         guard reply.ok else { throw BusClientError.refused(reply.refusal) }
         return reply

@@ -12,6 +12,16 @@ enum FlatJSON {
         case number(Int64)
         case bool(Bool)
         case null
+
+        /// As `JSONSerialization` gives it: NSNumber for numbers and booleans, NSNull for null.
+        var foundation: Any {
+            switch self {
+            case .string(let s): return s
+            case .number(let x): return NSNumber(value: x)
+            case .bool(let x): return NSNumber(value: x)
+            case .null: return NSNull()
+            }
+        }
     }
 
     /// Keys of one line checked for repeats by direct comparison before a Set takes over.
@@ -143,12 +153,7 @@ enum FlatJSON {
     static func object(_ b: UnsafeBufferPointer<UInt8>) -> [String: Any]? {
         var fields: [String: Any] = [:]
         let flat = scan(b) { key, value in
-            switch value {
-            case .string(let s): fields[key] = s
-            case .number(let x): fields[key] = NSNumber(value: x)
-            case .bool(let x): fields[key] = NSNumber(value: x)
-            case .null: fields[key] = NSNull()
-            }
+            fields[key] = value.foundation
             return true
         }
         return flat ? fields : nil
@@ -181,5 +186,19 @@ extension WireProtocol {
         guard let flat = bytes.withUnsafeBufferPointer({ FlatJSON.object($0) }) else { return true }
         guard let full = try? foundationObject(bytes) else { return false }
         return FlatJSON.sameObject(flat, full)
+    }
+
+    /// For the wire fuzzer (public for it): false when a flat line's envelope, read by the scanner, gives another
+    /// request (or another refusal) than the same line read by Foundation's parser.
+    public static func envelopeReadersAgree(_ bytes: [UInt8]) -> Bool {
+        var flat = Envelope()
+        guard bytes.withUnsafeBufferPointer({ flat.scan($0) }) else { return true }
+        guard let object = try? foundationObject(bytes) else { return false }
+        let full = Envelope(foundation: object)
+        switch (Result { () throws(ParseError) in try flat.request() }, Result { () throws(ParseError) in try full.request() }) {
+        case (.success(let a), .success(let b)): return a.op == b.op && a.id == b.id && FlatJSON.sameObject(a.fields, b.fields)
+        case (.failure(let a), .failure(let b)): return a == b
+        default: return false
+        }
     }
 }

@@ -104,3 +104,44 @@ import Testing
         #expect(throws: WireProtocol.ParseError.unsupportedVersion(2)) { try WireProtocol.parse(Array(#"{"v":2,"op":"ping"}"#.utf8)) }
     }
 }
+
+/// A request's `v`, `op` and `id` are read typed from a flat line (no boxing, no casts); a line Foundation reads
+/// gives the same request or the same refusal.
+@Suite struct RequestEnvelopeTests {
+    static func parse(_ line: String) -> Result<WireProtocol.Request, WireProtocol.ParseError> {
+        Result { () throws(WireProtocol.ParseError) in try WireProtocol.parse(Array(line.utf8)) }
+    }
+
+    /// The refusal a line gets (nil when it is a request).
+    static func refusal(_ line: String) -> WireProtocol.ParseError? {
+        if case .failure(let error) = parse(line) { return error }
+        return nil
+    }
+
+    @Test func flatAndFoundationReadTheEnvelopeAlike() {
+        for line in [
+            #"{"v":1,"op":"ping","id":1}"#, #"{"op":"ping"}"#, #"{"v":1,"op":"say","id":"a-7","text":"hi"}"#,
+            #"{"v":2,"op":"ping","id":3}"#, #"{"v":"1","op":"ping","id":3}"#, #"{"v":null,"op":"ping"}"#,
+            #"{"v":true,"op":"ping","id":false}"#, #"{"op":"","id":4}"#, #"{"op":7,"id":4}"#, #"{"op":null}"#,
+            #"{"id":null,"op":"ping"}"#, #"{"id":-9223372036854775808,"op":"ping"}"#, #"{}"#,
+            #"{"v":1,"op":"say","id":5,"text":"x","from":null,"n":12}"#,
+        ] {
+            #expect(WireProtocol.envelopeReadersAgree(Array(line.utf8)), "\(line)")
+        }
+    }
+
+    @Test func theEnvelopeIsCheckedIdFirst() throws {
+        let ping = try Self.parse(#"{"v":1,"op":"ping","id":1}"#).get()
+        #expect(ping.op == "ping" && ping.id == .number(1) && ping.fields.isEmpty)
+        let say = try Self.parse(#"{"v":1,"op":"say","id":"a","text":"hi"}"#).get()
+        #expect(say.id == .string("a") && say.string("text") == "hi" && say.fields.count == 1)
+        #expect(Self.refusal(#"{"v":2,"op":"ping","id":3}"#) == .unsupportedVersion(2, id: .number(3)))
+        #expect(Self.refusal(#"{"v":"1","op":"ping","id":3}"#) == .malformed("\"v\" must be a number", id: .number(3)))
+        #expect(Self.refusal(#"{"op":"","id":"q"}"#) == .malformed("missing \"op\"", id: .string("q")))
+        // Not flat (a nested id): Foundation's parser reads it, and the refusal is the same as before.
+        #expect(Self.refusal(#"{"op":"ping","id":[1]}"#) == .malformed("\"id\" must be a number or a string"))
+        // A nested field sends the line to Foundation's parser; its envelope reads the same.
+        let nested = try Self.parse(#"{"v":1,"op":"batch","id":9,"cmds":[{"op":"say","text":"a"}]}"#).get()
+        #expect(nested.op == "batch" && nested.id == .number(9) && nested.fields["cmds"] is [Any])
+    }
+}
