@@ -132,9 +132,37 @@ public enum WireProtocol {
         let data = Data(bytes)
         guard String(data: data, encoding: .utf8) != nil else { throw .malformed("not UTF-8 text") }
         let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch { throw .malformed("not JSON") }
+        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+            // Foundation's parser refuses deep nesting with the same error as garbage: say which it was.
+            let depth = nestingDepth(bytes)
+            if depth >= 500 { throw .malformed("arrays and objects nested \(depth) levels deep; keep a request under 500") }
+            throw .malformed("not JSON")
+        }
         guard let fields = object as? [String: Any] else { throw .malformed("not a JSON object") }
         return fields
+    }
+
+    /// How deeply arrays and objects nest in `bytes` (brackets inside strings not counted; the count stops
+    /// at 100,000, so a line of nothing but brackets costs one pass).
+    static func nestingDepth(_ bytes: some Collection<UInt8>) -> Int {
+        var depth = 0, deepest = 0
+        var inString = false, escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+                if deepest >= 100_000 { return deepest }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth = max(0, depth - 1)
+            default: break
+            }
+        }
+        return deepest
     }
 
     /// Command ops and their aliases → `BusCommand` case names (snake_case on the wire).

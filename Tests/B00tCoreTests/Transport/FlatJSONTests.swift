@@ -144,4 +144,14 @@ import Testing
         let nested = try Self.parse(#"{"v":1,"op":"batch","id":9,"cmds":[{"op":"say","text":"a"}]}"#).get()
         #expect(nested.op == "batch" && nested.id == .number(9) && nested.fields["cmds"] is [Any])
     }
+
+    /// Walk-through: a request nested 600 levels deep was refused as "not JSON" (Foundation's parser gives deep
+    /// nesting and garbage the same error); the refusal now says how deep it was.
+    @Test func deepNestingIsNamedNotCalledGarbage() {
+        func nested(_ depth: Int) -> String { #"{"op":"say","text":"hi","x":"# + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}" }
+        #expect(Self.refusal(nested(600)) == .malformed("arrays and objects nested 601 levels deep; keep a request under 500"))
+        #expect(Self.refusal(nested(100)) == nil)
+        #expect(Self.refusal(#"{"op":"say","text":"[[[[","x":[}"#) == .malformed("not JSON"))
+        #expect(WireProtocol.nestingDepth(Array(#"{"a":"[[[{{{\"[[","b":[[1]]}"#.utf8)) == 3)
+    }
 }
