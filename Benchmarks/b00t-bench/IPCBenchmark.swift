@@ -107,6 +107,31 @@ enum IPCBenchmark {
                 median(afterSay))
     }
 
+    /// `op` one request at a time for `seconds` (see main.swift: a loop to profile); its p50 in µs.
+    static func loop(op: String, seconds: Double) async throws -> [String: Double] {
+        let dir = NSTemporaryDirectory() + "b00t-bench-loop-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let daemon = try Daemon(dir: dir + "/memory", store: "memory")
+        defer { daemon.stop() }
+        let client = try await BusClient.connect(daemon.endpoint)
+        try await client.request("hello", ["agent": "looper"])
+        try await client.request("register")
+        var samples: [Double] = []
+        try await withTaskExecutorPreference(client.taskExecutor) {
+            let end = ContinuousClock.now + .seconds(seconds)
+            var n = 0
+            while ContinuousClock.now < end {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                if op == "say" { try await client.request("say", ["text": "loop \(n)"]) } else { try await client.request(op) }
+                samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1_000)
+                n += 1
+            }
+        }
+        await client.close()
+        return ["loop_\(op)_p50_us": median(samples), "loop_\(op)_requests": Double(samples.count)]
+    }
+
     /// PING from a blocking socket on a thread of its own: the daemon's share of a round trip.
     static func blockingPingP50(path: String, requests: Int) -> Double {
         let fd = ByteCounter.connect(path)

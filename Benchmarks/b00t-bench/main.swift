@@ -47,6 +47,17 @@ if wanted("ipc") { do {
 } catch {
     FileHandle.standardError.write(Data("ipc bench failed: \(error)\n".utf8))
 } }
+// For a profiler, and only when named: one op (B00T_LOOP_OP, `say`) at a time for B00T_LOOP_SECONDS (10) against
+// a memory daemon, from a task on the connection's loop as `ipc` times them; prints the p50.
+if only?.contains("loop") == true { do {
+    let env = ProcessInfo.processInfo.environment
+    for (key, value) in try await IPCBenchmark.loop(op: env["B00T_LOOP_OP"] ?? "say",
+                                                     seconds: env["B00T_LOOP_SECONDS"].flatMap(Double.init) ?? 10) {
+        figures[key] = value
+    }
+} catch {
+    FileHandle.standardError.write(Data("loop bench failed: \(error)\n".utf8))
+} }
 if wanted("tuiload") { do {
     for (key, value) in try await TUILoadBenchmark.run() { figures[key] = value }
 } catch {

@@ -33,6 +33,7 @@ public struct BusDaemonProbe: DoctorProbe {
         var checks = [Self.daemonCheck(record: record, socket: socket, ping: ping, socketPath: socketPath,
                                        recordPath: ProcessRuntime(paths: paths).recordPath(Self.datumID))]
         if let socketCheck = Self.socketModeCheck(socket, path: socketPath) { checks.append(socketCheck) }
+        if let folderCheck = socketFolderCheck() { checks.append(folderCheck) }
         checks.append(Self.tokenCheck(paths: paths, environment: environment))
         return checks
     }
@@ -70,6 +71,17 @@ public struct BusDaemonProbe: DoctorProbe {
         }
         return DoctorCheck("bus.socket", .fail, "the bus socket \(path) has mode \(String(mode, radix: 8)): other users may connect",
                            fix: "chmod 600 \(path) (b00t bus serve makes it 600: `b00t restart b00t-bus.process`)")
+    }
+
+    /// The folder `$B00T_BUS_SOCKET` puts the socket in, when it is not the runtime directory (which the
+    /// directories probe looks at): the daemon makes it 0700 and refuses one that others can write to, so a
+    /// socket set in /tmp would fail only when the daemon starts. Doctor says so first.
+    func socketFolderCheck(owner: uid_t = geteuid()) -> DoctorCheck? {
+        let folder = (socketPath as NSString).deletingLastPathComponent
+        guard !folder.isEmpty, folder != paths.runtimeDirectory else { return nil }
+        return DirectoriesProbe(paths: paths, owner: owner)
+            .folderCheck(folder, id: "bus.socket-dir", what: "bus socket's folder ($B00T_BUS_SOCKET)",
+                         remedy: "point B00T_BUS_SOCKET at a socket in a private folder (or unset it)").check
     }
 
     // MARK: - Ping

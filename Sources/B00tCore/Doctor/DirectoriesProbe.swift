@@ -40,35 +40,39 @@ public struct DirectoriesProbe: DoctorProbe {
 
     /// The folder's own line, then (when it is usable) one line about what is inside.
     func inspect(_ path: String, id: String, what: String, depth: Int) -> [DoctorCheck] {
+        let (line, usable) = folderCheck(path, id: id, what: what)
+        return usable ? [line, contents(path, id: id + ".files", depth: depth)] : [line]
+    }
+
+    /// The folder itself: absent (fine, b00t creates it), or a directory of ours with mode 700. `usable` says
+    /// whether there is a folder of ours to look inside. `remedy` names the setting that moves it elsewhere.
+    func folderCheck(_ path: String, id: String, what: String, remedy: String = "point B00T_STATE_DIR at a private directory")
+        -> (check: DoctorCheck, usable: Bool) {
         var info = stat()
         guard lstat(path, &info) == 0 else {
             if errno == ENOENT {
-                return [DoctorCheck(id, .ok, "\(what) \(path) does not exist yet (b00t creates it 0700 on first use)")]
+                return (DoctorCheck(id, .ok, "\(what) \(path) does not exist yet (b00t creates it 0700 on first use)"), false)
             }
-            return [DoctorCheck(id, .fail, "cannot read the \(what) \(path): \(String(cString: strerror(errno)))",
-                                fix: "check the permissions of its parent folders, or point B00T_STATE_DIR at a private directory")]
+            return (DoctorCheck(id, .fail, "cannot read the \(what) \(path): \(String(cString: strerror(errno)))",
+                                fix: "check the permissions of its parent folders, or \(remedy)"), false)
         }
         guard info.st_mode & S_IFMT == S_IFDIR else {
             let kind = info.st_mode & S_IFMT == S_IFLNK ? "a symbolic link" : "not a directory"
-            return [DoctorCheck(id, .fail, "the \(what) \(path) is \(kind)",
-                                fix: "move it aside (b00t creates a private folder there), or point B00T_STATE_DIR at a private directory")]
+            return (DoctorCheck(id, .fail, "the \(what) \(path) is \(kind)",
+                                fix: "move it aside (b00t creates a private folder there), or \(remedy)"), false)
         }
         guard info.st_uid == owner else {
-            return [DoctorCheck(id, .fail, "the \(what) \(path) belongs to uid \(info.st_uid), not to you (uid \(owner))",
-                                fix: "its owner could plant files b00t trusts: remove it (or point B00T_STATE_DIR at a private directory)")]
+            return (DoctorCheck(id, .fail, "the \(what) \(path) belongs to uid \(info.st_uid), not to you (uid \(owner))",
+                                fix: "its owner could plant files b00t trusts: remove it (or \(remedy))"), false)
         }
         let mode = info.st_mode & 0o7777
-        var checks: [DoctorCheck] = []
-        if mode & 0o777 != 0o700 {
+        guard mode & 0o777 == 0o700 else {
             let who = mode & 0o022 != 0 ? "other users can write to it (b00t refuses to use it)"
                 : mode & 0o077 != 0 ? "other users can read it (b00t tightens it on next use)" : "you cannot use it fully"
-            checks.append(DoctorCheck(id, .fail, "the \(what) \(path) has mode \(Self.octal(mode)), not 700: \(who)",
-                                      fix: "chmod 700 \(path)"))
-        } else {
-            checks.append(DoctorCheck(id, .ok, "\(what) \(path): yours, mode 700"))
+            let fix = mode & 0o022 != 0 && mode & 0o1000 != 0 ? "a shared folder such as /tmp will not do: \(remedy)" : "chmod 700 \(path)"
+            return (DoctorCheck(id, .fail, "the \(what) \(path) has mode \(Self.octal(mode)), not 700: \(who)", fix: fix), true)
         }
-        checks.append(contents(path, id: id + ".files", depth: depth))
-        return checks
+        return (DoctorCheck(id, .ok, "\(what) \(path): yours, mode 700"), true)
     }
 
     /// Files (and sockets) must have no group or other bits; folders must be 0700; everything must be ours.

@@ -307,6 +307,30 @@ private struct MeetingProbe: DoctorProbe {
         #expect(checks[0].summary.contains("stale socket"))
     }
 
+    /// Walk-through: with B00T_BUS_SOCKET=/tmp/bus.sock doctor said all was well, and the daemon then refused
+    /// /tmp (others can write to it) when a client started it. The socket's own folder is now checked.
+    @Test func theFolderBusSocketNamesIsChecked() throws {
+        let dir = TempDir("doctor-socket-dir")
+        let paths = B00tPaths(stateDirectory: dir.path)
+        func check(_ socket: String) -> DoctorCheck? {
+            BusDaemonProbe(paths: paths, environment: ["B00T_BUS_SOCKET": socket]).socketFolderCheck()
+        }
+        let shared = try #require(check("/tmp/bus.sock"))
+        #expect(shared.status == .fail && shared.name == "bus.socket-dir")
+        #expect(shared.summary.contains("other users can write to it"))
+        #expect(shared.fix?.contains("B00T_BUS_SOCKET") == true)
+        try FileManager.default.createDirectory(atPath: dir.path + "/sockets", withIntermediateDirectories: false)
+        chmod(dir.path + "/sockets", 0o700)
+        #expect(check(dir.path + "/sockets/bus.sock")?.status == .ok)
+        chmod(dir.path + "/sockets", 0o755)
+        #expect(check(dir.path + "/sockets/bus.sock")?.fix == "chmod 700 \(dir.path)/sockets")
+        #expect(check(dir.path + "/none/bus.sock")?.status == .ok, "absent: the daemon creates it")
+        #expect(FileManager.default.createFile(atPath: dir.path + "/file", contents: Data()))
+        #expect(check(dir.path + "/file/bus.sock")?.status == .fail)
+        // The default socket is in the runtime directory, which the directories probe looks at already.
+        #expect(BusDaemonProbe(paths: paths, environment: [:]).socketFolderCheck() == nil)
+    }
+
     @Test func aSocketOthersCanReachFails() {
         #expect(BusDaemonProbe.socketModeCheck(.looseSocket(mode: 0o666, owner: geteuid()), path: "/s/bus.sock")?.fix?.hasPrefix("chmod 600 /s/bus.sock") == true)
         #expect(BusDaemonProbe.socketModeCheck(.socket, path: "/s/bus.sock") == nil)
