@@ -65,13 +65,19 @@ enum FlatJSON {
             guard i < n, b[i] == UInt8(ascii: "\"") else { return nil }
             i += 1
             let start = i
+            var high: UInt8 = 0
             while i < n, b[i] != UInt8(ascii: "\"") {
                 if b[i] == UInt8(ascii: "\\") || b[i] < 0x20 { return nil }
+                high |= b[i]
                 i += 1
             }
-            guard i < n, let text = String(validating: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self) else {
-                return nil
-            }
+            guard i < n else { return nil }
+            let bytes = UnsafeBufferPointer(rebasing: b[start..<i])
+            // ASCII (nearly every string on the wire) is valid UTF-8 as it stands: `String(decoding:)` takes it
+            // on its fast path. `String(validating:)` ran generic, unspecialised code for every string — the
+            // largest part of reading a `say`'s reply (perf, 2026-12-03).
+            let text = high < 0x80 ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
+            guard let text else { return nil }
             i += 1
             return text
         }
@@ -119,31 +125,40 @@ enum FlatJSON {
         /// One object: `field` gets each key with a flat value, `nested` each key whose value is an array or an
         /// object (it must read the value whole, or say false). False on a repeated key or anything not JSON.
         mutating func object(_ field: (String, Value) -> Bool, nested: (String, inout Cursor) -> Bool) -> Bool {
-            // Repeated keys: a line has a handful, compared directly; hashing each into a Set was ~3% of the
-            // daemon's CPU on a `say` (perf, 2026-12-03). Past `directKeys`, a Set keeps a long line linear.
-            var firstKeys: [String] = []
-            var moreKeys = Set<String>()
-            func isNew(_ key: String) -> Bool {
-                if firstKeys.count < FlatJSON.directKeys {
-                    if firstKeys.contains(key) { return false }
-                    firstKeys.append(key)
-                    return true
+            // Repeated keys: a line has a handful, their bytes compared directly (a flat key has no escapes, so
+            // equal bytes are equal keys) with their ranges on the stack. Hashing each into a Set was ~3% of the
+            // daemon's CPU on a `say`, and an array of them an allocation per object (perf, 2026-12-03). Past
+            // `directKeys`, a Set keeps a long line linear.
+            withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: FlatJSON.directKeys) { seen in
+                var seenCount = 0
+                var moreKeys = Set<String>()
+                guard let base = b.baseAddress else { return false }  // empty: not an object
+                func isNew(_ key: String, at range: Range<Int>) -> Bool {
+                    for k in 0..<seenCount where seen[k].count == range.count
+                        && memcmp(base + seen[k].lowerBound, base + range.lowerBound, range.count) == 0 {
+                        return false
+                    }
+                    if seenCount < FlatJSON.directKeys {
+                        seen.initializeElement(at: seenCount, to: range)
+                        seenCount += 1
+                        return true
+                    }
+                    return moreKeys.insert(key).inserted
                 }
-                if firstKeys.contains(key) { return false }
-                return moreKeys.insert(key).inserted
-            }
-            guard take(UInt8(ascii: "{")) else { return false }
-            if take(UInt8(ascii: "}")) { return true }
-            while true {
-                skipSpace()
-                guard let key = string(), isNew(key), take(UInt8(ascii: ":")) else { return false }
-                if let next = peek(), next == UInt8(ascii: "{") || next == UInt8(ascii: "[") {
-                    guard nested(key, &self) else { return false }
-                } else {
-                    guard let v = value(), field(key, v) else { return false }
+                guard take(UInt8(ascii: "{")) else { return false }
+                if take(UInt8(ascii: "}")) { return true }
+                while true {
+                    skipSpace()
+                    let keyStart = i + 1
+                    guard let key = string(), isNew(key, at: keyStart..<(i - 1)), take(UInt8(ascii: ":")) else { return false }
+                    if let next = peek(), next == UInt8(ascii: "{") || next == UInt8(ascii: "[") {
+                        guard nested(key, &self) else { return false }
+                    } else {
+                        guard let v = value(), field(key, v) else { return false }
+                    }
+                    if take(UInt8(ascii: ",")) { continue }
+                    return take(UInt8(ascii: "}"))
                 }
-                if take(UInt8(ascii: ",")) { continue }
-                return take(UInt8(ascii: "}"))
             }
         }
     }

@@ -55,7 +55,9 @@ public struct WireReply: Sendable, Decodable, Equatable {
     public static func parse(_ line: [UInt8]) throws -> WireReply { try decode(line) }
 
     static func decode(_ line: some Collection<UInt8>) throws -> WireReply {
-        if let flat = Array(line).withUnsafeBufferPointer({ FlatReplyScanner.scan($0) }) { return flat }
+        // In place when the bytes are contiguous (a ByteBuffer's are): a copy into an Array cost an allocation.
+        let flat = line.withContiguousStorageIfAvailable { FlatReplyScanner.scan($0) } ?? Array(line).withUnsafeBufferPointer { FlatReplyScanner.scan($0) }
+        if let flat { return flat }
         return try WireProtocol.decoder.decode(WireReply.self, from: Data(line))
     }
 
