@@ -22,7 +22,7 @@ enum IPCBenchmark {
         try await client.request("register")
         var ours: [(ping50: Double, ping99: Double, say50: Double, say99: Double, pingAfterSay50: Double)] = []
         var theirs: [(p50: Double, p99: Double)] = []
-        var blocking: [Double] = []
+        var blocking: [Double] = [], redisBlocking: [Double] = []
         // The same daemon with --metrics on: a Prometheus registry counting every append.
         let metered = try Daemon(dir: dir + "/metered", store: "memory", extra: ["--metrics", "127.0.0.1:\(LoopbackPort.free())"])
         let meteredClient = try await BusClient.connect(metered.endpoint)
@@ -34,6 +34,7 @@ enum IPCBenchmark {
             withMetrics.append(try await roundTrips(meteredClient, requests: 5_000, round: round).say50)
             if let redis = peer?.pingLatency() { theirs.append(redis) }
             blocking.append(blockingPingP50(path: memory.endpoint.socketPath, requests: 5_000))
+            if let peer { redisBlocking.append(blockingPingP50(path: peer.socket, requests: 5_000, request: Array("*1\r\n$4\r\nPING\r\n".utf8))) }
         }
         await client.close()
         await meteredClient.close()
@@ -47,6 +48,10 @@ enum IPCBenchmark {
         figures["ipc_roundtrip_p99_us"] = median(ours.map(\.say99))
         // The server alone: a blocking C-style client, like redis-benchmark's.
         figures["ipc_ping_blocking_client_p50_us"] = median(blocking)
+        if !redisBlocking.isEmpty {
+            figures["redis_ping_blocking_client_p50_us"] = median(redisBlocking)
+            figures["ipc_ping_blocking_client_vs_redis"] = median(blocking) / median(redisBlocking)
+        }
         if !theirs.isEmpty {
             let redis50 = median(theirs.map(\.p50)), redis99 = median(theirs.map(\.p99))
             figures["redis_ping_p50_us"] = redis50
@@ -133,13 +138,15 @@ enum IPCBenchmark {
     }
 
     /// PING from a blocking socket on a thread of its own: the daemon's share of a round trip.
-    static func blockingPingP50(path: String, requests: Int) -> Double {
+    /// `request` is ours by default; Redis's RESP PING measures redis-server the same way, to the µs
+    /// (redis-benchmark's histogram reports this range in steps of 8 µs: its p50 reads 23 or 31).
+    static func blockingPingP50(path: String, requests: Int,
+                                request: [UInt8] = Array("{\"v\":1,\"op\":\"ping\",\"id\":1}\n".utf8)) -> Double {
         let fd = ByteCounter.connect(path)
         defer { close(fd) }
         var samples: [Double] = []
         samples.reserveCapacity(requests)
         var buffer = [UInt8](repeating: 0, count: 4096)
-        let request = Array("{\"v\":1,\"op\":\"ping\",\"id\":1}\n".utf8)
         for _ in 0..<requests {
             let t0 = DispatchTime.now().uptimeNanoseconds
             _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
