@@ -98,9 +98,14 @@ final class TUIApp {
             takeInbox()
             refreshServicesIfDue()
             updateActivity()
-            draw()
-            if let key = keys.read() { handle(key, history: history) }
+            drawIfChanged()
+            if let key = keys.read() {
+                handle(key, history: history)
+                changed = true
+            }
+            let waiting = queued.count
             startNextIfIdle()
+            if queued.count != waiting { changed = true }
             await Task.yield()
         }
         running?.task.cancel()
@@ -143,6 +148,7 @@ final class TUIApp {
     private func takeInbox() {
         let events = inbox.drain()
         if !events.isEmpty {
+            changed = true
             feed.me = state.agent
             for event in events {
                 feedState.apply(event)
@@ -152,12 +158,15 @@ final class TUIApp {
             refreshSearch()
         }
         if let failure = inbox.takeFailure() {
+            changed = true
             state.stream.append(StyledText("bus stream stopped: \(failure)", role: "error"))
             state.notice = .error("bus: \(failure)")
             // It stays in the status bar: nothing new arrives on this screen any more.
             streamFailure = "✖ stream stopped"
         }
         if let (s, connection, info) = inbox.takeSnapshot() {
+            let shown = SnapshotView(state)
+            defer { if SnapshotView(state) != shown { changed = true } }
             snapshot = s
             state.agents = Array(s.agents.values)
             state.online = s.online
@@ -173,7 +182,10 @@ final class TUIApp {
             apply(info)
         }
         if let datums = inbox.takeDatums() { datumIDs = datums }
-        for completion in inbox.takeCompletions() { finish(completion) }
+        for completion in inbox.takeCompletions() {
+            finish(completion)
+            changed = true
+        }
     }
 
     private func apply(_ info: SessionInfo) {
@@ -185,6 +197,8 @@ final class TUIApp {
     private static let spinner = Array("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
 
     private func updateActivity() {
+        let shown = state.activity
+        defer { if state.activity != shown { changed = true } }
         guard let running else {
             state.activity = queued.isEmpty ? nil : "\(queued.count) queued"
             return
@@ -365,6 +379,17 @@ final class TUIApp {
         }
     }
 
+    /// Whether the next turn of the loop draws (see `RedrawGate`).
+    var gate = RedrawGate()
+    var changed: Bool {
+        get { gate.changed }
+        set { if newValue { gate.markChanged() } }
+    }
+
+    func drawIfChanged() {
+        if gate.shouldDraw(at: Date(), busy: running != nil) { draw() }
+    }
+
     func draw() {
         state.now = Date()
         let frame = ScreenModel.render(state)
@@ -403,20 +428,18 @@ final class TUIApp {
 
     /// At least once a second, off the input loop: process datums with a record, plus what this session touched.
     private func refreshServicesIfDue() {
-        if let services = inbox.takeServices() { state.services = services }
+        if let services = inbox.takeServices(), services != state.services {
+            state.services = services
+            changed = true
+        }
         guard Date().timeIntervalSince(lastServicesRefresh) >= 1, inbox.beginRefresh() else { return }
         lastServicesRefresh = Date()
         let touched = self.touched
         let inbox = self.inbox
         Task.detached {
             let catalog = CatalogSource.standard.catalog()
-            let orchestrator = Orchestrator(catalog: catalog)
-            func wanted(_ status: ServiceStatus) -> Bool {
-                let name = String(status.id.split(separator: ".").first ?? "")
-                if touched.contains(status.id) || touched.contains(name) { return true }
-                return status.runtime == "process" && status.state != .stopped
-            }
-            inbox.setServices(((try? await orchestrator.status()) ?? []).filter(wanted))
+            let statuses = (try? await Orchestrator(catalog: catalog).status(of: { ServicePane.asks(about: $0, touched: touched) })) ?? []
+            inbox.setServices(statuses.filter { ServicePane.shows($0, touched: touched) })
         }
     }
 }
@@ -468,3 +491,4 @@ enum TerminalLocale {
         }
     }
 }
+

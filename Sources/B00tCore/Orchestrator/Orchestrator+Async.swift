@@ -15,6 +15,11 @@ extension Orchestrator {
         try await Self.offThread { try self.statusBlocking(references) }
     }
 
+    /// The status of every datum with a runtime that `include` accepts, and of nothing else (no dependencies).
+    public func status(of include: @escaping @Sendable (Datum) -> Bool) async throws -> [ServiceStatus] {
+        try await Self.offThread { try self.statusBlocking(include: include) }
+    }
+
     /// Stops a service, or a stack's members in reverse order; refuses to stop what others still need unless `force`.
     @discardableResult
     public func stop(_ reference: String, force: Bool = false) async throws -> StopReport {

@@ -2,12 +2,14 @@ import Foundation
 
 extension Orchestrator {
     /// Every runnable datum (stacks excluded) with what its runtime sees, health probed once for running ones.
-    func statusBlocking(_ references: [String]? = nil) throws -> [ServiceStatus] {
+    /// `references` and what they need; else every datum with a runtime that `include` accepts (nothing more
+    /// is asked: a container datum's status is a subprocess).
+    func statusBlocking(_ references: [String]? = nil, include: (Datum) -> Bool = { _ in true }) throws -> [ServiceStatus] {
         let datums: [Datum]
         if let references {
             datums = try graph.order(references).filter { $0.type != .stack }
         } else {
-            datums = catalog.all.filter { runtimes[$0.type] != nil }
+            datums = catalog.all.filter { runtimes[$0.type] != nil && include($0) }
         }
         return datums.compactMap { datum in
             guard let runtime = runtimes[datum.type] else { return nil }

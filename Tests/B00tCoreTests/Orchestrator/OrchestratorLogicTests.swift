@@ -20,8 +20,13 @@ import Testing
 
         init(name: String = "fake") { self.name = name }
 
+        /// Every datum `status` was asked about, in order.
+        private(set) var asked: [String] = []
+        var askedAbout: [String] { lock.withLock { asked } }
+
         func status(of service: ResolvedService) -> ServiceStatus {
             lock.withLock {
+                asked.append(service.id)
                 let state = states[service.id] ?? (running.contains(service.id) ? .running : .stopped)
                 return ServiceStatus(id: service.id, runtime: name, state: state)
             }
@@ -65,6 +70,22 @@ import Testing
     func orchestrator(_ datums: [Datum], _ runtime: FakeRuntime, _ health: FakeHealth) -> Orchestrator {
         Orchestrator(catalog: DatumCatalog(datums: datums), paths: B00tPaths(stateDirectory: TempDir("bus", keep: true).path),
                      environment: [:], runtimes: [.process: runtime], health: health)
+    }
+
+    /// k0mmand3r's services pane asks only about what it shows: it asked about every datum and filtered after,
+    /// so an idle k0mmand3r ran `docker inspect` for each container datum once a second.
+    @Test func statusOfAsksOnlyAboutTheDatumsIncluded() async throws {
+        let process = FakeRuntime(name: "process"), docker = FakeRuntime(name: "docker")
+        let web = Datum(name: "web", type: .docker, dependsOn: ["bus.process"])
+        let o = Orchestrator(catalog: DatumCatalog(datums: [datum("bus"), web]),
+                             paths: B00tPaths(stateDirectory: TempDir("bus", keep: true).path), environment: [:],
+                             runtimes: [.process: process, .docker: docker], health: FakeHealth())
+        let statuses = try await o.status(of: { $0.type == .process })
+        #expect(statuses.map(\.id) == ["bus.process"])
+        #expect(docker.askedAbout.isEmpty, "the container engine was not asked")
+        #expect(process.askedAbout == ["bus.process"])
+        // And the whole catalog when everything is included, as `b00t ps` asks.
+        #expect(try await o.status(of: { _ in true }).map(\.id).sorted() == ["bus.process", "web.docker"])
     }
 
     @Test func startsInOrderAndIsWarmTheSecondTime() async throws {
