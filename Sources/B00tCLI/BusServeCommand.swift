@@ -46,9 +46,17 @@ struct BusServe: AsyncParsableCommand {
                     metadata: ["seq": .stringConvertible(opened)])
         logger.info("\(recovery)")
         let stop = SignalWaiter(signals: [SIGTERM, SIGINT])
+        let replaced = StoreWatch(backend as? SQLiteBusBackend, stopping: stop)
         await stop.wait()
+        replaced.cancel()
         await server.shutdown()
         await endpointMetrics?.stop()
+        if let why = replaced.reason {
+            // Not a word more to the old file: the next client starts a daemon on the file now at the path.
+            logger.error("stopped: \(why) while this daemon had it open; the next bus client starts a daemon on the file now at that path",
+                         metadata: ["code": "store_replaced"])
+            throw CLIError("the bus store \(why) while the daemon had it open; stopped (the next bus client starts a daemon on the file now there)")
+        }
         // The next start folds nothing (a clean stop's snapshot is the whole state).
         do { try await bus.saveSnapshot() } catch {
             logger.error("could not store the shutdown snapshot: \(error)", metadata: ["code": "snapshot"])
@@ -56,6 +64,32 @@ struct BusServe: AsyncParsableCommand {
         let closedAt = await bus.state.lastSeq
         logger.info("stopped", metadata: ["seq": .stringConvertible(closedAt)])
     }
+}
+
+/// Stops the daemon when its SQLite file is removed or replaced under it (moved aside, restored from a backup):
+/// its connections stay on the old file, so going on would split the crew's log in two — the daemon writing
+/// one nobody else reads, processes that open the path writing another (adversarial walk-through, 2026-12-03).
+/// Looked at once a second.
+final class StoreWatch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var why: String?
+    private var task: Task<Void, Never>?
+
+    init(_ backend: SQLiteBusBackend?, stopping stop: SignalWaiter, every pause: Duration = .seconds(1)) {
+        guard let backend else { return }
+        task = Task.detached { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: pause)
+                guard let reason = backend.fileReplaced() else { continue }
+                self?.lock.withLock { self?.why = reason }
+                stop.fire()
+                return
+            }
+        }
+    }
+
+    var reason: String? { lock.withLock { why } }
+    func cancel() { task?.cancel() }
 }
 
 struct BusTail: AsyncParsableCommand {
@@ -156,7 +190,8 @@ package final class SignalWaiter: @unchecked Sendable {
         }
     }
 
-    private func fire() {
+    /// Ends the wait as a signal would (the daemon stops itself).
+    package func fire() {
         let waiting = lock.withLock { () -> CheckedContinuation<Void, Never>? in
             fired = true
             defer { continuation = nil }

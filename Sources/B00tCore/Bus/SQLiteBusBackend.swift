@@ -160,6 +160,11 @@ public final class SQLiteBusBackend: InlineAppendingBackend, SnapshotStoringBack
         return nil
     }
 
+    /// Why the store's path no longer names the file this backend has open (removed, or replaced by another),
+    /// or nil. Its connections stay on the old file: a daemon that went on would write a log nobody else reads,
+    /// while clients that open the path write another (`b00t bus serve` stops instead).
+    public func fileReplaced() -> String? { probe.replaced() }
+
     /// The longest pause between two looks for other processes' commits, reached after a quiet spell (each look
     /// that finds nothing doubles the pause from `pollInterval`; any commit brings it back).
     ///

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import GRDBSQLite
 
@@ -12,8 +15,13 @@ final class SQLiteChangeProbe: @unchecked Sendable {
     private let lock = NSLock()
     private var db: OpaquePointer?
     private var version: OpaquePointer?, end: OpaquePointer?
+    private let path: String
+    /// The file this process opened (device and inode), to tell when the path names another one.
+    private let file: (device: UInt64, inode: UInt64)?
 
     init(path: String) throws {
+        self.path = path
+        file = Self.identity(path)
         var handle: OpaquePointer?
         guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
@@ -46,6 +54,20 @@ final class SQLiteChangeProbe: @unchecked Sendable {
 
     /// The log's last seq; nil when it cannot be read just now (the caller looks again).
     func storedEnd() -> UInt64? { lock.withLock { step(end).flatMap { UInt64(exactly: $0) } } }
+
+    /// Why the path no longer names the file this process opened — removed, or replaced by another (moved
+    /// aside, restored from a backup) — or nil while it still does.
+    func replaced() -> String? {
+        guard let file else { return nil }
+        guard let now = Self.identity(path) else { return "\(path) was removed" }
+        return now == file ? nil : "\(path) was replaced by another file"
+    }
+
+    static func identity(_ path: String) -> (device: UInt64, inode: UInt64)? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return (UInt64(info.st_dev), UInt64(info.st_ino))
+    }
 
     /// One row's first column of a prepared statement, the statement reset at once (its read ends with it).
     private func step(_ statement: OpaquePointer?) -> Int64? {

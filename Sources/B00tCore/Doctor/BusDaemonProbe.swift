@@ -77,6 +77,9 @@ public struct BusDaemonProbe: DoctorProbe {
     /// directories probe looks at): the daemon makes it 0700 and refuses one that others can write to, so a
     /// socket set in /tmp would fail only when the daemon starts. Doctor says so first.
     func socketFolderCheck(owner: uid_t = geteuid()) -> DoctorCheck? {
+        guard socketPath.hasPrefix("/") else {
+            return DoctorCheck("bus.socket-dir", .fail, BusTokenError.relativeSocket(socketPath).description)
+        }
         let folder = (socketPath as NSString).deletingLastPathComponent
         guard !folder.isEmpty, folder != paths.runtimeDirectory else { return nil }
         return DirectoriesProbe(paths: paths, owner: owner)
@@ -238,6 +241,8 @@ public struct BusDaemonProbe: DoctorProbe {
             case .unreadable(let file, let why):
                 return DoctorCheck(id, .fail, "cannot read the bus token \(file): \(why)",
                                    fix: "make it a regular file of yours with mode 600, or rm \(file)")
+            case .relativeSocket:  // `token` reads no socket; `socketFolderCheck` reports this one
+                return DoctorCheck(id, .fail, error.description)
             }
         }
     }

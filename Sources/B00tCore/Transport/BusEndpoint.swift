@@ -20,6 +20,9 @@ public struct BusEndpoint: Sendable, Hashable {
     public static func standard(paths: B00tPaths = .standard(),
                                 environment: [String: String] = ProcessInfo.processInfo.environment) throws(BusTokenError) -> BusEndpoint {
         let socket = environment["B00T_BUS_SOCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? paths.runtimeDirectory + "/bus.sock"
+        // Relative, each process would look for the socket under its own working folder (and `bus.sock` alone
+        // made the daemon refuse "(empty path)", blaming B00T_STATE_DIR).
+        guard socket.hasPrefix("/") else { throw .relativeSocket(socket) }
         return BusEndpoint(socketPath: socket, token: try token(paths: paths, environment: environment))
     }
 
@@ -62,6 +65,8 @@ public enum BusTokenError: Error, Equatable, Sendable, CustomStringConvertible {
     case badMode(String, mode: mode_t)
     case foreignOwner(String, owner: uid_t)
     case unreadable(String, String)
+    /// `$B00T_BUS_SOCKET` is not an absolute path (the endpoint's other setting, checked with the token).
+    case relativeSocket(String)
 
     public var description: String {
         switch self {
@@ -75,6 +80,8 @@ public enum BusTokenError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file) belongs to uid \(owner), not to you (uid \(geteuid())); it cannot be trusted as your bus token — remove it"
         case .unreadable(let file, let why):
             return "cannot read the bus token \(file): \(why)"
+        case .relativeSocket(let path):
+            return "B00T_BUS_SOCKET must be an absolute path, got '\(TerminalText.line(path))': processes in other folders would look for another socket; set it to /full/path/bus.sock or unset it"
         }
     }
 }

@@ -61,9 +61,13 @@ public enum WireProtocol {
     /// Why typed: a flat line's envelope went into the fields dictionary (its numbers boxed as NSNumber) only to
     /// be taken out again with dynamic casts — ~14% of the daemon's CPU on a ping (perf, 2026-12-03).
     struct Envelope {
-        /// An envelope value as either parser gives it (a boolean reads as the number 1 or 0, as Foundation's
-        /// NSNumber did); `other` is an array, an object or anything else.
-        enum Field { case string(String), number(Int64), null, other }
+        /// An envelope value as either parser gives it: `number` only for a whole number that fits 64 bits;
+        /// `other` is a fraction, a number past 64 bits, an array or an object. (A boolean read as 1 or 0, and a
+        /// number past 64 bits wrapped, through NSNumber: `"id":9223372036854775808` was echoed negative, and
+        /// `"v":1.5` or `"v":true` passed as version 1 — adversarial pass, 2026-12-03.)
+        enum Field { case string(String), number(Int64), bool(Bool), null, other }
+
+        static let keys: Set<String> = ["v", "op", "id"]
 
         var version: Field?, op: Field?, id: Field?
         var fields: [String: Any] = [:]
@@ -78,7 +82,7 @@ public enum WireProtocol {
                 case nil: return nil
                 case is NSNull: return .null
                 case let s as String: return .string(s)
-                case let n as NSNumber: return .number(n.int64Value)
+                case let n as NSNumber: return Self.field(n)
                 default: return .other
                 }
             }
@@ -88,14 +92,35 @@ public enum WireProtocol {
             fields = rest
         }
 
+        /// NSNumber exactly: a boolean as one, a whole number that fits Int64 as a number, anything else `other`.
+        static func field(_ n: NSNumber) -> Field {
+            if WireFields.isBool(n) { return .bool(n.boolValue) }
+            switch UInt8(bitPattern: n.objCType.pointee) {
+            case UInt8(ascii: "d"), UInt8(ascii: "f"):
+                // A double holds every whole number only up to 2^53: past it, -9223372036854775809 reads as
+                // Int64.min, and the id echoed would not be the one sent.
+                let d = n.doubleValue
+                guard d == d.rounded(), abs(d) <= 9_007_199_254_740_992, let whole = Int64(exactly: d) else { return .other }
+                return .number(whole)
+            case UInt8(ascii: "Q"), UInt8(ascii: "L"), UInt8(ascii: "I"):
+                return Int64(exactly: n.uint64Value).map(Field.number) ?? .other
+            default:
+                return .number(n.int64Value)
+            }
+        }
+
         /// Reads a flat line (FlatJSON); false, with whatever it read so far to be thrown away, when it is not.
         mutating func scan(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
             FlatJSON.scan(b) { key, value in
                 let field: Field
                 switch value {
                 case .string(let s): field = .string(s)
-                case .number(let n): field = .number(n)
-                case .bool(let x): field = .number(x ? 1 : 0)
+                case .number(let n):
+                    // Past 2^53 the line is Foundation's to read, so both parsers give one answer (it reads a
+                    // large negative number as a double, which cannot say which whole number was sent).
+                    guard n.magnitude <= 1 << 53 || !Self.keys.contains(key) else { return false }
+                    field = .number(n)
+                case .bool(let x): field = .bool(x)
                 case .null: field = .null
                 }
                 switch key {
@@ -116,10 +141,12 @@ public enum WireProtocol {
             case nil, .null?: wireID = .none
             case .string(let s)?: wireID = .string(s)
             case .number(let n)?: wireID = .number(n)
-            case .other?: throw .malformed("\"id\" must be a number or a string")
+            case .bool?, .other?: throw .malformed("\"id\" must be a whole number (64-bit) or a string")
             }
             if let version {
-                guard case .number(let v) = version else { throw .malformed("\"v\" must be a number", id: wireID) }
+                guard case .number(let v) = version else {
+                    throw .malformed("\"v\" must be the whole number \(WireProtocol.version)", id: wireID)
+                }
                 guard v == WireProtocol.version else { throw .unsupportedVersion(Int(truncatingIfNeeded: v), id: wireID) }
             }
             guard case .string(let name)? = op, !name.isEmpty else { throw .malformed("missing \"op\"", id: wireID) }

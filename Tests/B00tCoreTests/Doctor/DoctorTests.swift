@@ -327,6 +327,14 @@ private struct MeetingProbe: DoctorProbe {
         #expect(check(dir.path + "/none/bus.sock")?.status == .ok, "absent: the daemon creates it")
         #expect(FileManager.default.createFile(atPath: dir.path + "/file", contents: Data()))
         #expect(check(dir.path + "/file/bus.sock")?.status == .fail)
+        // Relative (adversarial pass: `bus.sock` alone got no line, then the daemon blamed B00T_STATE_DIR).
+        for relative in ["bus.sock", "rel/bus.sock"] {
+            let line = try #require(check(relative))
+            #expect(line.status == .fail && line.summary.hasPrefix("B00T_BUS_SOCKET must be an absolute path"))
+        }
+        #expect(throws: BusTokenError.relativeSocket("bus.sock")) {
+            try BusEndpoint.standard(paths: paths, environment: ["B00T_BUS_SOCKET": "bus.sock"])
+        }
         // The default socket is in the runtime directory, which the directories probe looks at already.
         #expect(BusDaemonProbe(paths: paths, environment: [:]).socketFolderCheck() == nil)
     }

@@ -136,13 +136,34 @@ import Testing
         let say = try Self.parse(#"{"v":1,"op":"say","id":"a","text":"hi"}"#).get()
         #expect(say.id == .string("a") && say.string("text") == "hi" && say.fields.count == 1)
         #expect(Self.refusal(#"{"v":2,"op":"ping","id":3}"#) == .unsupportedVersion(2, id: .number(3)))
-        #expect(Self.refusal(#"{"v":"1","op":"ping","id":3}"#) == .malformed("\"v\" must be a number", id: .number(3)))
+        #expect(Self.refusal(#"{"v":"1","op":"ping","id":3}"#) == .malformed("\"v\" must be the whole number 1", id: .number(3)))
         #expect(Self.refusal(#"{"op":"","id":"q"}"#) == .malformed("missing \"op\"", id: .string("q")))
         // Not flat (a nested id): Foundation's parser reads it, and the refusal is the same as before.
-        #expect(Self.refusal(#"{"op":"ping","id":[1]}"#) == .malformed("\"id\" must be a number or a string"))
+        #expect(Self.refusal(#"{"op":"ping","id":[1]}"#) == .malformed("\"id\" must be a whole number (64-bit) or a string"))
         // A nested field sends the line to Foundation's parser; its envelope reads the same.
         let nested = try Self.parse(#"{"v":1,"op":"batch","id":9,"cmds":[{"op":"say","text":"a"}]}"#).get()
         #expect(nested.op == "batch" && nested.id == .number(9) && nested.fields["cmds"] is [Any])
+    }
+
+    /// Adversarial pass: ids past 64 bits were echoed wrapped (9223372036854775808 as its negative), a fraction
+    /// or a boolean as 1, and a version of 1.5, true or 2^64+1 passed as 1. Now each is refused, both parsers alike.
+    @Test func idsAndVersionsAreTakenExactlyOrRefused() {
+        let badID = WireProtocol.ParseError.malformed("\"id\" must be a whole number (64-bit) or a string")
+        for id in ["9223372036854775808", "-9223372036854775809", "99999999999999999999999", "18446744073709551617", "1.5", "true", "false"] {
+            let line = #"{"v":1,"op":"ping","id":"# + id + "}"
+            #expect(Self.refusal(line) == badID, "\(line)")
+            #expect(WireProtocol.envelopeReadersAgree(Array(line.utf8)), "\(line)")
+        }
+        for v in ["1.5", "true", "18446744073709551617", "null"] {
+            let line = #"{"v":"# + v + #","op":"ping","id":4}"#
+            #expect(Self.refusal(line) == .malformed("\"v\" must be the whole number 1", id: .number(4)), "\(line)")
+        }
+        #expect(Self.refusal(#"{"v":1,"op":"ping","id":9223372036854775807}"#) == nil)
+        #expect((try? Self.parse(#"{"v":1,"op":"ping","id":9007199254740992}"#).get())?.id == .number(1 << 53))
+        for big in ["9223372036854775807", "1152921504606846976", "-9223372036854775807", "9007199254740993"] {
+            #expect(WireProtocol.envelopeReadersAgree(Array((#"{"v":1,"op":"ping","id":"# + big + "}").utf8)), "\(big)")
+        }
+        #expect((try? Self.parse(#"{"v":1.0,"op":"ping","id":2.0}"#).get())?.id == .number(2), "a whole number written with .0")
     }
 
     /// Walk-through: a request nested 600 levels deep was refused as "not JSON" (Foundation's parser gives deep
