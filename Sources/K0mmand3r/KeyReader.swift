@@ -99,6 +99,15 @@ final class KeyReader {
         }
     }
 
+    /// The next input only if one is already waiting (no wait for one to come): the rest of a burst of keys,
+    /// taken before the screen is drawn again.
+    func readPending() -> Input? {
+        if pasteOpen { return read() }
+        b00t_timeout(0)
+        defer { b00t_timeout(50) }
+        return read()
+    }
+
     /// After ESC: Alt-<key>, a CSI sequence curses did not know (the paste brackets), or Esc itself.
     private func escapeSequence() -> Input? {
         b00t_timeout(25)

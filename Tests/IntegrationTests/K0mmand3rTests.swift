@@ -95,6 +95,35 @@ import Testing
     }
 }
 
+extension K0mmand3rTests {
+    /// Adversarial pass: keys that arrive faster than a frame were taken one a turn, each turn drawing the whole
+    /// screen: 62 keys sent at once took 350 ms to show (debug build), 2,000 took seconds. A burst is now taken
+    /// whole and drawn once. (A bound of seconds for what takes tens of milliseconds: the old way took 6 s or more.)
+    @Test(.enabled(if: tmuxAvailable, "tmux is not installed")) func aBurstOfKeysIsDrawnOnce() throws {
+        let dir = TempDir("k0-burst")
+        let tmux = Tmux(socket: "b00t-burst-\(getpid())")
+        defer { tmux.kill() }
+        let command = "LANG=C.UTF-8 HOME=\(dir.path) B00T_STATE_DIR=\(dir.path) \(Binaries.path("k0mmand3r")) --bus memory --as typist; sleep 60"
+        try tmux.run(["new-session", "-d", "-s", "k0", "-x", "100", "-y", "30", command])
+        try tmux.waitFor("typist registered")
+        let text = String(repeating: "quick ", count: 333) + "ZZEND"
+        let sent = Date()
+        try tmux.run(["send-keys", "-t", "k0", "-l", text])
+        try tmux.waitFor("ZZEND", seconds: 4)
+        let shown = Date().timeIntervalSince(sent)
+        #expect(shown < 4, "2,000 keys shown after \(shown) s")
+        try tmux.keys("Enter")
+        // Sent: the input line is empty again and the text is in the stream, its last line.
+        let deadline = Date().addingTimeInterval(10)
+        var screen = try tmux.capture()
+        while Date() < deadline, screen.split(separator: "\n").last(where: { $0.hasPrefix("›") }).map({ $0.trimmingCharacters(in: .whitespaces) }) != "›" {
+            Thread.sleep(forTimeInterval: 0.05)
+            screen = try tmux.capture()
+        }
+        #expect(screen.split(separator: "\n").contains { $0.hasPrefix("│") && $0.contains("quick ZZEND") }, "\(screen)")
+    }
+}
+
 /// A private tmux server for one test.
 struct Tmux {
     let socket: String
