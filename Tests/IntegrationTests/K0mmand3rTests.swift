@@ -114,13 +114,18 @@ extension K0mmand3rTests {
         #expect(shown < 4, "2,000 keys shown after \(shown) s")
         try tmux.keys("Enter")
         // Sent: the input line is empty again and the text is in the stream, its last line.
+        func delivered(_ screen: String) -> Bool {
+            let rows = screen.split(separator: "\n")
+            let input = rows.last(where: { $0.hasPrefix("›") }).map { $0.trimmingCharacters(in: .whitespaces) }
+            return input == "›" && rows.contains { $0.hasPrefix("│") && $0.contains("ZZEND") }
+        }
         let deadline = Date().addingTimeInterval(10)
         var screen = try tmux.capture()
-        while Date() < deadline, screen.split(separator: "\n").last(where: { $0.hasPrefix("›") }).map({ $0.trimmingCharacters(in: .whitespaces) }) != "›" {
+        while Date() < deadline, !delivered(screen) {
             Thread.sleep(forTimeInterval: 0.05)
             screen = try tmux.capture()
         }
-        #expect(screen.split(separator: "\n").contains { $0.hasPrefix("│") && $0.contains("quick ZZEND") }, "\(screen)")
+        #expect(delivered(screen), "\(screen)")
     }
 }
 
