@@ -50,11 +50,8 @@ import Testing
 
     @Test(.enabled(if: tmuxAvailable, "tmux is not installed")) func tuiUnderTmux() throws {
         let dir = TempDir("k0-tmux")
-        let tmux = Tmux(socket: "b00t-test-\(getpid())")
+        let tmux = try Tmux.k0mmand3r(as: "captain", home: dir, socket: "b00t-test-\(getpid())")
         defer { tmux.kill() }
-        let command = "LANG=C.UTF-8 HOME=\(dir.path) B00T_STATE_DIR=\(dir.path) \(Binaries.path("k0mmand3r")) --bus memory --as captain; echo EXIT=$?; sleep 60"
-        try tmux.run(["new-session", "-d", "-s", "k0", "-x", "100", "-y", "30", command])
-        try tmux.waitFor("captain registered")
         #expect(try tmux.capture().contains("┌─ services"))
         #expect(try tmux.capture().contains("memory │ as captain"))
 
@@ -101,11 +98,8 @@ extension K0mmand3rTests {
     /// whole and drawn once. (A bound of seconds for what takes tens of milliseconds: the old way took 6 s or more.)
     @Test(.enabled(if: tmuxAvailable, "tmux is not installed")) func aBurstOfKeysIsDrawnOnce() throws {
         let dir = TempDir("k0-burst")
-        let tmux = Tmux(socket: "b00t-burst-\(getpid())")
+        let tmux = try Tmux.k0mmand3r(as: "typist", home: dir, socket: "b00t-burst-\(getpid())")
         defer { tmux.kill() }
-        let command = "LANG=C.UTF-8 HOME=\(dir.path) B00T_STATE_DIR=\(dir.path) \(Binaries.path("k0mmand3r")) --bus memory --as typist; sleep 60"
-        try tmux.run(["new-session", "-d", "-s", "k0", "-x", "100", "-y", "30", command])
-        try tmux.waitFor("typist registered")
         let text = String(repeating: "quick ", count: 333) + "ZZEND"
         let sent = Date()
         try tmux.run(["send-keys", "-t", "k0", "-l", text])
@@ -169,4 +163,19 @@ struct Tmux {
     }
 
     func kill() { _ = try? run(["kill-server"]) }
+
+    /// k0mmand3r on a memory bus as `agent`, in a 100×30 window of a private tmux server, registered; it
+    /// prints EXIT=status when it ends.
+    static func k0mmand3r(as agent: String, home: TempDir, socket: String) throws -> Tmux {
+        let tmux = Tmux(socket: socket)
+        let command = "LANG=C.UTF-8 HOME=\(home.path) B00T_STATE_DIR=\(home.path) \(Binaries.path("k0mmand3r")) --bus memory --as \(agent); echo EXIT=$?; sleep 60"
+        do {
+            try tmux.run(["new-session", "-d", "-s", "k0", "-x", "100", "-y", "30", command])
+            try tmux.waitFor("\(agent) registered")
+        } catch {
+            tmux.kill()
+            throw error
+        }
+        return tmux
+    }
 }

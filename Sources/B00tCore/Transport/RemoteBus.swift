@@ -172,14 +172,21 @@ public actor RemoteBus: CrewBus {
     }
 
     /// Hello as the same agent, then the stream from the last folded seq. A log that went backwards (a daemon
-    /// restarted on an empty store) cannot be resumed: the state is taken afresh and said so.
+    /// restarted on an empty store, its file moved away) cannot be resumed: the state is taken afresh, and this
+    /// agent registers again with the record it had — else the session went on as nobody ("unknown agent
+    /// 'human': register it first" on the next line of chat; adversarial pass, 2026-12-03). Its registration
+    /// on the stream is what says the crew's history is gone.
     private func resume(on fresh: BusClient) async throws {
         let last = try await Self.hello(fresh, endpoint: endpoint, agent: agent)
         guard connection != .closed else { return await fresh.close() }
         if last < state.lastSeq {
+            let me = state.agents[agent]
             state = try await Self.fetchState(fresh)
             recent.removeAll()
             for (id, _) in subscribers { subscribers[id]?.cursor = state.lastSeq }
+            if let me, state.agents[agent] == nil, let register = try? WireProtocol.encode(.register(agent: me)) {
+                _ = try? await fresh.request(register.op, register.fields)
+            }
         }
         try await fresh.request("subscribe", ["from_seq": state.lastSeq])
         client = fresh
